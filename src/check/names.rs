@@ -1,0 +1,145 @@
+//! Declarations: one namespace for facts and rules across all files.
+//!
+//! Collects every declaration of the rule set in load order, reports names
+//! declared twice (pointing at both places, and saying so when a fact name is
+//! reused for a rule), and suggests the nearest declared name for a typo.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use super::model::{FactId, FactInfo, RuleId, Symbol};
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+use crate::syntax::ast::{Declaration, File, RuleDecl};
+
+/// Every declaration, with duplicates left out (the first one wins).
+pub(super) struct Declarations<'a> {
+    pub facts: Vec<FactInfo>,
+    pub rules: Vec<&'a RuleDecl>,
+    pub symbols: HashMap<String, Symbol>,
+}
+
+/// Collects declarations from all files, reporting duplicates.
+pub(super) fn declare<'a>(
+    files: &'a [File],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Declarations<'a> {
+    let mut declared = Declarations {
+        facts: Vec::new(),
+        rules: Vec::new(),
+        symbols: HashMap::new(),
+    };
+    let mut first_spans: HashMap<String, Span> = HashMap::new();
+    for declaration in files.iter().flat_map(|file| &file.declarations) {
+        let name = declaration.name();
+        let symbol = match declaration {
+            Declaration::Fact(_) => Symbol::Fact(FactId(len_u32(declared.facts.len()))),
+            Declaration::Rule(_) => Symbol::Rule(RuleId(len_u32(declared.rules.len()))),
+        };
+        match declared.symbols.entry(name.name.clone()) {
+            Entry::Occupied(existing) => {
+                let first = first_spans.get(&name.name).copied().unwrap_or(name.span);
+                diagnostics.push(duplicate(
+                    &name.name,
+                    *existing.get(),
+                    symbol,
+                    first,
+                    name.span,
+                ));
+                continue;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(symbol);
+                first_spans.insert(name.name.clone(), name.span);
+            }
+        }
+        match declaration {
+            Declaration::Fact(fact) => declared.facts.push(FactInfo {
+                name: fact.name.name.clone(),
+                scope: fact.scope,
+                ty: fact.ty,
+                fixed: fact.fixed,
+                docs: fact.docs.clone(),
+                span: fact.name.span,
+            }),
+            Declaration::Rule(rule) => declared.rules.push(rule),
+        }
+    }
+    declared
+}
+
+fn len_u32(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+fn kind_name(symbol: Symbol) -> &'static str {
+    match symbol {
+        Symbol::Fact(_) => "a fact",
+        Symbol::Rule(_) => "a rule",
+    }
+}
+
+fn duplicate(
+    name: &str,
+    first: Symbol,
+    second: Symbol,
+    first_span: Span,
+    second_span: Span,
+) -> Diagnostic {
+    let same_kind = matches!(
+        (first, second),
+        (Symbol::Fact(_), Symbol::Fact(_)) | (Symbol::Rule(_), Symbol::Rule(_))
+    );
+    if same_kind {
+        Diagnostic::error(
+            "duplicate-declaration",
+            format!("`{name}` is declared twice"),
+        )
+        .with_label(second_span, "declared again here")
+        .with_label(first_span, "first declared here")
+        .with_help("remove one declaration, or rename one of them")
+    } else {
+        Diagnostic::error(
+            "fact-rule-name-clash",
+            format!(
+                "`{name}` is declared as {} and as {}",
+                kind_name(first),
+                kind_name(second)
+            ),
+        )
+        .with_label(
+            second_span,
+            format!("declared as {} here", kind_name(second)),
+        )
+        .with_label(first_span, format!("declared as {} here", kind_name(first)))
+        .with_help("facts and rules share one namespace: rename one of them")
+    }
+}
+
+/// The declared name closest to `unknown`, if one is close enough to be a typo.
+pub(crate) fn suggest<'a>(
+    unknown: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|candidate| (strsim::jaro_winkler(unknown, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest;
+
+    #[test]
+    fn suggests_near_names_only() {
+        let names = ["legal_basis", "ceasefire", "deploy"];
+        assert_eq!(
+            suggest("legal_bais", names.into_iter()),
+            Some("legal_basis")
+        );
+        assert_eq!(suggest("cease_fire", names.into_iter()), Some("ceasefire"));
+        assert_eq!(suggest("troops", names.into_iter()), None);
+    }
+}

@@ -1,0 +1,335 @@
+//! Name resolution and type checking of expressions.
+//!
+//! Lowers an AST expression to a typed [`Cond`], resolving names through the
+//! declarations. An expression that cannot be typed is reported once and
+//! becomes an `Invalid` value, which silences the errors it would otherwise
+//! cause further up (one mistake, one message).
+
+use std::collections::HashMap;
+
+use super::model::{Collection, Cond, CondKind, FactInfo, Symbol, Term};
+use super::names::suggest;
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+use crate::syntax::ast::{CompareOp, Expr, ExprKind, FactType};
+
+/// What an expression turned out to be.
+enum Typed {
+    Cond(Cond),
+    Number(Term<f64>),
+    String(Term<String>),
+    Set(Collection),
+    /// Already reported.
+    Invalid,
+}
+
+impl Typed {
+    fn describe(&self) -> &'static str {
+        match self {
+            Typed::Cond(_) => "a condition (bool)",
+            Typed::Number(_) => "a number",
+            Typed::String(_) => "a string",
+            Typed::Set(Collection::Fact(_)) => "a set",
+            Typed::Set(Collection::List(_)) => "a list",
+            Typed::Invalid => "invalid",
+        }
+    }
+}
+
+/// Resolves and types expressions against the declared names.
+pub(super) struct Typer<'a> {
+    pub facts: &'a [FactInfo],
+    pub symbols: &'a HashMap<String, Symbol>,
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl Typer<'_> {
+    /// Lowers a rule's `requires` or `unless` expression, which must be a condition.
+    pub fn condition(&mut self, expr: &Expr, context: &str) -> Option<Cond> {
+        let typed = self.lower(expr);
+        self.expect_cond(typed, expr, context)
+    }
+
+    fn expect_cond(&mut self, typed: Typed, expr: &Expr, context: &str) -> Option<Cond> {
+        match typed {
+            Typed::Cond(cond) => Some(cond),
+            Typed::Invalid => None,
+            other => {
+                let what = other.describe();
+                let help = match other {
+                    Typed::Number(_) => {
+                        format!("compare it, for example `{} > 0`", self.text(expr))
+                    }
+                    Typed::String(_) => {
+                        format!("compare it, for example `{} == \"…\"`", self.text(expr))
+                    }
+                    _ => format!(
+                        "test membership, for example `\"…\" in {}`",
+                        self.text(expr)
+                    ),
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "type-mismatch",
+                        format!(
+                            "{context} needs a condition, but `{}` is {what}",
+                            self.text(expr)
+                        ),
+                    )
+                    .with_label(expr.span, format!("this is {what}"))
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// The source text of an expression when it is a plain name, else a placeholder.
+    fn text(&self, expr: &Expr) -> String {
+        match &expr.kind {
+            ExprKind::Name(name) => name.clone(),
+            ExprKind::Number(n) => n.to_string(),
+            ExprKind::String(s) => format!("{s:?}"),
+            _ => "this".to_string(),
+        }
+    }
+
+    fn lower(&mut self, expr: &Expr) -> Typed {
+        let span = expr.span;
+        match &expr.kind {
+            ExprKind::Bool(value) => cond(CondKind::Const(*value), span),
+            ExprKind::Number(value) => Typed::Number(Term::Const(*value)),
+            ExprKind::String(value) => Typed::String(Term::Const(value.clone())),
+            ExprKind::List(items) => {
+                let mut values: Vec<String> = items.iter().map(|item| item.value.clone()).collect();
+                values.sort();
+                values.dedup();
+                Typed::Set(Collection::List(values))
+            }
+            ExprKind::Name(name) => self.name(name, span),
+            ExprKind::Not(inner) => {
+                let typed = self.lower(inner);
+                match self.expect_cond(typed, inner, "`not`") {
+                    Some(inner) => cond(CondKind::Not(Box::new(inner)), span),
+                    None => Typed::Invalid,
+                }
+            }
+            ExprKind::And(parts) => self.junction(parts, span, "`and`", CondKind::And),
+            ExprKind::Or(parts) => self.junction(parts, span, "`or`", CondKind::Or),
+            ExprKind::Compare {
+                op,
+                op_span,
+                lhs,
+                rhs,
+            } => self.compare(*op, *op_span, lhs, rhs, span),
+            ExprKind::Member {
+                negated,
+                op_span,
+                element,
+                collection,
+            } => self.member(*negated, *op_span, element, collection, span),
+        }
+    }
+
+    fn name(&mut self, name: &str, span: Span) -> Typed {
+        match self.symbols.get(name) {
+            Some(Symbol::Rule(id)) => cond(CondKind::Rule(*id), span),
+            Some(Symbol::Fact(id)) => match self.facts.get(id.index()).map(|fact| fact.ty) {
+                Some(FactType::Bool) => cond(CondKind::Fact(*id), span),
+                Some(FactType::Number) => Typed::Number(Term::Fact(*id)),
+                Some(FactType::String) => Typed::String(Term::Fact(*id)),
+                Some(FactType::StringSet) => Typed::Set(Collection::Fact(*id)),
+                None => Typed::Invalid,
+            },
+            None => {
+                let suggestion = suggest(name, self.symbols.keys().map(String::as_str));
+                let help = match suggestion {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!(
+                        "declare it, for example `fact {name}: bool`, or define `rule {name} requires …`"
+                    ),
+                };
+                self.diagnostics.push(
+                    Diagnostic::error("undeclared-name", format!("`{name}` is not declared"))
+                        .with_label(span, "not a declared fact or rule")
+                        .with_help(help),
+                );
+                Typed::Invalid
+            }
+        }
+    }
+
+    fn junction(
+        &mut self,
+        parts: &[Expr],
+        span: Span,
+        op: &str,
+        make: fn(Vec<Cond>) -> CondKind,
+    ) -> Typed {
+        let mut conds = Vec::with_capacity(parts.len());
+        let mut valid = true;
+        for part in parts {
+            let typed = self.lower(part);
+            match self.expect_cond(typed, part, op) {
+                Some(c) => conds.push(c),
+                None => valid = false,
+            }
+        }
+        if valid {
+            cond(make(conds), span)
+        } else {
+            Typed::Invalid
+        }
+    }
+
+    fn compare(
+        &mut self,
+        op: CompareOp,
+        op_span: Span,
+        lhs: &Expr,
+        rhs: &Expr,
+        span: Span,
+    ) -> Typed {
+        let (left, right) = (self.lower(lhs), self.lower(rhs));
+        let symbol = op.symbol();
+        let kind = match (left, right) {
+            (Typed::Invalid, _) | (_, Typed::Invalid) => return Typed::Invalid,
+            (Typed::Number(lhs), Typed::Number(rhs)) => CondKind::CompareNumbers { op, lhs, rhs },
+            (left, right) if op.is_ordering() => {
+                let (culprit, what) = if matches!(left, Typed::Number(_)) {
+                    (rhs, right.describe())
+                } else {
+                    (lhs, left.describe())
+                };
+                return self.mismatch(
+                    format!(
+                        "`{symbol}` compares numbers, but `{}` is {what}",
+                        self.text(culprit)
+                    ),
+                    culprit.span,
+                    format!("this is {what}"),
+                    op_span,
+                    "only `==` and `!=` apply to strings and conditions",
+                );
+            }
+            (Typed::String(lhs), Typed::String(rhs)) => CondKind::CompareStrings { op, lhs, rhs },
+            (Typed::Cond(lhs), Typed::Cond(rhs)) => CondKind::CompareConds {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            (Typed::Set(_), _) | (_, Typed::Set(_)) => {
+                return self.mismatch(
+                    format!("`{symbol}` cannot compare sets"),
+                    span,
+                    "a set or list is compared here".to_string(),
+                    op_span,
+                    "test membership instead: `\"…\" in a_set`",
+                );
+            }
+            (left, right) => {
+                return self.mismatch(
+                    format!(
+                        "`{symbol}` compares values of one type, but this compares {} with {}",
+                        left.describe(),
+                        right.describe()
+                    ),
+                    span,
+                    format!("{} and {}", left.describe(), right.describe()),
+                    op_span,
+                    "compare a fact with a value of its own type",
+                );
+            }
+        };
+        cond(kind, span)
+    }
+
+    fn member(
+        &mut self,
+        negated: bool,
+        op_span: Span,
+        element: &Expr,
+        collection: &Expr,
+        span: Span,
+    ) -> Typed {
+        let (needle, haystack) = (self.lower(element), self.lower(collection));
+        let element_term = match needle {
+            Typed::String(term) => Some(term),
+            Typed::Invalid => None,
+            other => {
+                let what = other.describe();
+                self.mismatch_quiet(
+                    format!(
+                        "`in` looks for a string, but `{}` is {what}",
+                        self.text(element)
+                    ),
+                    element.span,
+                    format!("this is {what}"),
+                    op_span,
+                    "sets hold strings: put a string or a string fact on the left of `in`",
+                );
+                None
+            }
+        };
+        let collection_value = match haystack {
+            Typed::Set(collection) => Some(collection),
+            Typed::Invalid => None,
+            other => {
+                let what = other.describe();
+                self.mismatch_quiet(
+                    format!(
+                        "`in` needs a set or a list on its right, but `{}` is {what}",
+                        self.text(collection)
+                    ),
+                    collection.span,
+                    format!("this is {what}"),
+                    op_span,
+                    "use a `set<string>` fact or a list such as `[\"a\", \"b\"]`",
+                );
+                None
+            }
+        };
+        match (element_term, collection_value) {
+            (Some(element), Some(collection)) => cond(
+                CondKind::Member {
+                    negated,
+                    element,
+                    collection,
+                },
+                span,
+            ),
+            _ => Typed::Invalid,
+        }
+    }
+
+    fn mismatch(
+        &mut self,
+        message: String,
+        span: Span,
+        label: String,
+        op_span: Span,
+        help: &str,
+    ) -> Typed {
+        self.mismatch_quiet(message, span, label, op_span, help);
+        Typed::Invalid
+    }
+
+    fn mismatch_quiet(
+        &mut self,
+        message: String,
+        span: Span,
+        label: String,
+        op_span: Span,
+        help: &str,
+    ) {
+        let mut diagnostic = Diagnostic::error("type-mismatch", message).with_label(span, label);
+        if op_span != span {
+            diagnostic = diagnostic.with_label(op_span, "operator");
+        }
+        self.diagnostics.push(diagnostic.with_help(help));
+    }
+}
+
+fn cond(kind: CondKind, span: Span) -> Typed {
+    Typed::Cond(Cond { kind, span })
+}

@@ -1,0 +1,305 @@
+//! Compile: the resolved rule set lowered to slots.
+//!
+//! Every fact gets a dense [`Slot`] in the world row or in each entity's row,
+//! every rule a position in its evaluation order, and every condition becomes
+//! a [`Node`] that refers to slots and rule ids only: evaluating a compiled
+//! rule does no name lookup, hashing or allocation. `A unless B` is lowered
+//! to `A and not B`; list literals become sorted, deduplicated slices.
+//!
+//! Architecture invariant: compile reads only the [`ResolvedRules`] (never
+//! the AST or the facts) and cannot fail: everything it needs was checked.
+
+use std::collections::HashMap;
+
+use crate::check::{Collection, Cond, CondKind, FactId, ResolvedRules, RuleId, RuleKind, Term};
+use crate::syntax::ast::{CompareOp, FactType, Scope};
+
+/// Where a fact's value lives: a position in the world row or in an entity's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    /// Index into the world row.
+    World(u32),
+    /// Index into each entity's row.
+    Entity(u32),
+}
+
+/// A declared fact as the facts loader needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactSlot {
+    /// The fact's name.
+    pub name: String,
+    /// Its declared type.
+    pub ty: FactType,
+    /// Where its value lives.
+    pub slot: Slot,
+}
+
+/// The layout of fact rows: which fact lives in which slot.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    facts: Vec<FactSlot>,
+    by_name: HashMap<String, FactId>,
+    world_len: usize,
+    entity_len: usize,
+}
+
+impl Schema {
+    fn new(resolved: &ResolvedRules) -> Schema {
+        let mut schema = Schema::default();
+        for (index, fact) in resolved.facts.iter().enumerate() {
+            let slot = match fact.scope {
+                Scope::World => Slot::World(next_index(&mut schema.world_len)),
+                Scope::Entity => Slot::Entity(next_index(&mut schema.entity_len)),
+            };
+            schema.by_name.insert(
+                fact.name.clone(),
+                FactId(u32::try_from(index).unwrap_or(u32::MAX)),
+            );
+            schema.facts.push(FactSlot {
+                name: fact.name.clone(),
+                ty: fact.ty,
+                slot,
+            });
+        }
+        schema
+    }
+
+    /// Looks up a fact by name.
+    pub fn fact(&self, name: &str) -> Option<&FactSlot> {
+        self.by_name
+            .get(name)
+            .and_then(|id| self.facts.get(id.index()))
+    }
+
+    /// All facts, in declaration order.
+    pub fn facts(&self) -> &[FactSlot] {
+        &self.facts
+    }
+
+    /// How many world facts there are (the length of the world row).
+    pub fn world_len(&self) -> usize {
+        self.world_len
+    }
+
+    /// How many entity facts there are (the length of each entity row).
+    pub fn entity_len(&self) -> usize {
+        self.entity_len
+    }
+}
+
+fn next_index(counter: &mut usize) -> u32 {
+    let index = u32::try_from(*counter).unwrap_or(u32::MAX);
+    *counter += 1;
+    index
+}
+
+/// A number or string operand: a constant or a fact's slot.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg<T> {
+    /// A literal.
+    Const(T),
+    /// A fact.
+    Slot(Slot),
+}
+
+/// The right side of `in`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetArg {
+    /// A `set<string>` fact.
+    Slot(Slot),
+    /// A list literal, sorted and deduplicated.
+    List(Box<[Box<str>]>),
+}
+
+/// A compiled condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// `true` / `false`.
+    Const(bool),
+    /// A `bool` fact.
+    Bool(Slot),
+    /// Another rule's verdict (evaluated earlier in the order).
+    Rule(RuleId),
+    /// Kleene negation.
+    Not(Box<Node>),
+    /// Kleene conjunction.
+    And(Box<[Node]>),
+    /// Kleene disjunction.
+    Or(Box<[Node]>),
+    /// A comparison of numbers.
+    Numbers {
+        /// The operator.
+        op: CompareOp,
+        /// Left side.
+        lhs: Arg<f64>,
+        /// Right side.
+        rhs: Arg<f64>,
+    },
+    /// `==` (`equal`) or `!=` between strings.
+    Strings {
+        /// `==` rather than `!=`.
+        equal: bool,
+        /// Left side.
+        lhs: Arg<Box<str>>,
+        /// Right side.
+        rhs: Arg<Box<str>>,
+    },
+    /// `==` (`equal`) or `!=` between conditions.
+    Conds {
+        /// `==` rather than `!=`.
+        equal: bool,
+        /// Left side.
+        lhs: Box<Node>,
+        /// Right side.
+        rhs: Box<Node>,
+    },
+    /// Membership of a string in a set.
+    Member {
+        /// `not in`.
+        negated: bool,
+        /// The string looked for.
+        element: Arg<Box<str>>,
+        /// The set looked in.
+        set: SetArg,
+    },
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledRule {
+    /// The rule's id in the resolved rule set.
+    pub id: RuleId,
+    /// World or entity rule.
+    pub kind: RuleKind,
+    /// `requires and not unless`.
+    pub condition: Node,
+}
+
+/// A rule set ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Program {
+    schema: Schema,
+    rule_count: usize,
+    world_rules: Vec<CompiledRule>,
+    entity_rules: Vec<CompiledRule>,
+}
+
+impl Program {
+    /// Compiles a resolved rule set.
+    pub fn compile(resolved: &ResolvedRules) -> Program {
+        let schema = Schema::new(resolved);
+        let slots: Vec<Slot> = schema.facts.iter().map(|fact| fact.slot).collect();
+        let lower = Lowering { slots: &slots };
+        let (mut world_rules, mut entity_rules) = (Vec::new(), Vec::new());
+        for id in &resolved.evaluation_order {
+            let Some(rule) = resolved.rule(*id) else {
+                continue;
+            };
+            let mut condition = lower.cond(&rule.requires);
+            if let Some(unless) = &rule.unless {
+                let excluded = Node::Not(Box::new(lower.cond(unless)));
+                condition = match condition {
+                    Node::And(parts) => {
+                        Node::And(parts.into_vec().into_iter().chain([excluded]).collect())
+                    }
+                    other => Node::And(Box::new([other, excluded])),
+                };
+            }
+            let compiled = CompiledRule {
+                id: *id,
+                kind: rule.kind,
+                condition,
+            };
+            match rule.kind {
+                RuleKind::World => world_rules.push(compiled),
+                RuleKind::Entity => entity_rules.push(compiled),
+            }
+        }
+        Program {
+            schema,
+            rule_count: resolved.rules.len(),
+            world_rules,
+            entity_rules,
+        }
+    }
+
+    /// The fact layout.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// How many rules there are, world and entity.
+    pub fn rule_count(&self) -> usize {
+        self.rule_count
+    }
+
+    /// World rules, in evaluation order.
+    pub fn world_rules(&self) -> &[CompiledRule] {
+        &self.world_rules
+    }
+
+    /// Entity rules, in evaluation order.
+    pub fn entity_rules(&self) -> &[CompiledRule] {
+        &self.entity_rules
+    }
+}
+
+struct Lowering<'a> {
+    slots: &'a [Slot],
+}
+
+impl Lowering<'_> {
+    fn slot(&self, fact: FactId) -> Slot {
+        self.slots
+            .get(fact.index())
+            .copied()
+            .unwrap_or(Slot::World(u32::MAX))
+    }
+
+    fn cond(&self, cond: &Cond) -> Node {
+        match &cond.kind {
+            CondKind::Const(value) => Node::Const(*value),
+            CondKind::Fact(fact) => Node::Bool(self.slot(*fact)),
+            CondKind::Rule(rule) => Node::Rule(*rule),
+            CondKind::Not(inner) => Node::Not(Box::new(self.cond(inner))),
+            CondKind::And(parts) => Node::And(parts.iter().map(|c| self.cond(c)).collect()),
+            CondKind::Or(parts) => Node::Or(parts.iter().map(|c| self.cond(c)).collect()),
+            CondKind::CompareNumbers { op, lhs, rhs } => Node::Numbers {
+                op: *op,
+                lhs: self.arg(lhs, |n| *n),
+                rhs: self.arg(rhs, |n| *n),
+            },
+            CondKind::CompareStrings { op, lhs, rhs } => Node::Strings {
+                equal: *op == CompareOp::Eq,
+                lhs: self.arg(lhs, |s| s.as_str().into()),
+                rhs: self.arg(rhs, |s| s.as_str().into()),
+            },
+            CondKind::CompareConds { op, lhs, rhs } => Node::Conds {
+                equal: *op == CompareOp::Eq,
+                lhs: Box::new(self.cond(lhs)),
+                rhs: Box::new(self.cond(rhs)),
+            },
+            CondKind::Member {
+                negated,
+                element,
+                collection,
+            } => Node::Member {
+                negated: *negated,
+                element: self.arg(element, |s| s.as_str().into()),
+                set: match collection {
+                    Collection::Fact(fact) => SetArg::Slot(self.slot(*fact)),
+                    Collection::List(items) => {
+                        SetArg::List(items.iter().map(|s| s.as_str().into()).collect())
+                    }
+                },
+            },
+        }
+    }
+
+    fn arg<T, U>(&self, term: &Term<T>, convert: impl Fn(&T) -> U) -> Arg<U> {
+        match term {
+            Term::Const(value) => Arg::Const(convert(value)),
+            Term::Fact(fact) => Arg::Slot(self.slot(*fact)),
+        }
+    }
+}

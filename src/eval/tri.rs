@@ -1,0 +1,114 @@
+//! Kleene's strong three-valued logic, and the verdicts it yields.
+
+use std::fmt;
+use std::ops::Not;
+
+/// A three-valued truth value: true, false, or unknown.
+///
+/// ```
+/// use prereq::Tri;
+/// assert_eq!(Tri::all([Tri::False, Tri::Unknown]), Tri::False);
+/// assert_eq!(Tri::any([Tri::True, Tri::Unknown]), Tri::True);
+/// assert_eq!(!Tri::Unknown, Tri::Unknown);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tri {
+    /// Definitely false.
+    False,
+    /// Not known: some fact it depends on is unknown.
+    Unknown,
+    /// Definitely true.
+    True,
+}
+
+impl Tri {
+    /// Kleene conjunction: false if any is false, else unknown if any is unknown.
+    /// (With the order False < Unknown < True, this is the minimum.)
+    pub fn all(values: impl IntoIterator<Item = Tri>) -> Tri {
+        let mut result = Tri::True;
+        for value in values {
+            if value == Tri::False {
+                return Tri::False;
+            }
+            result = result.min(value);
+        }
+        result
+    }
+
+    /// Kleene disjunction: true if any is true, else unknown if any is unknown.
+    pub fn any(values: impl IntoIterator<Item = Tri>) -> Tri {
+        let mut result = Tri::False;
+        for value in values {
+            if value == Tri::True {
+                return Tri::True;
+            }
+            result = result.max(value);
+        }
+        result
+    }
+
+    /// Equivalence: unknown if either side is unknown.
+    pub fn iff(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+            (a, b) => Tri::from(a == b),
+        }
+    }
+}
+
+impl From<bool> for Tri {
+    fn from(value: bool) -> Tri {
+        if value { Tri::True } else { Tri::False }
+    }
+}
+
+impl Not for Tri {
+    type Output = Tri;
+
+    fn not(self) -> Tri {
+        match self {
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+            Tri::True => Tri::False,
+        }
+    }
+}
+
+/// The verdict of a rule: whether its preconditions hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The rule holds.
+    Satisfied,
+    /// The rule does not hold.
+    Unsatisfied,
+    /// Unknown facts decide whether it holds.
+    Undetermined,
+}
+
+impl Verdict {
+    /// The verdict as a word: `satisfied`, `unsatisfied`, `undetermined`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Satisfied => "satisfied",
+            Verdict::Unsatisfied => "unsatisfied",
+            Verdict::Undetermined => "undetermined",
+        }
+    }
+}
+
+impl From<Tri> for Verdict {
+    fn from(value: Tri) -> Verdict {
+        match value {
+            Tri::True => Verdict::Satisfied,
+            Tri::False => Verdict::Unsatisfied,
+            Tri::Unknown => Verdict::Undetermined,
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,161 @@
+//! Binding facts to a compiled rule set.
+//!
+//! Checks every value against the declarations — the name is declared, the
+//! scope is right (world facts under `[world]`, entity facts under each
+//! entity), the type matches — and places it in its slot. The result, a
+//! [`FactTable`], is what the evaluator reads: rows of optional values by
+//! slot, `None` meaning unknown.
+
+use super::{FactProblem, FactValue, Facts, FactsError, path_key};
+use crate::compile::{Schema, Slot};
+use crate::syntax::ast::FactType;
+
+/// A fact value in its declared type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A `bool` fact.
+    Bool(bool),
+    /// A `number` fact.
+    Number(f64),
+    /// A `string` fact.
+    String(Box<str>),
+    /// A `set<string>` fact: sorted, without duplicates.
+    Set(Box<[Box<str>]>),
+}
+
+/// Facts placed in slots: one world row, and one row per entity in file order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FactTable {
+    world: Vec<Option<Value>>,
+    entity_names: Vec<String>,
+    entity_rows: Vec<Vec<Option<Value>>>,
+}
+
+impl FactTable {
+    /// The world row.
+    pub fn world(&self) -> &[Option<Value>] {
+        &self.world
+    }
+
+    /// Entity names, in file order.
+    pub fn entity_names(&self) -> &[String] {
+        &self.entity_names
+    }
+
+    /// Each entity's row, in file order.
+    pub fn entity_rows(&self) -> &[Vec<Option<Value>>] {
+        &self.entity_rows
+    }
+}
+
+/// Checks `facts` against the schema and places the values in slots.
+pub fn bind(facts: &Facts, schema: &Schema) -> Result<FactTable, FactsError> {
+    let mut problems = facts.problems.clone();
+    let mut table = FactTable {
+        world: vec![None; schema.world_len()],
+        entity_names: Vec::with_capacity(facts.entities.len()),
+        entity_rows: Vec::with_capacity(facts.entities.len()),
+    };
+    for (name, value) in &facts.world {
+        let path = format!("world.{}", path_key(name));
+        if let Some((slot, value)) = place(schema, name, value, &path, false, &mut problems) {
+            if let Some(cell) = table.world.get_mut(slot) {
+                *cell = Some(value);
+            }
+        }
+    }
+    for entity in &facts.entities {
+        let mut row = vec![None; schema.entity_len()];
+        for (name, value) in &entity.facts {
+            let path = format!("entities.{}.{}", path_key(&entity.name), path_key(name));
+            if let Some((slot, value)) = place(schema, name, value, &path, true, &mut problems) {
+                if let Some(cell) = row.get_mut(slot) {
+                    *cell = Some(value);
+                }
+            }
+        }
+        table.entity_names.push(entity.name.clone());
+        table.entity_rows.push(row);
+    }
+    if problems.is_empty() {
+        Ok(table)
+    } else {
+        Err(FactsError::Invalid {
+            origin: facts.origin.clone(),
+            problems,
+        })
+    }
+}
+
+/// Finds the slot for one value and converts it, or records why it does not fit.
+fn place(
+    schema: &Schema,
+    name: &str,
+    value: &FactValue,
+    path: &str,
+    under_entity: bool,
+    problems: &mut Vec<FactProblem>,
+) -> Option<(usize, Value)> {
+    let mut report = |message: String, help: Option<String>| {
+        problems.push(FactProblem {
+            path: path.to_string(),
+            message,
+            help,
+        });
+        None
+    };
+    let Some(fact) = schema.fact(name) else {
+        let names = schema.facts().iter().map(|f| f.name.as_str());
+        let help = match crate::check::suggest(name, names) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "declare it in the rules with `fact NAME: TYPE`, or remove it".to_string(),
+        };
+        return report(format!("`{name}` is not a declared fact"), Some(help));
+    };
+    let slot = match (fact.slot, under_entity) {
+        (Slot::Entity(slot), true) | (Slot::World(slot), false) => slot as usize,
+        (Slot::World(_), true) => {
+            return report(
+                format!("`{name}` is a world fact, but it is given for an entity"),
+                Some("set it once, under [world]".to_string()),
+            );
+        }
+        (Slot::Entity(_), false) => {
+            return report(
+                format!("`{name}` is an entity fact, but it is given under [world]"),
+                Some("set it for each entity, under [entities.NAME]".to_string()),
+            );
+        }
+    };
+    match convert(fact.ty, value) {
+        Some(value) => Some((slot, value)),
+        None => report(
+            format!("expected {}, found {}", expected(fact.ty), value.describe()),
+            Some(format!("`{name}` is declared as `{}`", fact.ty.keyword())),
+        ),
+    }
+}
+
+fn expected(ty: FactType) -> &'static str {
+    match ty {
+        FactType::Bool => "a bool",
+        FactType::Number => "a number",
+        FactType::String => "a string",
+        FactType::StringSet => "a list of strings",
+    }
+}
+
+fn convert(ty: FactType, value: &FactValue) -> Option<Value> {
+    Some(match (ty, value) {
+        (FactType::Bool, FactValue::Bool(b)) => Value::Bool(*b),
+        (FactType::Number, FactValue::Number(n)) => Value::Number(*n),
+        (FactType::String, FactValue::String(s)) => Value::String(s.as_str().into()),
+        (FactType::StringSet, FactValue::Strings(items)) => {
+            let mut items: Vec<Box<str>> = items.iter().map(|s| s.as_str().into()).collect();
+            items.sort();
+            items.dedup();
+            Value::Set(items.into_boxed_slice())
+        }
+        _ => return None,
+    })
+}

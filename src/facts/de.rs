@@ -1,0 +1,397 @@
+//! Deserializing a facts document with serde.
+//!
+//! The visitors here read straight into [`Facts`], in document order, with
+//! no intermediate value tree. A value that can never be a fact (`null`, a
+//! table, a list with a number in it, an inexact integer) does not abort the
+//! read: it is recorded as a [`FactProblem`] with its path, so that one run
+//! reports every such problem. Only malformed TOML/JSON aborts.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::{EntityFacts, FactProblem, FactValue, Facts, path_key};
+use crate::syntax::MAX_EXACT_INTEGER;
+
+impl<'de> Deserialize<'de> for Facts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(DocumentVisitor)
+    }
+}
+
+struct DocumentVisitor;
+
+impl<'de> Visitor<'de> for DocumentVisitor {
+    type Value = Facts;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a facts document with `world` and `entities` tables")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Facts, A::Error> {
+        let mut facts = Facts::default();
+        let (mut seen_world, mut seen_entities) = (false, false);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "world" if !seen_world => {
+                    seen_world = true;
+                    let table: Table = map.next_value()?;
+                    facts.problems.extend(table.problems_at("world"));
+                    facts.world = table.entries;
+                }
+                "entities" if !seen_entities => {
+                    seen_entities = true;
+                    let entities: Entities = map.next_value()?;
+                    facts.entities = entities.list;
+                    facts.problems.extend(entities.problems);
+                }
+                "world" | "entities" => {
+                    map.next_value::<IgnoredAny>()?;
+                    facts.problems.push(problem(&key, "appears twice", None));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    facts.problems.push(problem(
+                        &path_key(&key),
+                        "is not a known top-level key",
+                        Some("a facts file has a `world` table and an `entities` table, nothing else"),
+                    ));
+                }
+            }
+        }
+        Ok(facts)
+    }
+}
+
+fn problem(path: &str, message: &str, help: Option<&str>) -> FactProblem {
+    FactProblem {
+        path: path.to_string(),
+        message: message.to_string(),
+        help: help.map(str::to_string),
+    }
+}
+
+/// A table of facts (`world`, or one entity), with the problems found in it.
+struct Table {
+    entries: Vec<(String, FactValue)>,
+    /// (key, message, help); a key of `None` is a problem with the table itself.
+    problems: Vec<(Option<String>, String, Option<&'static str>)>,
+}
+
+impl Table {
+    fn problems_at(&self, prefix: &str) -> Vec<FactProblem> {
+        self.problems
+            .iter()
+            .map(|(key, message, help)| FactProblem {
+                path: match key {
+                    Some(key) => format!("{prefix}.{}", path_key(key)),
+                    None => prefix.to_string(),
+                },
+                message: message.clone(),
+                help: help.map(str::to_string),
+            })
+            .collect()
+    }
+
+    fn not_a_table(found: &str) -> Table {
+        Table {
+            entries: Vec::new(),
+            problems: vec![(
+                None,
+                format!("expected a table of facts, found {found}"),
+                None,
+            )],
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Table {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TableVisitor)
+    }
+}
+
+struct TableVisitor;
+
+/// Implements the scalar `visit_*` methods of a visitor that accepts anything,
+/// mapping each kind of value through `$make(description)`.
+macro_rules! accept_any_scalar {
+    ($make:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($make("a bool"))
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($make("a number"))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($make("a number"))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($make("a number"))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($make("null"))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($make("null"))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok($make("a list"))
+        }
+    };
+}
+
+impl<'de> Visitor<'de> for TableVisitor {
+    type Value = Table;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of facts")
+    }
+
+    accept_any_scalar!(Table::not_a_table);
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Table, E> {
+        Ok(Table::not_a_table("a string"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Table, A::Error> {
+        let mut table = Table {
+            entries: Vec::new(),
+            problems: Vec::new(),
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            let value: ValueOrProblem = map.next_value()?;
+            if table.entries.iter().any(|(existing, _)| *existing == key) {
+                table.problems.push((
+                    Some(key),
+                    "is given twice".to_string(),
+                    Some("keep one value"),
+                ));
+                continue;
+            }
+            match value.0 {
+                Ok(value) => table.entries.push((key, value)),
+                Err((message, help)) => table.problems.push((Some(key), message, help)),
+            }
+        }
+        Ok(table)
+    }
+}
+
+/// The `entities` table: entity name to table of facts, in document order.
+struct Entities {
+    list: Vec<EntityFacts>,
+    problems: Vec<FactProblem>,
+}
+
+impl<'de> Deserialize<'de> for Entities {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(EntitiesVisitor)
+    }
+}
+
+struct EntitiesVisitor;
+
+impl Entities {
+    fn not_a_table(found: &str) -> Entities {
+        Entities {
+            list: Vec::new(),
+            problems: vec![problem(
+                "entities",
+                &format!("expected a table of entities, found {found}"),
+                Some("write each entity as `[entities.NAME]` with its facts below"),
+            )],
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for EntitiesVisitor {
+    type Value = Entities;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of entities")
+    }
+
+    accept_any_scalar!(Entities::not_a_table);
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Entities, E> {
+        Ok(Entities::not_a_table("a string"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entities, A::Error> {
+        let mut entities = Entities {
+            list: Vec::new(),
+            problems: Vec::new(),
+        };
+        while let Some(name) = map.next_key::<String>()? {
+            let table: Table = map.next_value()?;
+            let path = format!("entities.{}", path_key(&name));
+            if name.trim().is_empty() {
+                entities.problems.push(problem(
+                    &path,
+                    "an entity name cannot be empty or blank",
+                    None,
+                ));
+                continue;
+            }
+            if entities.list.iter().any(|e| e.name == name) {
+                entities.problems.push(problem(
+                    &path,
+                    "this entity is given twice",
+                    Some("merge the two tables"),
+                ));
+                continue;
+            }
+            entities.problems.extend(table.problems_at(&path));
+            entities.list.push(EntityFacts {
+                name,
+                facts: table.entries,
+            });
+        }
+        Ok(entities)
+    }
+}
+
+/// A fact value, or why the value can never be one.
+struct ValueOrProblem(Result<FactValue, (String, Option<&'static str>)>);
+
+impl<'de> Deserialize<'de> for ValueOrProblem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+fn unusable(message: String, help: &'static str) -> ValueOrProblem {
+    ValueOrProblem(Err((message, Some(help))))
+}
+
+fn number(value: f64, written: impl fmt::Display) -> ValueOrProblem {
+    if !value.is_finite() {
+        return unusable(
+            format!("{written} is not a finite number"),
+            "numbers must be finite: leave the fact out if it is unknown",
+        );
+    }
+    if value.fract() == 0.0 && value.abs() > MAX_EXACT_INTEGER {
+        return unusable(
+            format!("the integer {written} is beyond 2^53 and cannot be held exactly"),
+            "numbers are 64-bit floats: integers are exact up to 9007199254740992",
+        );
+    }
+    ValueOrProblem(Ok(FactValue::Number(value)))
+}
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = ValueOrProblem;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a bool, a number, a string or a list of strings")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<ValueOrProblem, E> {
+        Ok(ValueOrProblem(Ok(FactValue::Bool(value))))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<ValueOrProblem, E> {
+        Ok(number(value as f64, value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<ValueOrProblem, E> {
+        Ok(number(value as f64, value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<ValueOrProblem, E> {
+        // An integral f64 beyond 2^53 may already have been rounded, so only
+        // non-integral floats are taken at face value.
+        Ok(number(value, value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<ValueOrProblem, E> {
+        Ok(ValueOrProblem(Ok(FactValue::String(value.to_string()))))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<ValueOrProblem, E> {
+        Ok(ValueOrProblem(Ok(FactValue::String(value))))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<ValueOrProblem, E> {
+        Ok(unusable(
+            "null is not a fact value".to_string(),
+            "leave the fact out to say it is unknown",
+        ))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<ValueOrProblem, E> {
+        self.visit_unit()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueOrProblem, A::Error> {
+        let mut strings = Vec::new();
+        let mut first_bad = None;
+        let mut index = 0usize;
+        while let Some(element) = seq.next_element::<ListElement>()? {
+            match element {
+                ListElement::String(s) => strings.push(s),
+                ListElement::Other(kind) => {
+                    first_bad.get_or_insert((index, kind));
+                }
+            }
+            index += 1;
+        }
+        Ok(match first_bad {
+            None => ValueOrProblem(Ok(FactValue::Strings(strings))),
+            Some((index, kind)) => unusable(
+                format!("a list fact holds strings only, but element {index} is {kind}"),
+                "write every element in quotes",
+            ),
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueOrProblem, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(unusable(
+            "a table is not a fact value".to_string(),
+            "facts are bools, numbers, strings or lists of strings",
+        ))
+    }
+}
+
+/// An element of a list: a string, or a description of what it is instead.
+enum ListElement {
+    String(String),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for ListElement {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ListElementVisitor)
+    }
+}
+
+struct ListElementVisitor;
+
+impl<'de> Visitor<'de> for ListElementVisitor {
+    type Value = ListElement;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    accept_any_scalar!(ListElement::Other);
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<ListElement, E> {
+        Ok(ListElement::String(value.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<ListElement, E> {
+        Ok(ListElement::String(value))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ListElement, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(ListElement::Other("a table"))
+    }
+}

@@ -1,0 +1,340 @@
+//! Facts: what is known about the world and about each entity.
+//!
+//! A facts file is TOML or JSON (chosen by extension) with a `world` table
+//! and an `entities` table of tables, one per entity, in the file's order:
+//!
+//! ```toml
+//! [world]
+//! ceasefire = false
+//!
+//! [entities.UK]
+//! legal_basis = true
+//! troops_offered = 10000
+//! contributions = ["troops", "fast_jets"]
+//! ```
+//!
+//! A declared fact left out is *unknown*. [`Facts`] holds the values as
+//! written; whether they fit the rule set's declarations is decided when
+//! they are bound to a compiled program ([`bind`]). Problems that make a
+//! value unusable whatever the rules say — `null`, a table where a value
+//! belongs, an integer beyond 2^53, a duplicate key, an unknown top-level
+//! key — are collected with their paths (`entities.UK.troops_offered`) and
+//! reported together.
+//!
+//! Architecture invariant: loading never evaluates anything and never
+//! panics on input; every problem names the path of the offending value.
+
+pub mod bind;
+mod de;
+
+use std::fmt;
+use std::path::Path;
+
+pub use bind::{FactTable, Value};
+
+/// A fact value as a facts file can hold it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum FactValue {
+    /// `true` / `false`
+    Bool(bool),
+    /// A finite number; integers exact up to 2^53.
+    Number(f64),
+    /// A string.
+    String(String),
+    /// A list of strings, for `set<string>` facts.
+    Strings(Vec<String>),
+}
+
+impl FactValue {
+    /// How the value is described in error messages: "the string \"many\"".
+    pub fn describe(&self) -> String {
+        match self {
+            FactValue::Bool(value) => format!("the bool {value}"),
+            FactValue::Number(value) => format!("the number {value}"),
+            FactValue::String(value) => format!("the string {value:?}"),
+            FactValue::Strings(values) => format!("a list of {} strings", values.len()),
+        }
+    }
+}
+
+impl From<bool> for FactValue {
+    fn from(value: bool) -> Self {
+        FactValue::Bool(value)
+    }
+}
+
+impl From<f64> for FactValue {
+    fn from(value: f64) -> Self {
+        FactValue::Number(value)
+    }
+}
+
+impl From<i32> for FactValue {
+    fn from(value: i32) -> Self {
+        FactValue::Number(f64::from(value))
+    }
+}
+
+impl From<&str> for FactValue {
+    fn from(value: &str) -> Self {
+        FactValue::String(value.to_string())
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for FactValue {
+    fn from(values: [&str; N]) -> Self {
+        FactValue::Strings(values.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+impl From<Vec<String>> for FactValue {
+    fn from(values: Vec<String>) -> Self {
+        FactValue::Strings(values)
+    }
+}
+
+/// One entity's facts, in the order written.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EntityFacts {
+    /// The entity's name, e.g. `UK`.
+    pub name: String,
+    /// Its facts by name.
+    pub facts: Vec<(String, FactValue)>,
+}
+
+/// A problem with one value in a facts file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactProblem {
+    /// Where: `world.ceasefire`, `entities.UK.troops_offered`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when there is something to say.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for FactProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why facts could not be loaded or do not fit a rule set.
+#[derive(Debug, thiserror::Error)]
+pub enum FactsError {
+    /// The file could not be read.
+    #[error("{origin}: cannot read the facts file: {source}")]
+    Io {
+        /// The file.
+        origin: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The extension is neither `.toml` nor `.json`.
+    #[error("{origin}: facts files must end in .toml or .json")]
+    UnknownFormat {
+        /// The file.
+        origin: String,
+    },
+    /// The file is not valid TOML or JSON.
+    #[error("{origin}: {message}")]
+    Syntax {
+        /// The file.
+        origin: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// Some values are unusable or do not fit the declarations.
+    #[error("{origin}: {}", render_problems(problems))]
+    Invalid {
+        /// The file.
+        origin: String,
+        /// Every problem found.
+        problems: Vec<FactProblem>,
+    },
+}
+
+fn render_problems(problems: &[FactProblem]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    match lines.as_slice() {
+        [one] => one.clone(),
+        _ => format!("{} problems\n{}", lines.len(), lines.join("\n")),
+    }
+}
+
+/// The facts of one snapshot: world facts and each entity's facts, as written.
+///
+/// ```
+/// use prereq::Facts;
+/// let facts = Facts::from_toml_str("example.toml", r#"
+///     [world]
+///     ceasefire = false
+///     [entities.UK]
+///     troops_offered = 10000
+///     [entities.Ireland]
+/// "#)?;
+/// assert_eq!(facts.entities().iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["UK", "Ireland"]);
+/// # Ok::<(), prereq::FactsError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Facts {
+    origin: String,
+    world: Vec<(String, FactValue)>,
+    entities: Vec<EntityFacts>,
+    problems: Vec<FactProblem>,
+}
+
+impl Facts {
+    /// An empty snapshot, to fill with [`Facts::set_world`] and [`Facts::set`].
+    ///
+    /// ```
+    /// use prereq::Facts;
+    /// let mut facts = Facts::new("inline");
+    /// facts.set_world("ceasefire", true);
+    /// facts.set("UK", "contributions", ["troops", "fast_jets"]);
+    /// assert_eq!(facts.entities()[0].name, "UK");
+    /// ```
+    pub fn new(origin: impl Into<String>) -> Facts {
+        Facts {
+            origin: origin.into(),
+            ..Facts::default()
+        }
+    }
+
+    /// Reads a `.toml` or `.json` facts file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Facts, FactsError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let parse: fn(&str, &str) -> Result<Facts, FactsError> = match extension.as_deref() {
+            Some("toml") => Facts::from_toml_str,
+            Some("json") => Facts::from_json_str,
+            _ => return Err(FactsError::UnknownFormat { origin }),
+        };
+        let bytes = std::fs::read(path).map_err(|source| FactsError::Io {
+            origin: origin.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|error| FactsError::Syntax {
+            origin: origin.clone(),
+            message: format!(
+                "the file is not valid UTF-8 (byte {})",
+                error.utf8_error().valid_up_to()
+            ),
+        })?;
+        parse(&origin, &text)
+    }
+
+    /// Parses TOML facts; `origin` names the source in errors.
+    pub fn from_toml_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
+        let facts: Facts = toml::from_str(text).map_err(|error| FactsError::Syntax {
+            origin: origin.to_string(),
+            message: error.to_string().trim_end().to_string(),
+        })?;
+        facts.with_origin(origin).checked()
+    }
+
+    /// Parses JSON facts; `origin` names the source in errors.
+    pub fn from_json_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
+        let facts: Facts = serde_json::from_str(text).map_err(|error| FactsError::Syntax {
+            origin: origin.to_string(),
+            message: error.to_string(),
+        })?;
+        facts.with_origin(origin).checked()
+    }
+
+    fn with_origin(mut self, origin: &str) -> Facts {
+        self.origin = origin.to_string();
+        self
+    }
+
+    fn checked(self) -> Result<Facts, FactsError> {
+        match self.problems.is_empty() {
+            true => Ok(self),
+            false => Err(FactsError::Invalid {
+                origin: self.origin,
+                problems: self.problems,
+            }),
+        }
+    }
+
+    /// Sets a world fact (replacing an earlier value).
+    pub fn set_world(&mut self, fact: &str, value: impl Into<FactValue>) -> &mut Facts {
+        upsert(&mut self.world, fact, value.into());
+        self
+    }
+
+    /// Sets an entity's fact, adding the entity after the others if it is new.
+    pub fn set(&mut self, entity: &str, fact: &str, value: impl Into<FactValue>) -> &mut Facts {
+        let index = match self.entities.iter().position(|e| e.name == entity) {
+            Some(index) => index,
+            None => {
+                self.add_entity(entity);
+                self.entities.len() - 1
+            }
+        };
+        if let Some(entry) = self.entities.get_mut(index) {
+            upsert(&mut entry.facts, fact, value.into());
+        }
+        self
+    }
+
+    /// Adds an entity with no facts yet (all unknown), if it is not there already.
+    pub fn add_entity(&mut self, entity: &str) -> &mut Facts {
+        if !self.entities.iter().any(|e| e.name == entity) {
+            self.entities.push(EntityFacts {
+                name: entity.to_string(),
+                facts: Vec::new(),
+            });
+        }
+        self
+    }
+
+    /// Where the facts came from (a path, or the name given).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The world facts, in the order written.
+    pub fn world(&self) -> &[(String, FactValue)] {
+        &self.world
+    }
+
+    /// The entities, in the order written.
+    pub fn entities(&self) -> &[EntityFacts] {
+        &self.entities
+    }
+
+    /// Problems found while reading (only non-empty for facts built through serde directly).
+    pub fn problems(&self) -> &[FactProblem] {
+        &self.problems
+    }
+}
+
+fn upsert(entries: &mut Vec<(String, FactValue)>, name: &str, value: FactValue) {
+    match entries.iter_mut().find(|(existing, _)| existing == name) {
+        Some(entry) => entry.1 = value,
+        None => entries.push((name.to_string(), value)),
+    }
+}
+
+/// A key as it appears in a path: bare if it can be, quoted otherwise.
+pub(crate) fn path_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}

@@ -1,0 +1,237 @@
+//! The library's front door: load rules, evaluate facts.
+//!
+//! [`RuleSet`] runs the pipeline — read files, parse ([`crate::syntax`]),
+//! check ([`crate::check`]), compile ([`crate::compile`]) — once, and then
+//! evaluates any number of fact snapshots ([`RuleSet::evaluate`]).
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, ResolvedRules};
+use crate::compile::Program;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::facts::{self, Facts, FactsError};
+use crate::report::Report;
+use crate::source::Sources;
+use crate::{eval, syntax};
+
+/// Why a rule set could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A file or directory could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The path as given.
+        path: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A directory holds no `.rules` file.
+    #[error("{path}: no .rules files found")]
+    NoRuleFiles {
+        /// The directory.
+        path: String,
+    },
+    /// A rule file is not UTF-8.
+    #[error("{path}:{line}:{column}: the file is not valid UTF-8")]
+    NotUtf8 {
+        /// The file.
+        path: String,
+        /// Line of the first invalid byte.
+        line: usize,
+        /// Column (in characters) of the first invalid byte.
+        column: usize,
+    },
+    /// The rules have errors: every diagnostic, warnings included.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+/// A checked and compiled set of rules, ready to evaluate facts.
+///
+/// ```
+/// use prereq::{Facts, RuleSet, Verdict};
+/// let rules = RuleSet::parse("coalition.rules", r#"
+///     world fact us_backstop: bool
+///     fact troops_offered: number
+///     fact borders_russia: bool fixed
+///     rule deploy requires us_backstop and troops_offered >= 1000 unless borders_russia
+/// "#)?;
+/// let facts = Facts::from_toml_str("snapshot.toml", r#"
+///     [world]
+///     us_backstop = true
+///     [entities.UK]
+///     troops_offered = 10000
+///     borders_russia = false
+///     [entities.Poland]
+///     borders_russia = true
+/// "#)?;
+/// let report = rules.evaluate(&facts)?;
+/// assert_eq!(report.verdict("UK", "deploy"), Some(Verdict::Satisfied));
+/// assert_eq!(report.verdict("Poland", "deploy"), Some(Verdict::Unsatisfied));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    sources: Sources,
+    resolved: ResolvedRules,
+    program: Program,
+    warnings: Vec<Diagnostic>,
+}
+
+impl RuleSet {
+    /// Loads a `.rules` file, or every `.rules` file under a directory.
+    pub fn load(path: impl AsRef<Path>) -> Result<RuleSet, LoadError> {
+        RuleSet::load_all([path])
+    }
+
+    /// Loads several files and directories as one rule set.
+    ///
+    /// Directories are searched recursively for `*.rules` files, in path
+    /// order; symbolic links to directories are not followed.
+    pub fn load_all<P: AsRef<Path>>(
+        paths: impl IntoIterator<Item = P>,
+    ) -> Result<RuleSet, LoadError> {
+        let mut sources = Sources::default();
+        for path in paths {
+            for file in rule_files(path.as_ref())? {
+                let name = file.display().to_string();
+                let text = read_text(&file, &name)?;
+                sources.add(name, text);
+            }
+        }
+        RuleSet::from_sources(sources)
+    }
+
+    /// Parses rules from a string; `name` is shown in diagnostics.
+    pub fn parse(name: &str, text: &str) -> Result<RuleSet, LoadError> {
+        let mut sources = Sources::default();
+        sources.add(name, text.strip_prefix('\u{feff}').unwrap_or(text));
+        RuleSet::from_sources(sources)
+    }
+
+    /// Parses, checks and compiles the given files as one rule set.
+    pub fn from_sources(sources: Sources) -> Result<RuleSet, LoadError> {
+        let mut diagnostics = Vec::new();
+        let files: Vec<_> = sources
+            .iter()
+            .map(|(id, file)| {
+                let (ast, found) = syntax::parse_file(id, file.text());
+                diagnostics.extend(found);
+                ast
+            })
+            .collect();
+        let (resolved, found) = check::check(&files);
+        diagnostics.extend(found);
+        match resolved {
+            Some(resolved)
+                if !diagnostics
+                    .iter()
+                    .any(|d| d.severity == crate::Severity::Error) =>
+            {
+                let program = Program::compile(&resolved);
+                Ok(RuleSet {
+                    sources,
+                    resolved,
+                    program,
+                    warnings: diagnostics,
+                })
+            }
+            _ => Err(LoadError::Invalid(Diagnostics::new(diagnostics, sources))),
+        }
+    }
+
+    /// Evaluates every rule against a snapshot of facts.
+    ///
+    /// Fails only if the facts do not fit the declarations (an undeclared
+    /// fact, a wrong type, a world fact under an entity); every such problem
+    /// is reported, each with its path.
+    pub fn evaluate(&self, facts: &Facts) -> Result<Report, FactsError> {
+        let table = facts::bind::bind(facts, self.program.schema())?;
+        let verdicts = eval::evaluate(&self.program, &table);
+        Ok(Report::new(
+            &self.resolved,
+            table.entity_names().to_vec(),
+            verdicts,
+        ))
+    }
+
+    /// Warnings found while checking (unused facts, unused helper rules).
+    pub fn warnings(&self) -> Diagnostics {
+        Diagnostics::new(self.warnings.clone(), self.sources.clone())
+    }
+
+    /// The resolved rules: facts, rules, types, evaluation order.
+    pub fn resolved(&self) -> &ResolvedRules {
+        &self.resolved
+    }
+
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The source files.
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> LoadError {
+    LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// The `.rules` files a path stands for: itself, or those under it, sorted.
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let metadata = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut found = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| io_error(&dir, e))? {
+            let entry = entry.map_err(|e| io_error(&dir, e))?;
+            let file_type = entry.file_type().map_err(|e| io_error(&entry.path(), e))?;
+            let entry_path = entry.path();
+            if file_type.is_dir() {
+                pending.push(entry_path);
+            } else if entry_path.extension().is_some_and(|ext| ext == "rules")
+                && entry_path.is_file()
+            {
+                found.push(entry_path);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(LoadError::NoRuleFiles {
+            path: path.display().to_string(),
+        });
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn read_text(path: &Path, name: &str) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        }),
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let prefix =
+                String::from_utf8_lossy(error.as_bytes().get(..valid).unwrap_or(&[])).into_owned();
+            let line = prefix.matches('\n').count() + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(LoadError::NotUtf8 {
+                path: name.to_string(),
+                line,
+                column,
+            })
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The typed syntax tree of a rule file.
+//!
+//! The AST mirrors what the author wrote — names are still strings, nothing
+//! is resolved — and every node carries the [`Span`] it came from.
+//! `and`/`or` chains are flat lists, so a long chain is wide, not deep; the
+//! parser bounds the depth of everything else (see [`crate::limits`]).
+
+use crate::source::{FileId, Span};
+
+/// One parsed rule file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    /// Which file of the rule set this is.
+    pub id: FileId,
+    /// Declarations in source order.
+    pub declarations: Vec<Declaration>,
+}
+
+/// A fact or a rule declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Declaration {
+    /// `[world] fact NAME: TYPE [fixed]`
+    Fact(FactDecl),
+    /// `rule NAME requires EXPR [unless EXPR]`
+    Rule(RuleDecl),
+}
+
+impl Declaration {
+    /// The declared name.
+    pub fn name(&self) -> &Ident {
+        match self {
+            Declaration::Fact(fact) => &fact.name,
+            Declaration::Rule(rule) => &rule.name,
+        }
+    }
+}
+
+/// A name as written, with its span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Whether a fact belongs to each entity or to the world shared by all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// One value per entity.
+    Entity,
+    /// One value for all entities.
+    World,
+}
+
+/// The type of a fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FactType {
+    /// `bool`
+    Bool,
+    /// `number`: a finite f64, integers exact up to 2^53.
+    Number,
+    /// `string`
+    String,
+    /// `set<string>`
+    StringSet,
+}
+
+impl FactType {
+    /// The type as written in a rule file.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FactType::Bool => "bool",
+            FactType::Number => "number",
+            FactType::String => "string",
+            FactType::StringSet => "set<string>",
+        }
+    }
+}
+
+/// `[world] fact NAME: TYPE [fixed]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactDecl {
+    /// The `##` doc comment lines before the declaration, without the `##`.
+    pub docs: Vec<String>,
+    /// Entity or world fact.
+    pub scope: Scope,
+    /// The fact's name.
+    pub name: Ident,
+    /// The declared type.
+    pub ty: FactType,
+    /// `fixed`: the fact cannot change, so analyses never propose changing it.
+    pub fixed: bool,
+    /// The whole declaration, from the keyword to its last token.
+    pub span: Span,
+}
+
+/// `rule NAME requires EXPR [unless EXPR]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleDecl {
+    /// The `##` doc comment lines before the declaration, without the `##`.
+    pub docs: Vec<String>,
+    /// The rule's name.
+    pub name: Ident,
+    /// The condition after `requires`.
+    pub requires: Expr,
+    /// The condition after `unless`, if any: the rule is `requires and not unless`.
+    pub unless: Option<Expr>,
+    /// The whole declaration, from the keyword to its last token.
+    pub span: Span,
+}
+
+/// An expression with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What kind of expression.
+    pub kind: ExprKind,
+    /// The text it was parsed from.
+    pub span: Span,
+}
+
+impl Expr {
+    /// Calls `visit` on this expression and every expression inside it,
+    /// parents before children, without recursion.
+    ///
+    /// ```
+    /// use prereq::{Sources, syntax::{self, ast::{Declaration, ExprKind}}};
+    /// let mut sources = Sources::default();
+    /// let text = "rule r requires a and (b or not c)";
+    /// let (file, _) = syntax::parse_file(sources.add("r.rules", text), text);
+    /// let Declaration::Rule(rule) = &file.declarations[0] else { unreachable!() };
+    /// let mut names = Vec::new();
+    /// rule.requires.walk(|e| if let ExprKind::Name(n) = &e.kind { names.push(n.clone()) });
+    /// assert_eq!(names, ["a", "b", "c"]);
+    /// ```
+    pub fn walk<'a>(&'a self, mut visit: impl FnMut(&'a Expr)) {
+        let mut stack = vec![self];
+        while let Some(expr) = stack.pop() {
+            visit(expr);
+            match &expr.kind {
+                ExprKind::Not(inner) => stack.push(inner),
+                ExprKind::And(parts) | ExprKind::Or(parts) => stack.extend(parts.iter().rev()),
+                ExprKind::Compare { lhs, rhs, .. } => stack.extend([&**rhs, &**lhs]),
+                ExprKind::Member {
+                    element,
+                    collection,
+                    ..
+                } => {
+                    stack.extend([&**collection, &**element]);
+                }
+                ExprKind::List(_)
+                | ExprKind::Bool(_)
+                | ExprKind::Number(_)
+                | ExprKind::String(_)
+                | ExprKind::Name(_) => {}
+            }
+        }
+    }
+}
+
+impl RuleDecl {
+    /// The rule's expressions: `requires`, then `unless` if present.
+    pub fn expressions(&self) -> impl Iterator<Item = &Expr> {
+        std::iter::once(&self.requires).chain(self.unless.as_ref())
+    }
+}
+
+/// The kinds of expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// `a or b or …` (two or more operands).
+    Or(Vec<Expr>),
+    /// `a and b and …` (two or more operands).
+    And(Vec<Expr>),
+    /// `not a`
+    Not(Box<Expr>),
+    /// `a OP b` for a comparison operator.
+    Compare {
+        /// The operator.
+        op: CompareOp,
+        /// Where the operator was written.
+        op_span: Span,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `a in b` or `a not in b`.
+    Member {
+        /// `not in`
+        negated: bool,
+        /// Where the operator was written.
+        op_span: Span,
+        /// The value looked for.
+        element: Box<Expr>,
+        /// The set fact or list literal looked in.
+        collection: Box<Expr>,
+    },
+    /// `["a", "b"]`
+    List(Vec<StringLiteral>),
+    /// `true` or `false`
+    Bool(bool),
+    /// A number literal.
+    Number(f64),
+    /// A string literal, escapes resolved.
+    String(String),
+    /// A reference to a fact or a rule.
+    Name(String),
+}
+
+/// A string in a list literal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringLiteral {
+    /// The string, escapes resolved.
+    pub value: String,
+    /// Where it was written, quotes included.
+    pub span: Span,
+}
+
+/// The six comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl CompareOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+
+    /// Whether the operator only makes sense on numbers (an ordering).
+    pub fn is_ordering(self) -> bool {
+        !matches!(self, CompareOp::Eq | CompareOp::Ne)
+    }
+
+    /// Applies the operator to two ordered values.
+    pub fn holds<T: PartialOrd + ?Sized>(self, lhs: &T, rhs: &T) -> bool {
+        match self {
+            CompareOp::Eq => lhs == rhs,
+            CompareOp::Ne => lhs != rhs,
+            CompareOp::Lt => lhs < rhs,
+            CompareOp::Le => lhs <= rhs,
+            CompareOp::Gt => lhs > rhs,
+            CompareOp::Ge => lhs >= rhs,
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Syntax: rule text to a typed AST with spans.
+//!
+//! [`parse_file`] runs in three steps: a lexical pre-pass ([`scan`]) splits
+//! the file into declarations and rejects unclosed strings, unbalanced
+//! brackets and over-deep nesting; pest parses each declaration with the
+//! grammar in `grammar/prereq.pest`; [`parser`] builds the [`ast`] from
+//! pest's pairs. Errors in one declaration do not hide errors in the next.
+//!
+//! Architecture invariant: this layer knows nothing of other files, of what
+//! names mean, or of facts. It never fails as a whole: it returns what it
+//! could parse together with every diagnostic it found.
+
+pub mod ast;
+mod errors;
+mod parser;
+mod scan;
+
+pub(crate) use parser::MAX_EXACT_INTEGER;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::FileId;
+
+/// Parses one rule file into its declarations, collecting syntax errors.
+///
+/// ```
+/// use prereq::{Sources, syntax};
+/// let mut sources = Sources::default();
+/// let text = "fact legal_basis: bool\nrule deploy requires legal_basis and\n";
+/// let id = sources.add("a.rules", text);
+/// let (file, diagnostics) = syntax::parse_file(id, text);
+/// assert_eq!(file.declarations.len(), 1);
+/// assert_eq!(diagnostics[0].message, "expected an expression (a name, a value, `not` or `(`), found the end of the file");
+/// ```
+pub fn parse_file(id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    let (chunks, mut diagnostics) = scan::split_declarations(id, text);
+    let declarations = chunks
+        .iter()
+        .filter(|chunk| !chunk.has_error)
+        .filter_map(|chunk| {
+            parser::parse_declaration(id, text, chunk.start, chunk.end, &mut diagnostics)
+        })
+        .collect();
+    (ast::File { id, declarations }, diagnostics)
+}

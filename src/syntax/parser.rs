@@ -1,0 +1,390 @@
+//! From pest's parse tree to the typed AST.
+//!
+//! pest does the recognising (grammar in `grammar/prereq.pest`); this module
+//! turns its pairs into [`ast`](super::ast) nodes with spans, checks what the
+//! grammar deliberately lets through so it can explain it better (capitalised
+//! names, chained comparisons, bad escapes, inexact numbers, `not` runs deeper
+//! than the nesting limit), and reports those as diagnostics.
+//!
+//! Invariant: recursion here follows parentheses only, whose depth the
+//! pre-pass in [`scan`](super::scan) has bounded; `not` runs are counted
+//! against the same limit before they are built.
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+
+use super::ast::{
+    CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident, RuleDecl, Scope,
+    StringLiteral,
+};
+use super::errors::syntax_error;
+use crate::diagnostic::Diagnostic;
+use crate::limits::MAX_NESTING_DEPTH;
+use crate::source::{FileId, Span};
+
+/// The pest parser generated from the grammar file.
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/prereq.pest"]
+pub(crate) struct PrereqParser;
+
+/// The largest integer a number literal or fact may hold exactly (2^53).
+pub(crate) const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// Parses one declaration found at `start..end` of `text`.
+pub(crate) fn parse_declaration(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Declaration> {
+    let chunk = text.get(start..end)?;
+    match PrereqParser::parse(Rule::declaration_unit, chunk) {
+        Ok(mut pairs) => {
+            let unit = pairs.next()?;
+            let declaration = unit
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::declaration)?;
+            let mut builder = Builder {
+                file,
+                offset: start,
+                diagnostics,
+            };
+            builder.declaration(declaration)
+        }
+        Err(error) => {
+            diagnostics.push(syntax_error(file, text, start, chunk, &error));
+            None
+        }
+    }
+}
+
+struct Builder<'d> {
+    file: FileId,
+    offset: usize,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+/// Marks a part that was reported as an error and left out of the AST.
+struct Reported;
+
+type Built<T> = Result<T, Reported>;
+
+impl Builder<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(
+            self.file,
+            self.offset + span.start()..self.offset + span.end(),
+        )
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) -> Reported {
+        self.diagnostics.push(diagnostic);
+        Reported
+    }
+
+    fn declaration(&mut self, pair: Pair<'_, Rule>) -> Option<Declaration> {
+        let mut docs = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::doc_comment => docs.push(doc_line(&part)),
+                Rule::fact_decl => return self.fact(part, docs).ok().map(Declaration::Fact),
+                Rule::rule_decl => return self.rule(part, docs).ok().map(Declaration::Rule),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn fact(&mut self, pair: Pair<'_, Rule>, docs: Vec<String>) -> Built<FactDecl> {
+        let span = self.span(&pair);
+        let mut scope = Scope::Entity;
+        let mut name = None;
+        let mut ty = None;
+        let mut fixed = false;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::world_kw => scope = Scope::World,
+                Rule::name => name = Some(self.ident(&part)?),
+                Rule::fact_type => ty = Some(fact_type(&part)),
+                Rule::fixed_kw => fixed = true,
+                _ => {}
+            }
+        }
+        let (Some(name), Some(ty)) = (name, ty) else {
+            return Err(Reported);
+        };
+        Ok(FactDecl {
+            docs,
+            scope,
+            name,
+            ty,
+            fixed,
+            span,
+        })
+    }
+
+    fn rule(&mut self, pair: Pair<'_, Rule>, docs: Vec<String>) -> Built<RuleDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut requires = None;
+        let mut unless = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::name => name = Some(self.ident(&part)),
+                Rule::expr => requires = Some(self.expr(part, 0)),
+                Rule::unless_clause => {
+                    let expr = part.into_inner().find(|p| p.as_rule() == Rule::expr);
+                    unless = expr.map(|e| self.expr(e, 0));
+                }
+                _ => {}
+            }
+        }
+        let (Some(name), Some(requires)) = (name, requires) else {
+            return Err(Reported);
+        };
+        Ok(RuleDecl {
+            docs,
+            name: name?,
+            requires: requires?,
+            unless: unless.transpose()?,
+            span,
+        })
+    }
+
+    fn ident(&mut self, pair: &Pair<'_, Rule>) -> Built<Ident> {
+        let name = pair.as_str();
+        let span = self.span(pair);
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            let lower = name.to_ascii_lowercase();
+            return Err(self.report(
+                Diagnostic::error("invalid-name", format!("`{name}` has capital letters"))
+                    .with_label(span, "names are lowercase")
+                    .with_help(format!(
+                        "names use lowercase ASCII letters, digits and `_`: write `{lower}`"
+                    )),
+            ));
+        }
+        Ok(Ident {
+            name: name.to_string(),
+            span,
+        })
+    }
+
+    /// Builds `expr`, `conjunction`, `negation`, `comparison` and `operand` pairs.
+    fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => self.chain(pair, span, depth, Rule::conjunction, ExprKind::Or),
+            Rule::conjunction => self.chain(pair, span, depth, Rule::negation, ExprKind::And),
+            Rule::negation => self.negation(pair, span, depth),
+            Rule::comparison => self.comparison(pair, span, depth),
+            Rule::operand | Rule::collection => self.operand(pair, depth),
+            _ => Err(Reported),
+        }
+    }
+
+    /// Builds a flat `or`/`and` list; a single operand stands for itself.
+    fn chain(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        span: Span,
+        depth: usize,
+        operand_rule: Rule,
+        make: fn(Vec<Expr>) -> ExprKind,
+    ) -> Built<Expr> {
+        let mut operands: Vec<Built<Expr>> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == operand_rule)
+            .map(|p| self.expr(p, depth))
+            .collect();
+        if operands.len() == 1 {
+            return operands.pop().unwrap_or(Err(Reported));
+        }
+        let operands = operands.into_iter().collect::<Built<Vec<_>>>()?;
+        Ok(Expr {
+            kind: make(operands),
+            span,
+        })
+    }
+
+    fn negation(&mut self, pair: Pair<'_, Rule>, span: Span, depth: usize) -> Built<Expr> {
+        let mut nots = Vec::new();
+        let mut inner = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::not_kw => nots.push(self.span(&part)),
+                _ => inner = Some(part),
+            }
+        }
+        if let Some(&too_deep) = nots.get(MAX_NESTING_DEPTH.saturating_sub(depth)) {
+            return Err(self.report(nesting_too_deep(too_deep)));
+        }
+        let inner = inner.ok_or(Reported)?;
+        let mut expr = self.expr(inner, depth + nots.len())?;
+        for not in nots.into_iter().rev() {
+            expr = Expr {
+                span: not.to(span),
+                kind: ExprKind::Not(Box::new(expr)),
+            };
+        }
+        Ok(expr)
+    }
+
+    fn comparison(&mut self, pair: Pair<'_, Rule>, span: Span, depth: usize) -> Built<Expr> {
+        let mut parts = pair.into_inner();
+        let lhs = parts.next().ok_or(Reported)?;
+        let Some(op) = parts.next() else {
+            return self.expr(lhs, depth);
+        };
+        let rhs = parts.next().ok_or(Reported)?;
+        if let Some(chained) = parts.next() {
+            return Err(self.report(chained_comparison(self.span(&op), self.span(&chained))));
+        }
+        let op_span = self.span(&op);
+        let lhs = Box::new(self.expr(lhs, depth)?);
+        let rhs = Box::new(self.expr(rhs, depth)?);
+        let kind = match op.as_rule() {
+            Rule::compare_op => ExprKind::Compare {
+                op: compare_op(op.as_str()),
+                op_span,
+                lhs,
+                rhs,
+            },
+            _ => ExprKind::Member {
+                negated: op.into_inner().any(|p| p.as_rule() == Rule::not_in),
+                op_span,
+                element: lhs,
+                collection: rhs,
+            },
+        };
+        Ok(Expr { kind, span })
+    }
+
+    fn operand(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
+        let inner = pair
+            .into_inner()
+            .find(|p| !matches!(p.as_rule(), Rule::paren_open | Rule::paren_close));
+        let inner = inner.ok_or(Reported)?;
+        let span = self.span(&inner);
+        let kind = match inner.as_rule() {
+            Rule::expr => {
+                if depth >= MAX_NESTING_DEPTH {
+                    return Err(self.report(nesting_too_deep(span)));
+                }
+                return self.expr(inner, depth + 1);
+            }
+            Rule::operand => return self.operand(inner, depth),
+            Rule::number => ExprKind::Number(self.number(&inner)?),
+            Rule::string => ExprKind::String(self.string(&inner)?),
+            Rule::true_kw => ExprKind::Bool(true),
+            Rule::false_kw => ExprKind::Bool(false),
+            Rule::name => ExprKind::Name(self.ident(&inner)?.name),
+            Rule::list => ExprKind::List(self.list(inner)?),
+            _ => return Err(Reported),
+        };
+        Ok(Expr { kind, span })
+    }
+
+    fn list(&mut self, pair: Pair<'_, Rule>) -> Built<Vec<StringLiteral>> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::string)
+            .map(|p| {
+                Ok(StringLiteral {
+                    value: self.string(&p)?,
+                    span: self.span(&p),
+                })
+            })
+            .collect()
+    }
+
+    fn number(&mut self, pair: &Pair<'_, Rule>) -> Built<f64> {
+        let text = pair.as_str();
+        let span = self.span(pair);
+        let value: f64 = text.parse().map_err(|_| Reported)?;
+        let is_integer = !text.contains('.');
+        if !value.is_finite() || (is_integer && value.abs() > MAX_EXACT_INTEGER) {
+            return Err(self.report(
+                Diagnostic::error("number-out-of-range", format!("`{text}` is too large"))
+                    .with_label(span, "not exactly representable")
+                    .with_help("numbers are 64-bit floats: integers are exact up to 2^53 (9007199254740992)"),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn string(&mut self, pair: &Pair<'_, Rule>) -> Built<String> {
+        let span = self.span(pair);
+        let raw = pair
+            .clone()
+            .into_inner()
+            .next()
+            .map_or("", |text| text.as_str());
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((_, c)) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, escaped @ ('"' | '\\'))) => value.push(escaped),
+                Some((at, other)) => {
+                    let escape_start = span.start as usize + at;
+                    let escape =
+                        Span::new(self.file, escape_start..escape_start + 1 + other.len_utf8());
+                    return Err(self.report(
+                        Diagnostic::error("invalid-escape", format!("unknown escape `\\{other}`"))
+                            .with_label(escape, "not an escape")
+                            .with_help("the escapes are `\\\"` (a quote) and `\\\\` (a backslash)"),
+                    ));
+                }
+                None => return Err(Reported),
+            }
+        }
+        Ok(value)
+    }
+}
+
+fn doc_line(pair: &Pair<'_, Rule>) -> String {
+    let text = pair.as_str().strip_prefix("##").unwrap_or("");
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.strip_prefix(' ').unwrap_or(text).to_string()
+}
+
+fn fact_type(pair: &Pair<'_, Rule>) -> FactType {
+    match pair.clone().into_inner().next().map(|p| p.as_rule()) {
+        Some(Rule::number_kw) => FactType::Number,
+        Some(Rule::string_kw) => FactType::String,
+        Some(Rule::set_type) => FactType::StringSet,
+        _ => FactType::Bool,
+    }
+}
+
+fn compare_op(symbol: &str) -> CompareOp {
+    match symbol {
+        "==" => CompareOp::Eq,
+        "!=" => CompareOp::Ne,
+        "<" => CompareOp::Lt,
+        "<=" => CompareOp::Le,
+        ">" => CompareOp::Gt,
+        _ => CompareOp::Ge,
+    }
+}
+
+fn nesting_too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "nesting-too-deep",
+        format!("nesting deeper than {MAX_NESTING_DEPTH} levels"),
+    )
+    .with_label(span, "one level too deep")
+    .with_help("split the condition into smaller rules that refer to each other")
+}
+
+fn chained_comparison(first: Span, second: Span) -> Diagnostic {
+    Diagnostic::error("chained-comparison", "comparisons do not chain")
+        .with_label(second, "a second comparison")
+        .with_label(first, "after this one")
+        .with_help("compare twice and join with `and`: `a < b and b < c`")
+}
