@@ -97,6 +97,7 @@ fn render_matrix(out: &mut String, report: &Report, rules: &[&RuleColumn], style
     for (rule, width) in rules.iter().zip(&widths) {
         let _ = write!(out, "  {}", pad(&rule.name, *width));
     }
+    trim_line_end(out);
     out.push('\n');
     let mut satisfied = vec![0usize; rules.len()];
     for entity in &entities {
