@@ -45,3 +45,8 @@ pub use facts::{FactProblem, FactValue, Facts, FactsError};
 pub use report::{Report, Row};
 pub use ruleset::{LoadError, RuleSet};
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};
+
+/// The README's examples, run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

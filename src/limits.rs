@@ -10,3 +10,8 @@
 /// 64 levels" before the recursive parts of the pipeline see it. `and`/`or`
 /// chains of any length do not count: they are flat lists.
 pub const MAX_NESTING_DEPTH: usize = 64;
+
+/// The largest integer magnitude a number literal or number fact may have:
+/// 2^53, beyond which a 64-bit float cannot hold every integer exactly.
+/// Larger integers are rejected rather than silently rounded.
+pub const MAX_EXACT_INTEGER: u64 = 1 << 53;

@@ -2,7 +2,7 @@
 //!
 //! Every layer points into the rule text with a [`Span`]: a file id plus a
 //! byte range. Line and column numbers are computed only when a diagnostic is
-//! rendered ([`Sources::line_col`]), through a per-file table of line starts,
+//! rendered ([`SourceFile::line_col`]), through a per-file table of line starts,
 //! so that parsing and checking never pay for them.
 //!
 //! Invariant: a span's range lies on `char` boundaries of its file's text.

@@ -1,9 +1,9 @@
 //! Check: from parsed files to a resolved, typed, acyclic rule set.
 //!
 //! [`check`] gathers the declarations of every file into one namespace
-//! ([`names`]), resolves and types each rule's expressions ([`types`]),
+//! (`names`), resolves and types each rule's expressions (`types`),
 //! rejects cycles among rules and orders rules for evaluation, classifies
-//! world and entity rules, and warns about unused declarations ([`graph`]).
+//! world and entity rules, and warns about unused declarations (`graph`).
 //! It reports every problem it finds in the whole file set, not just the
 //! first.
 //!
@@ -55,9 +55,15 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
             uses: names_used(decl, &declared.symbols),
         })
         .collect();
+    let broken_names: Vec<&str> = files
+        .iter()
+        .flat_map(|f| &f.broken_names)
+        .map(String::as_str)
+        .collect();
     let mut typer = types::Typer {
         facts: &declared.facts,
         symbols: &declared.symbols,
+        broken_names: &broken_names,
         diagnostics: &mut diagnostics,
     };
     let typed: Vec<_> = declared
@@ -71,7 +77,10 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
         .collect();
     let evaluation_order = graph::evaluation_order(&nodes, &mut diagnostics);
     let world = graph::world_rules(&nodes, &declared.facts, &evaluation_order);
-    graph::unused(&nodes, &declared.facts, &mut diagnostics);
+    if files.iter().all(|file| !file.incomplete) {
+        // With declarations missing, what looks unused may be used by them.
+        graph::unused(&nodes, &declared.facts, &mut diagnostics);
+    }
     let mut rules = Vec::with_capacity(typed.len());
     for ((decl, conditions), is_world) in declared.rules.iter().zip(typed).zip(world) {
         let Some((requires, unless)) = conditions else {

@@ -40,6 +40,8 @@ impl Typed {
 pub(super) struct Typer<'a> {
     pub facts: &'a [FactInfo],
     pub symbols: &'a HashMap<String, Symbol>,
+    /// Names of declarations that failed to parse (already reported).
+    pub broken_names: &'a [&'a str],
     pub diagnostics: &'a mut Vec<Diagnostic>,
 }
 
@@ -141,6 +143,7 @@ impl Typer<'_> {
                 Some(FactType::StringSet) => Typed::Set(Collection::Fact(*id)),
                 None => Typed::Invalid,
             },
+            None if self.broken_names.contains(&name) => Typed::Invalid,
             None => {
                 let suggestion = suggest(name, self.symbols.keys().map(String::as_str));
                 let help = match suggestion {

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{EntityFacts, FactProblem, FactValue, Facts, path_key};
-use crate::syntax::MAX_EXACT_INTEGER;
+use crate::limits::MAX_EXACT_INTEGER;
 
 impl<'de> Deserialize<'de> for Facts {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -47,13 +47,17 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                 }
                 "world" | "entities" => {
                     map.next_value::<IgnoredAny>()?;
-                    facts.problems.push(problem(&key, "appears twice", None));
+                    facts.problems.push(problem(
+                        &key,
+                        "this table is given twice",
+                        Some("merge the two tables"),
+                    ));
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     facts.problems.push(problem(
                         &path_key(&key),
-                        "is not a known top-level key",
+                        "unknown top-level key",
                         Some("a facts file has a `world` table and an `entities` table, nothing else"),
                     ));
                 }
@@ -165,7 +169,7 @@ impl<'de> Visitor<'de> for TableVisitor {
             if table.entries.iter().any(|(existing, _)| *existing == key) {
                 table.problems.push((
                     Some(key),
-                    "is given twice".to_string(),
+                    "this fact is given twice".to_string(),
                     Some("keep one value"),
                 ));
                 continue;
@@ -268,14 +272,9 @@ fn unusable(message: String, help: &'static str) -> ValueOrProblem {
     ValueOrProblem(Err((message, Some(help))))
 }
 
-fn number(value: f64, written: impl fmt::Display) -> ValueOrProblem {
-    if !value.is_finite() {
-        return unusable(
-            format!("{written} is not a finite number"),
-            "numbers must be finite: leave the fact out if it is unknown",
-        );
-    }
-    if value.fract() == 0.0 && value.abs() > MAX_EXACT_INTEGER {
+/// An integer fact: exact up to 2^53, a problem beyond.
+fn integer(magnitude: u64, value: f64, written: impl fmt::Display) -> ValueOrProblem {
+    if magnitude > MAX_EXACT_INTEGER {
         return unusable(
             format!("the integer {written} is beyond 2^53 and cannot be held exactly"),
             "numbers are 64-bit floats: integers are exact up to 9007199254740992",
@@ -296,17 +295,21 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<ValueOrProblem, E> {
-        Ok(number(value as f64, value))
+        Ok(integer(value.unsigned_abs(), value as f64, value))
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<ValueOrProblem, E> {
-        Ok(number(value as f64, value))
+        Ok(integer(value, value as f64, value))
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<ValueOrProblem, E> {
-        // An integral f64 beyond 2^53 may already have been rounded, so only
-        // non-integral floats are taken at face value.
-        Ok(number(value, value))
+        if value.is_finite() {
+            return Ok(ValueOrProblem(Ok(FactValue::Number(value))));
+        }
+        Ok(unusable(
+            format!("{value} is not a finite number"),
+            "numbers must be finite: leave the fact out if it is unknown",
+        ))
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<ValueOrProblem, E> {

@@ -18,8 +18,10 @@
 //! they are bound to a compiled program ([`bind`]). Problems that make a
 //! value unusable whatever the rules say — `null`, a table where a value
 //! belongs, an integer beyond 2^53, a duplicate key, an unknown top-level
-//! key — are collected with their paths (`entities.UK.troops_offered`) and
-//! reported together.
+//! key — are collected with their paths (`entities.UK.troops_offered`) while
+//! reading, kept in [`Facts::problems`], and reported by evaluation together
+//! with the values that do not fit the declarations: one run, every problem.
+//! Only a file that is not valid TOML or JSON fails to load.
 //!
 //! Architecture invariant: loading never evaluates anything and never
 //! panics on input; every problem names the path of the offending value.
@@ -233,37 +235,29 @@ impl Facts {
         parse(&origin, &text)
     }
 
-    /// Parses TOML facts; `origin` names the source in errors.
+    /// Parses TOML facts; `origin` names the source in errors. Fails only if
+    /// the text is not TOML; unusable values are kept in [`Facts::problems`].
     pub fn from_toml_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
         let facts: Facts = toml::from_str(text).map_err(|error| FactsError::Syntax {
             origin: origin.to_string(),
             message: error.to_string().trim_end().to_string(),
         })?;
-        facts.with_origin(origin).checked()
+        Ok(facts.with_origin(origin))
     }
 
-    /// Parses JSON facts; `origin` names the source in errors.
+    /// Parses JSON facts; `origin` names the source in errors. Fails only if
+    /// the text is not JSON; unusable values are kept in [`Facts::problems`].
     pub fn from_json_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
         let facts: Facts = serde_json::from_str(text).map_err(|error| FactsError::Syntax {
             origin: origin.to_string(),
             message: error.to_string(),
         })?;
-        facts.with_origin(origin).checked()
+        Ok(facts.with_origin(origin))
     }
 
     fn with_origin(mut self, origin: &str) -> Facts {
         self.origin = origin.to_string();
         self
-    }
-
-    fn checked(self) -> Result<Facts, FactsError> {
-        match self.problems.is_empty() {
-            true => Ok(self),
-            false => Err(FactsError::Invalid {
-                origin: self.origin,
-                problems: self.problems,
-            }),
-        }
     }
 
     /// Sets a world fact (replacing an earlier value).
@@ -313,7 +307,9 @@ impl Facts {
         &self.entities
     }
 
-    /// Problems found while reading (only non-empty for facts built through serde directly).
+    /// Values found unusable while reading (`null`, tables, inexact integers,
+    /// duplicate keys…), each with its path. [`crate::RuleSet::evaluate`]
+    /// reports them, so a snapshot with problems never yields verdicts.
     pub fn problems(&self) -> &[FactProblem] {
         &self.problems
     }

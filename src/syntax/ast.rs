@@ -14,6 +14,12 @@ pub struct File {
     pub id: FileId,
     /// Declarations in source order.
     pub declarations: Vec<Declaration>,
+    /// Names of declarations that had errors and were left out, where the
+    /// name could still be read. Later layers treat uses of these names as
+    /// already reported, instead of calling them undeclared.
+    pub broken_names: Vec<String>,
+    /// Whether some declaration had errors and was left out.
+    pub incomplete: bool,
 }
 
 /// A fact or a rule declaration.

@@ -1,9 +1,9 @@
 //! Syntax: rule text to a typed AST with spans.
 //!
-//! [`parse_file`] runs in three steps: a lexical pre-pass ([`scan`]) splits
+//! [`parse_file`] runs in three steps: a lexical pre-pass (`scan`) splits
 //! the file into declarations and rejects unclosed strings, unbalanced
 //! brackets and over-deep nesting; pest parses each declaration with the
-//! grammar in `grammar/prereq.pest`; [`parser`] builds the [`ast`] from
+//! grammar in `grammar/prereq.pest`; `parser` builds the [`ast`] from
 //! pest's pairs. Errors in one declaration do not hide errors in the next.
 //!
 //! Architecture invariant: this layer knows nothing of other files, of what
@@ -14,8 +14,6 @@ pub mod ast;
 mod errors;
 mod parser;
 mod scan;
-
-pub(crate) use parser::MAX_EXACT_INTEGER;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
@@ -33,12 +31,26 @@ use crate::source::FileId;
 /// ```
 pub fn parse_file(id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let (chunks, mut diagnostics) = scan::split_declarations(id, text);
-    let declarations = chunks
-        .iter()
-        .filter(|chunk| !chunk.has_error)
-        .filter_map(|chunk| {
-            parser::parse_declaration(id, text, chunk.start, chunk.end, &mut diagnostics)
-        })
-        .collect();
-    (ast::File { id, declarations }, diagnostics)
+    let mut file = ast::File {
+        id,
+        declarations: Vec::with_capacity(chunks.len()),
+        broken_names: Vec::new(),
+        incomplete: false,
+    };
+    for chunk in &chunks {
+        let parsed = match chunk.has_error {
+            true => None,
+            false => parser::parse_declaration(id, text, chunk.start, chunk.end, &mut diagnostics),
+        };
+        match parsed {
+            Some(declaration) => file.declarations.push(declaration),
+            None => {
+                file.incomplete = true;
+                let chunk_text = text.get(chunk.start..chunk.end).unwrap_or("");
+                file.broken_names
+                    .extend(scan::declared_name(chunk_text).map(str::to_string));
+            }
+        }
+    }
+    (file, diagnostics)
 }

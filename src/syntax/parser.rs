@@ -19,16 +19,13 @@ use super::ast::{
 };
 use super::errors::syntax_error;
 use crate::diagnostic::Diagnostic;
-use crate::limits::MAX_NESTING_DEPTH;
+use crate::limits::{MAX_EXACT_INTEGER, MAX_NESTING_DEPTH};
 use crate::source::{FileId, Span};
 
 /// The pest parser generated from the grammar file.
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/prereq.pest"]
 pub(crate) struct PrereqParser;
-
-/// The largest integer a number literal or fact may hold exactly (2^53).
-pub(crate) const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
 /// Parses one declaration found at `start..end` of `text`.
 pub(crate) fn parse_declaration(
@@ -303,8 +300,11 @@ impl Builder<'_> {
         let text = pair.as_str();
         let span = self.span(pair);
         let value: f64 = text.parse().map_err(|_| Reported)?;
-        let is_integer = !text.contains('.');
-        if !value.is_finite() || (is_integer && value.abs() > MAX_EXACT_INTEGER) {
+        let inexact_integer = !text.contains('.')
+            && text
+                .parse::<i128>()
+                .map_or(true, |n| n.unsigned_abs() > u128::from(MAX_EXACT_INTEGER));
+        if !value.is_finite() || inexact_integer {
             return Err(self.report(
                 Diagnostic::error("number-out-of-range", format!("`{text}` is too large"))
                     .with_label(span, "not exactly representable")

@@ -242,6 +242,27 @@ impl Scanner<'_> {
     }
 }
 
+/// The name a declaration's text declares (`fact NAME`, `world fact NAME`,
+/// `rule NAME`), read without parsing, for declarations that failed to parse.
+pub(crate) fn declared_name(declaration: &str) -> Option<&str> {
+    let code = declaration
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect::<Vec<_>>();
+    let mut words = code
+        .iter()
+        .flat_map(|line| line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|word| !word.is_empty());
+    let name = match words.next()? {
+        "world" => words.nth(1)?,
+        "fact" | "rule" => words.next()?,
+        _ => return None,
+    };
+    let is_name = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+    is_name.then_some(name)
+}
+
 /// Whether a piece of text holds nothing but blanks and plain `#` comments.
 fn is_blank(text: &str) -> bool {
     text.lines().all(|line| {
@@ -280,6 +301,14 @@ mod tests {
         let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["unbalanced-brackets", "unclosed-string"]);
         assert!(chunks.iter().all(|c| c.has_error));
+    }
+
+    #[test]
+    fn reads_the_name_of_a_broken_declaration() {
+        assert_eq!(declared_name("## doc\nworld fact a b c"), Some("a"));
+        assert_eq!(declared_name("# c\nrule deploy requires ("), Some("deploy"));
+        assert_eq!(declared_name("fact"), None);
+        assert_eq!(declared_name("junk here"), None);
     }
 
     #[test]

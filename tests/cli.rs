@@ -1,0 +1,292 @@
+//! Integration tests that run the real `prereq` binary.
+//!
+//! Output is snapshotted with insta; exit codes are asserted. Every run sets
+//! `NO_COLOR` and runs from the repository root with relative paths, so the
+//! snapshots do not depend on the machine.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// What a run of the binary produced.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Exit code and both streams, for a snapshot.
+    fn transcript(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn prereq_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_prereq"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn prereq(args: &[&str]) -> Run {
+    prereq_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+#[test]
+fn check_prints_the_coalition_matrix() {
+    let run = prereq(&["check", "rules/", "--facts", "rules/facts/2025-03-17.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for symbol in ["✓", "✗", "?"] {
+        assert!(
+            run.stdout.contains(symbol),
+            "the matrix shows {symbol} cells"
+        );
+    }
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn check_what_if_backstop_table() {
+    let run = prereq(&[
+        "check",
+        "rules",
+        "--facts",
+        "rules/facts/what-if-backstop.toml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn check_json_has_the_documented_shape() {
+    let run = prereq(&[
+        "check",
+        "rules/",
+        "--facts",
+        "rules/facts/2025-03-17.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let results = value["results"].as_array().unwrap();
+    assert_eq!(
+        value.as_object().unwrap().len(),
+        1,
+        "only `results` at the top"
+    );
+    assert_eq!(
+        results[0]["entity"],
+        serde_json::Value::Null,
+        "world rules come first, with a null entity"
+    );
+    assert_eq!(results[0]["rule"], "secure_peace");
+    assert_eq!(results[1]["entity"], "UK", "entities in facts-file order");
+    assert_eq!(
+        results[1]["rule"], "backing_met",
+        "rules in declaration order"
+    );
+    let poland_deploy = results
+        .iter()
+        .find(|r| r["entity"] == "Poland" && r["rule"] == "deploy")
+        .unwrap();
+    assert_eq!(poland_deploy["verdict"], "unsatisfied");
+    for row in results {
+        assert_eq!(row.as_object().unwrap().len(), 3);
+        assert!(
+            ["satisfied", "unsatisfied", "undetermined"]
+                .contains(&row["verdict"].as_str().unwrap())
+        );
+    }
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn check_narrows_to_rules_and_entities() {
+    let run = prereq(&[
+        "check",
+        "rules/coalition.rules",
+        "--facts",
+        "rules/facts/what-if-backstop.toml",
+        "--rule",
+        "deploy",
+        "--entity",
+        "Ireland",
+        "--entity",
+        "UK",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "{\"results\":[{\"entity\":\"UK\",\"rule\":\"deploy\",\"verdict\":\"satisfied\"},\
+         {\"entity\":\"Ireland\",\"rule\":\"deploy\",\"verdict\":\"undetermined\"}]}\n"
+    );
+}
+
+#[test]
+fn unknown_rule_or_entity_is_a_usage_error_with_a_suggestion() {
+    let run = prereq(&[
+        "check",
+        "rules/",
+        "--facts",
+        "rules/facts/2025-03-17.toml",
+        "--rule",
+        "deplo",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: there is no rule named `deplo`; did you mean `deploy`?\n"
+    );
+    let run = prereq(&[
+        "check",
+        "rules/",
+        "--facts",
+        "rules/facts/2025-03-17.toml",
+        "--entity",
+        "Narnia",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr, "error: there is no entity named `Narnia`\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(prereq(&["check", "rules/"]).code, 2, "--facts is required");
+    assert_eq!(prereq(&[]).code, 2, "a command is required");
+    assert_eq!(prereq(&["frobnicate"]).code, 2);
+    let run = prereq(&["check", "rules/", "--facts", "x.toml", "--format", "yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("invalid value 'yaml'"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn help_works_everywhere() {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["validate", "--help"],
+    ] {
+        let run = prereq(args);
+        assert_eq!(run.code, 0);
+        assert!(run.stdout.contains("Usage: prereq"), "{}", run.stdout);
+    }
+    assert!(prereq(&["--help"]).stdout.contains("Exit codes"));
+}
+
+#[test]
+fn validate_reports_success_on_stdout() {
+    let run = prereq(&[
+        "validate",
+        "rules/",
+        "--facts",
+        "rules/facts/2025-03-17.toml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "ok: 7 rules and 10 facts in 1 file\n");
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn invalid_facts_exit_1_naming_every_path() {
+    let run = prereq(&[
+        "check",
+        "rules/",
+        "--facts",
+        "tests/fixtures/facts/bad.toml",
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn unreadable_inputs_exit_1() {
+    let run = prereq(&[
+        "check",
+        "no/such/rules",
+        "--facts",
+        "rules/facts/2025-03-17.toml",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("error: no/such/rules: cannot read:"),
+        "{}",
+        run.stderr
+    );
+    let run = prereq(&["check", "rules/", "--facts", "rules/coalition.rules"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: rules/coalition.rules: facts files must end in .toml or .json\n"
+    );
+    let run = prereq(&[
+        "check",
+        "rules/",
+        "--facts",
+        "tests/fixtures/facts/broken.json",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("trailing comma at line 1 column 30"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rules_split_across_files_are_one_rule_set() {
+    let run = prereq(&["validate", "tests/fixtures/cross_file"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn colours_only_when_asked_or_on_a_terminal() {
+    let plain = prereq(&["check", "rules/", "--facts", "rules/facts/2025-03-17.toml"]);
+    assert!(!plain.stdout.contains('\x1b'), "no colour when piped");
+    let forced = prereq(&[
+        "check",
+        "rules/",
+        "--facts",
+        "rules/facts/2025-03-17.toml",
+        "--color",
+        "always",
+    ]);
+    assert!(forced.stdout.contains("\x1b[32m✓\x1b[0m"));
+}
+
+/// Every file under tests/diagnostics/ shows one kind of diagnostic.
+#[test]
+fn diagnostics_catalogue() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics");
+    insta::glob!("diagnostics/*.rules", |path| {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let run = prereq_in(&dir, &["validate", name]);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        insta::assert_snapshot!(run.transcript());
+    });
+}

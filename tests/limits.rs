@@ -1,0 +1,131 @@
+//! Large and deep inputs: clear errors at the limits, no stack overflow below them.
+//!
+//! These run on the test harness's threads (2 MiB stacks, debug build), a
+//! smaller stack than the CLI's main thread has.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use prereq::limits::MAX_NESTING_DEPTH;
+use prereq::{Facts, LoadError, RuleSet, Verdict};
+
+fn error_codes(result: Result<RuleSet, LoadError>) -> Vec<&'static str> {
+    match result {
+        Err(LoadError::Invalid(diagnostics)) => diagnostics.errors().map(|d| d.code).collect(),
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("expected errors"),
+    }
+}
+
+#[test]
+fn nesting_up_to_the_limit_parses_and_evaluates() {
+    let depth = MAX_NESTING_DEPTH;
+    let parens = format!("{}a{}", "(".repeat(depth), ")".repeat(depth));
+    let nots = format!("{}a", "not ".repeat(depth));
+    let mixed = format!("{}a{}", "not (".repeat(depth / 2), ")".repeat(depth / 2));
+    let text = format!(
+        "fact a: bool\nrule p requires {parens}\nrule n requires {nots}\nrule m requires {mixed}\n"
+    );
+    let rules = RuleSet::parse("deep.rules", &text).unwrap();
+    let mut facts = Facts::new("f");
+    facts.set("E", "a", true);
+    let report = rules.evaluate(&facts).unwrap();
+    assert_eq!(report.verdict("E", "p"), Some(Verdict::Satisfied));
+    assert_eq!(
+        report.verdict("E", "n"),
+        Some(Verdict::Satisfied),
+        "an even number of nots"
+    );
+    assert_eq!(
+        report.verdict("E", "m"),
+        Some(Verdict::Satisfied),
+        "32 nots"
+    );
+}
+
+#[test]
+fn nesting_beyond_the_limit_is_an_error_at_the_right_place() {
+    let depth = MAX_NESTING_DEPTH + 1;
+    let text = format!(
+        "fact a: bool\n\nrule r requires {}a{}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let Err(LoadError::Invalid(diagnostics)) = RuleSet::parse("deep.rules", &text) else {
+        panic!("expected an error");
+    };
+    let error = diagnostics.errors().next().unwrap();
+    assert_eq!(error.message, "nesting deeper than 64 levels");
+    let location = diagnostics
+        .sources()
+        .location(error.primary_span().unwrap());
+    assert_eq!(location, "deep.rules:3:81");
+
+    let nots = format!(
+        "fact a: bool\nrule r requires {}a\n",
+        "not ".repeat(100_000)
+    );
+    assert_eq!(
+        error_codes(RuleSet::parse("nots.rules", &nots)),
+        ["nesting-too-deep"]
+    );
+    let brackets = format!("fact a: bool\nrule r requires {}\n", "(".repeat(1_000_000));
+    assert_eq!(
+        error_codes(RuleSet::parse("open.rules", &brackets)),
+        ["nesting-too-deep"]
+    );
+}
+
+#[test]
+fn a_chain_of_200000_conjuncts_is_flat() {
+    let chain = vec!["a"; 200_000].join(" and ");
+    let text = format!("fact a: bool\nfact b: bool\nrule r requires {chain} or b\n");
+    let rules = RuleSet::parse("long.rules", &text).unwrap();
+    let mut facts = Facts::new("f");
+    facts
+        .set("yes", "a", true)
+        .set("no", "a", false)
+        .add_entity("unknown");
+    let report = rules.evaluate(&facts).unwrap();
+    assert_eq!(report.verdict("yes", "r"), Some(Verdict::Satisfied));
+    assert_eq!(
+        report.verdict("no", "r"),
+        Some(Verdict::Undetermined),
+        "b is unknown"
+    );
+    assert_eq!(report.verdict("unknown", "r"), Some(Verdict::Undetermined));
+}
+
+#[test]
+fn a_chain_of_20000_rules_each_referring_to_the_previous() {
+    let mut text = String::from("fact a: bool\nrule r0 requires a\n");
+    for i in 1..20_000 {
+        text.push_str(&format!("rule r{i} requires not r{}\n", i - 1));
+    }
+    let rules = RuleSet::parse("chain.rules", &text).unwrap();
+    let mut facts = Facts::new("f");
+    facts.set("E", "a", true);
+    let report = rules.evaluate(&facts).unwrap();
+    assert_eq!(
+        report.verdict("E", "r19999"),
+        Some(Verdict::Unsatisfied),
+        "an odd number of nots"
+    );
+    assert_eq!(report.verdict("E", "r19998"), Some(Verdict::Satisfied));
+}
+
+#[test]
+fn a_cycle_through_20000_rules_is_reported_once() {
+    let mut text = String::from("rule r0 requires r19999\n");
+    for i in 1..20_000 {
+        text.push_str(&format!("rule r{i} requires r{}\n", i - 1));
+    }
+    assert_eq!(
+        error_codes(RuleSet::parse("cycle.rules", &text)),
+        ["rule-cycle"]
+    );
+}
