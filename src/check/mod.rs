@@ -77,8 +77,10 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
         .collect();
     let evaluation_order = graph::evaluation_order(&nodes, &mut diagnostics);
     let world = graph::world_rules(&nodes, &declared.facts, &evaluation_order);
-    if files.iter().all(|file| !file.incomplete) {
-        // With declarations missing, what looks unused may be used by them.
+    let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    if !has_errors && files.iter().all(|file| !file.incomplete) {
+        // Only a clean rule set can say what is unused: a declaration that
+        // failed to parse, or a misspelt use, may be what uses it.
         graph::unused(&nodes, &declared.facts, &mut diagnostics);
     }
     let mut rules = Vec::with_capacity(typed.len());
@@ -99,7 +101,7 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
             },
         });
     }
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    if has_errors {
         return (None, diagnostics);
     }
     let resolved = ResolvedRules {
