@@ -28,6 +28,7 @@
 //! (table, JSON). [`facts`] loads and binds fact snapshots; [`RuleSet`] ties
 //! the layers together. `ARCHITECTURE.md` has the map.
 
+pub mod analysis;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
@@ -39,6 +40,7 @@ mod ruleset;
 pub mod source;
 pub mod syntax;
 
+pub use analysis::{AnalysisError, Snapshot};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};
 pub use eval::{Tri, Verdict};
 pub use facts::{FactProblem, FactValue, Facts, FactsError};

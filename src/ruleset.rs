@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis::Snapshot;
 use crate::check::{self, ResolvedRules};
 use crate::compile::Program;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -146,13 +147,15 @@ impl RuleSet {
     /// fact, a wrong type, a world fact under an entity); every such problem
     /// is reported, each with its path.
     pub fn evaluate(&self, facts: &Facts) -> Result<Report, FactsError> {
+        Ok(self.snapshot(facts)?.report())
+    }
+
+    /// Binds and evaluates a snapshot of facts, to ask it questions: the
+    /// report, and the analyses (why, what it would take, leverage, diff).
+    pub fn snapshot(&self, facts: &Facts) -> Result<Snapshot<'_>, FactsError> {
         let table = facts::bind::bind(facts, self.program.schema())?;
         let verdicts = eval::evaluate(&self.program, &table);
-        Ok(Report::new(
-            &self.resolved,
-            table.entity_names().to_vec(),
-            verdicts,
-        ))
+        Ok(Snapshot::new(self, table, verdicts))
     }
 
     /// Warnings found while checking (unused facts, unused helper rules).

@@ -206,6 +206,71 @@ impl ResolvedRules {
     }
 }
 
+impl Cond {
+    /// Calls `visit` on this condition and every condition inside it,
+    /// parents before children, without recursion.
+    pub fn walk<'a>(&'a self, mut visit: impl FnMut(&'a Cond)) {
+        let mut stack = vec![self];
+        while let Some(cond) = stack.pop() {
+            visit(cond);
+            match &cond.kind {
+                CondKind::Not(inner) => stack.push(inner),
+                CondKind::And(parts) | CondKind::Or(parts) => stack.extend(parts.iter().rev()),
+                CondKind::CompareConds { lhs, rhs, .. } => stack.extend([&**rhs, &**lhs]),
+                CondKind::Const(_)
+                | CondKind::Fact(_)
+                | CondKind::Rule(_)
+                | CondKind::CompareNumbers { .. }
+                | CondKind::CompareStrings { .. }
+                | CondKind::Member { .. } => {}
+            }
+        }
+    }
+
+    /// The facts this condition itself reads (not through other rules).
+    pub fn facts_read(&self) -> Vec<FactId> {
+        fn term<T>(term: &Term<T>) -> Option<FactId> {
+            match term {
+                Term::Fact(id) => Some(*id),
+                Term::Const(_) => None,
+            }
+        }
+        let mut facts = Vec::new();
+        self.walk(|cond| match &cond.kind {
+            CondKind::Fact(id) => facts.push(*id),
+            CondKind::CompareNumbers { lhs, rhs, .. } => {
+                facts.extend(term(lhs).into_iter().chain(term(rhs)))
+            }
+            CondKind::CompareStrings { lhs, rhs, .. } => {
+                facts.extend(term(lhs).into_iter().chain(term(rhs)))
+            }
+            CondKind::Member {
+                element,
+                collection,
+                ..
+            } => {
+                facts.extend(term(element));
+                if let Collection::Fact(id) = collection {
+                    facts.push(*id);
+                }
+            }
+            _ => {}
+        });
+        facts
+    }
+
+    /// The rules this condition refers to directly.
+    pub fn rules_referenced(&self) -> Vec<RuleId> {
+        let mut rules = Vec::new();
+        self.walk(|cond| {
+            if let CondKind::Rule(id) = cond.kind {
+                rules.push(id);
+            }
+        });
+        rules
+    }
+}
+
 impl RuleInfo {
     /// The rule's conditions: `requires`, then `unless` if present.
     pub fn conditions(&self) -> impl Iterator<Item = &Cond> {

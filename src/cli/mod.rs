@@ -11,8 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use prereq::report::table;
-use prereq::{Facts, LoadError, RuleSet};
+use prereq::analysis::leverage::LeverageOptions;
+use prereq::analysis::unlock::UnlockOptions;
+use prereq::report::{analysis as render_analysis, table};
+use prereq::{AnalysisError, Facts, LoadError, RuleSet, Snapshot};
+use serde::Serialize;
 
 use render::Painter;
 
@@ -38,6 +41,106 @@ enum Command {
     Check(CheckArgs),
     /// Check rule files (and optionally a facts file) without evaluating; print diagnostics.
     Validate(ValidateArgs),
+    /// Why a verdict is what it is: the rule as a tree of values, deciding parts marked.
+    Explain(ExplainArgs),
+    /// What it would take: every minimal set of fact changes that satisfies a rule.
+    Unlock(UnlockArgs),
+    /// Which verdicts differ between two facts snapshots, and which fact changes caused it.
+    Diff(DiffArgs),
+    /// Which single fact change brings the most entities to satisfy a rule.
+    Leverage(LeverageArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// The facts snapshot: a .toml or .json file.
+    #[arg(long, value_name = "FILE")]
+    facts: PathBuf,
+
+    /// The entity (not needed for a world rule).
+    #[arg(long, value_name = "NAME")]
+    entity: Option<String>,
+
+    /// The rule to explain.
+    #[arg(long, value_name = "NAME")]
+    rule: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct UnlockArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// The facts snapshot: a .toml or .json file.
+    #[arg(long, value_name = "FILE")]
+    facts: PathBuf,
+
+    /// The entity; without it, every entity that does not satisfy the rule.
+    #[arg(long, value_name = "NAME")]
+    entity: Option<String>,
+
+    /// The rule to satisfy.
+    #[arg(long, value_name = "NAME")]
+    rule: String,
+
+    /// Show at most this many change sets per entity (fewest changes first).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    max: usize,
+
+    /// Work budget of the exact search; when it runs out the answer says so.
+    #[arg(long, value_name = "STEPS", default_value_t = 2_000_000)]
+    budget: usize,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// The old snapshot, then the new one: `--facts OLD --facts NEW`.
+    #[arg(long, value_name = "FILE", required = true, num_args = 1)]
+    facts: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct LeverageArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// The facts snapshot: a .toml or .json file.
+    #[arg(long, value_name = "FILE")]
+    facts: PathBuf,
+
+    /// The rule to bring entities to.
+    #[arg(long, value_name = "NAME")]
+    rule: String,
+
+    /// How many changes to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+
+    /// Also list pairs of changes that bring in entities no single change does.
+    #[arg(long)]
+    pairs: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +225,10 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check(&args),
         Command::Validate(args) => validate(&args),
+        Command::Explain(args) => explain(&args),
+        Command::Unlock(args) => unlock(&args),
+        Command::Diff(args) => diff(&args),
+        Command::Leverage(args) => leverage(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -214,5 +321,112 @@ fn validate(args: &ValidateArgs) -> Outcome {
             n => format!(", {n} warnings"),
         }
     );
+    Ok(())
+}
+
+/// Loads rules and one facts file and evaluates them.
+fn open<'r>(rules: &'r RuleSet, facts: &PathBuf, painter: &Painter) -> Result<Snapshot<'r>, u8> {
+    let facts = load_facts(facts, painter)?;
+    rules.snapshot(&facts).map_err(|error| {
+        painter.facts_error(&error);
+        EXIT_INVALID
+    })
+}
+
+/// An analysis error: unknown names and missing entities are usage errors.
+fn analysis_failed(error: AnalysisError, painter: &Painter) -> u8 {
+    painter.error(&error.to_string());
+    match error {
+        AnalysisError::Unsupported { .. } => EXIT_INVALID,
+        AnalysisError::UnknownName(_) | AnalysisError::EntityRequired { .. } => EXIT_USAGE,
+    }
+}
+
+fn print(output: &str) {
+    let _ = std::io::stdout().lock().write_all(output.as_bytes());
+}
+
+fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default() + "\n"
+}
+
+fn stdout_style(color: ColorChoice) -> table::Style {
+    table::Style {
+        color: color.enabled_for(std::io::stdout().is_terminal()),
+    }
+}
+
+fn explain(args: &ExplainArgs) -> Outcome {
+    let painter = painter(args.rules.color);
+    let rules = load_rules(&args.rules, &painter)?;
+    let snapshot = open(&rules, &args.facts, &painter)?;
+    let why = snapshot
+        .explain(args.entity.as_deref(), &args.rule)
+        .map_err(|e| analysis_failed(e, &painter))?;
+    print(&match args.format {
+        Format::Json => json(&why),
+        Format::Table => render_analysis::explanation(&why, stdout_style(args.rules.color)),
+    });
+    Ok(())
+}
+
+fn unlock(args: &UnlockArgs) -> Outcome {
+    let painter = painter(args.rules.color);
+    let rules = load_rules(&args.rules, &painter)?;
+    let snapshot = open(&rules, &args.facts, &painter)?;
+    let options = UnlockOptions {
+        max_options: args.max,
+        budget: args.budget,
+    };
+    let answers = match &args.entity {
+        Some(entity) => vec![snapshot.unlock(Some(entity), &args.rule, options)],
+        None => match snapshot.unlock_all(&args.rule, options) {
+            Ok(all) => all.into_iter().map(Ok).collect(),
+            Err(error) => vec![Err(error)],
+        },
+    };
+    let answers = answers
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| analysis_failed(e, &painter))?;
+    print(&match (args.format, answers.as_slice()) {
+        (Format::Json, [one]) if args.entity.is_some() => json(one),
+        (Format::Json, all) => json(&serde_json::json!({ "results": all })),
+        (Format::Table, all) => render_analysis::unlocks(all, stdout_style(args.rules.color)),
+    });
+    Ok(())
+}
+
+fn diff(args: &DiffArgs) -> Outcome {
+    let painter = painter(args.rules.color);
+    let [old, new] = args.facts.as_slice() else {
+        painter.error("diff takes two facts files: --facts OLD --facts NEW");
+        return Err(EXIT_USAGE);
+    };
+    let rules = load_rules(&args.rules, &painter)?;
+    let (old, new) = (open(&rules, old, &painter)?, open(&rules, new, &painter)?);
+    let diff = prereq::analysis::diff::diff(&old, &new);
+    print(&match args.format {
+        Format::Json => json(&diff),
+        Format::Table => render_analysis::diff(&diff, stdout_style(args.rules.color)),
+    });
+    Ok(())
+}
+
+fn leverage(args: &LeverageArgs) -> Outcome {
+    let painter = painter(args.rules.color);
+    let rules = load_rules(&args.rules, &painter)?;
+    let snapshot = open(&rules, &args.facts, &painter)?;
+    let options = LeverageOptions {
+        top: args.top,
+        pairs: args.pairs,
+    };
+    let answer = snapshot
+        .leverage(&args.rule, options)
+        .map_err(|e| analysis_failed(e, &painter))?;
+    print(&match args.format {
+        Format::Json => json(&answer),
+        Format::Table => render_analysis::leverage(&answer),
+    });
     Ok(())
 }

@@ -16,7 +16,7 @@ mod tri;
 
 pub use tri::{Tri, Verdict};
 
-use crate::compile::{Arg, Node, Program, SetArg, Slot};
+use crate::compile::{Arg, CompiledRule, Node, Program, SetArg, Slot};
 use crate::facts::{FactTable, Value};
 
 /// Verdicts of every rule: world rules once, entity rules per entity.
@@ -46,33 +46,38 @@ impl Verdicts {
 pub fn evaluate(program: &Program, facts: &FactTable) -> Verdicts {
     let rule_count = program.rule_count();
     let mut verdicts = vec![Tri::Unknown; rule_count];
-    for rule in program.world_rules() {
-        let context = Context {
-            world: facts.world(),
-            entity: &[],
-            verdicts: &verdicts,
-        };
-        let value = context.eval(&rule.condition);
-        set(&mut verdicts, rule.id.index(), value);
-    }
+    evaluate_rules(program.world_rules(), facts.world(), &[], &mut verdicts);
     let world = verdicts.clone();
     let mut entities = Vec::with_capacity(rule_count * facts.entity_rows().len());
     for row in facts.entity_rows() {
-        for rule in program.entity_rules() {
-            let context = Context {
-                world: facts.world(),
-                entity: row,
-                verdicts: &verdicts,
-            };
-            let value = context.eval(&rule.condition);
-            set(&mut verdicts, rule.id.index(), value);
-        }
+        evaluate_rules(program.entity_rules(), facts.world(), row, &mut verdicts);
         entities.extend_from_slice(&verdicts);
     }
     Verdicts {
         rule_count,
         world,
         entities,
+    }
+}
+
+/// Evaluates `rules` (in evaluation order) against one world row and one
+/// entity row, writing each verdict into `verdicts` (indexed by rule id),
+/// where later rules read it. Analyses use this to re-evaluate only the
+/// rules a changed fact reaches, on top of verdicts already computed.
+pub fn evaluate_rules<'a>(
+    rules: impl IntoIterator<Item = &'a CompiledRule>,
+    world: &[Option<Value>],
+    entity: &[Option<Value>],
+    verdicts: &mut [Tri],
+) {
+    for rule in rules {
+        let context = Context {
+            world,
+            entity,
+            verdicts,
+        };
+        let value = context.eval(&rule.condition);
+        set(verdicts, rule.id.index(), value);
     }
 }
 

@@ -10,6 +10,7 @@
 //! Architecture invariant: a report is plain data derived from one
 //! evaluation; rendering never evaluates anything.
 
+pub mod analysis;
 pub mod table;
 
 use serde::Serialize;

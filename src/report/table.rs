@@ -157,7 +157,7 @@ fn trim_line_end(out: &mut String) {
     out.truncate(trimmed);
 }
 
-fn symbol(verdict: Verdict) -> &'static str {
+pub(crate) fn symbol(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Satisfied => "✓",
         Verdict::Unsatisfied => "✗",
@@ -165,7 +165,7 @@ fn symbol(verdict: Verdict) -> &'static str {
     }
 }
 
-fn paint(text: &str, verdict: Verdict, style: Style) -> String {
+pub(crate) fn paint(text: &str, verdict: Verdict, style: Style) -> String {
     if !style.color {
         return text.to_string();
     }

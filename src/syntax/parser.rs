@@ -68,11 +68,13 @@ struct Reported;
 type Built<T> = Result<T, Reported>;
 
 impl Builder<'_> {
+    /// The span of a pair, from its first token to the end of its last one
+    /// (pest lets a sequence's span run over the blanks after its last token).
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let span = pair.as_span();
+        let start = pair.as_span().start();
         Span::new(
             self.file,
-            self.offset + span.start()..self.offset + span.end(),
+            self.offset + start..self.offset + content_end(pair),
         )
     }
 
@@ -344,6 +346,33 @@ impl Builder<'_> {
             }
         }
         Ok(value)
+    }
+}
+
+/// Where a pair's last token ends: composite rules end with their last part.
+fn content_end(pair: &Pair<'_, Rule>) -> usize {
+    let composite = matches!(
+        pair.as_rule(),
+        Rule::declaration
+            | Rule::fact_decl
+            | Rule::rule_decl
+            | Rule::unless_clause
+            | Rule::fact_type
+            | Rule::set_type
+            | Rule::expr
+            | Rule::conjunction
+            | Rule::negation
+            | Rule::comparison
+            | Rule::chained_comparison
+            | Rule::membership_op
+            | Rule::not_in
+            | Rule::collection
+            | Rule::operand
+            | Rule::list
+    );
+    match pair.clone().into_inner().last() {
+        Some(last) if composite => content_end(&last),
+        _ => pair.as_span().end(),
     }
 }
 

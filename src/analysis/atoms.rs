@@ -1,0 +1,247 @@
+//! Atoms: the tests on single facts that rules are built from.
+//!
+//! To reason about what a change would do, analyses break every rule down
+//! to *atoms* — `legal_basis`, `troops_offered >= 1000`, `"fast_jets" in
+//! contributions` — each a [`Test`] on one fact. The atoms on one fact cut
+//! its values into *regions*: values in one region pass and fail the same
+//! tests, so one representative value per region stands for all of them.
+//! A *condition* is a conjunction of test outcomes on one fact, which is how
+//! a change is described to people (`>= 1000 and < 30000`).
+
+use crate::check::{Collection, Cond, CondKind, FactId, Term};
+use crate::facts::Value;
+use crate::syntax::ast::{CompareOp, FactType};
+
+/// A test on one fact's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// A `bool` fact is true.
+    IsTrue,
+    /// A `number` fact compared with a constant: `fact OP constant`.
+    Number(CompareOp, f64),
+    /// A `string` fact equals a constant.
+    Equals(String),
+    /// A `string` fact is one of a list (sorted, no duplicates).
+    OneOf(Vec<String>),
+    /// A `set<string>` fact contains a constant.
+    Contains(String),
+}
+
+/// A test on a given fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Atom {
+    /// The fact tested.
+    pub fact: FactId,
+    /// The test.
+    pub test: Test,
+}
+
+/// What a condition node amounts to: a constant, or an atom that must hold
+/// (`positive`) or fail.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Leaf {
+    Const(bool),
+    Atom { atom: Atom, positive: bool },
+}
+
+/// Why a condition cannot be broken into atoms.
+pub(crate) const TWO_FACTS: &str = "it compares two facts with each other";
+
+/// The leaf a comparison, membership or fact condition stands for; `None`
+/// for `and`/`or`/`not`/rule references, `Err` for a test across two facts.
+pub(crate) fn leaf(cond: &Cond) -> Option<Result<Leaf, &'static str>> {
+    Some(Ok(match &cond.kind {
+        CondKind::Const(value) => Leaf::Const(*value),
+        CondKind::Fact(fact) => positive(*fact, Test::IsTrue),
+        CondKind::CompareNumbers { op, lhs, rhs } => match (lhs, rhs) {
+            (Term::Fact(fact), Term::Const(c)) => positive(*fact, Test::Number(*op, *c)),
+            (Term::Const(c), Term::Fact(fact)) => positive(*fact, Test::Number(flip(*op), *c)),
+            (Term::Const(a), Term::Const(b)) => Leaf::Const(op.holds(a, b)),
+            (Term::Fact(_), Term::Fact(_)) => return Some(Err(TWO_FACTS)),
+        },
+        CondKind::CompareStrings { op, lhs, rhs } => {
+            let equal = *op == CompareOp::Eq;
+            match (lhs, rhs) {
+                (Term::Fact(fact), Term::Const(c)) | (Term::Const(c), Term::Fact(fact)) => {
+                    Leaf::Atom {
+                        atom: Atom {
+                            fact: *fact,
+                            test: Test::Equals(c.clone()),
+                        },
+                        positive: equal,
+                    }
+                }
+                (Term::Const(a), Term::Const(b)) => Leaf::Const((a == b) == equal),
+                (Term::Fact(_), Term::Fact(_)) => return Some(Err(TWO_FACTS)),
+            }
+        }
+        CondKind::Member {
+            negated,
+            element,
+            collection,
+        } => {
+            let (fact, test) = match (element, collection) {
+                (Term::Const(s), Collection::Fact(set)) => (*set, Test::Contains(s.clone())),
+                (Term::Fact(fact), Collection::List(items)) => (*fact, Test::OneOf(items.clone())),
+                (Term::Const(s), Collection::List(items)) => {
+                    return Some(Ok(Leaf::Const(items.contains(s) != *negated)));
+                }
+                (Term::Fact(_), Collection::Fact(_)) => return Some(Err(TWO_FACTS)),
+            };
+            Leaf::Atom {
+                atom: Atom { fact, test },
+                positive: !*negated,
+            }
+        }
+        CondKind::Not(_)
+        | CondKind::And(_)
+        | CondKind::Or(_)
+        | CondKind::Rule(_)
+        | CondKind::CompareConds { .. } => {
+            return None;
+        }
+    }))
+}
+
+fn positive(fact: FactId, test: Test) -> Leaf {
+    Leaf::Atom {
+        atom: Atom { fact, test },
+        positive: true,
+    }
+}
+
+/// `c OP x` as `x OP' c`.
+fn flip(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Lt => CompareOp::Gt,
+        CompareOp::Le => CompareOp::Ge,
+        CompareOp::Gt => CompareOp::Lt,
+        CompareOp::Ge => CompareOp::Le,
+        other => other,
+    }
+}
+
+impl Test {
+    /// Whether a value passes the test (`None` if the value has another type).
+    pub fn holds(&self, value: &Value) -> Option<bool> {
+        Some(match (self, value) {
+            (Test::IsTrue, Value::Bool(b)) => *b,
+            (Test::Number(op, c), Value::Number(n)) => op.holds(n, c),
+            (Test::Equals(c), Value::String(s)) => **s == **c,
+            (Test::OneOf(items), Value::String(s)) => items.iter().any(|item| **item == **s),
+            (Test::Contains(c), Value::Set(items)) => items.iter().any(|item| **item == **c),
+            _ => return None,
+        })
+    }
+
+    /// The test's outcome in words, as it would be written after the fact's
+    /// name: `>= 1000`, `< 1000`, `== "x"`, `contains "x"`, `true`.
+    pub fn describe(&self, holds: bool) -> String {
+        match self {
+            Test::IsTrue => holds.to_string(),
+            Test::Number(op, c) => {
+                let op = if holds { *op } else { negate(*op) };
+                format!("{} {}", op.symbol(), number(*c))
+            }
+            Test::Equals(c) => format!("{} {c:?}", if holds { "==" } else { "!=" }),
+            Test::OneOf(items) => {
+                let list: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+                format!(
+                    "{}in [{}]",
+                    if holds { "" } else { "not " },
+                    list.join(", ")
+                )
+            }
+            Test::Contains(c) => format!(
+                "{} {c:?}",
+                if holds {
+                    "contains"
+                } else {
+                    "does not contain"
+                }
+            ),
+        }
+    }
+}
+
+/// The operator that holds exactly when `op` does not.
+fn negate(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Eq => CompareOp::Ne,
+        CompareOp::Ne => CompareOp::Eq,
+        CompareOp::Lt => CompareOp::Ge,
+        CompareOp::Le => CompareOp::Gt,
+        CompareOp::Gt => CompareOp::Le,
+        CompareOp::Ge => CompareOp::Lt,
+    }
+}
+
+/// A number as written in rules: integers without a fraction.
+pub(crate) fn number(n: f64) -> String {
+    n.to_string()
+}
+
+/// One representative value per region of a fact, for the given tests.
+///
+/// Bools have two; numbers one per constant, one between each two, one
+/// below and one above; strings one per constant and one that is none of
+/// them. Sets are not cut into regions here: their tests are independent.
+pub(crate) fn representatives(ty: FactType, tests: &[&Test]) -> Vec<Value> {
+    match ty {
+        FactType::Bool => vec![Value::Bool(true), Value::Bool(false)],
+        FactType::Number => {
+            let mut constants: Vec<f64> = tests
+                .iter()
+                .filter_map(|t| match t {
+                    Test::Number(_, c) => Some(*c),
+                    _ => None,
+                })
+                .collect();
+            constants.sort_by(f64::total_cmp);
+            constants.dedup();
+            let (Some(&first), Some(&last)) = (constants.first(), constants.last()) else {
+                return vec![Value::Number(0.0)];
+            };
+            let mut values = vec![first - 1.0];
+            for pair in constants.windows(2) {
+                if let [a, b] = pair {
+                    values.extend([*a, a + (b - a) / 2.0]);
+                }
+            }
+            values.extend([last, last + 1.0]);
+            values.into_iter().map(Value::Number).collect()
+        }
+        FactType::String => {
+            let mut constants: Vec<&str> = tests
+                .iter()
+                .flat_map(|t| match t {
+                    Test::Equals(c) => vec![c.as_str()],
+                    Test::OneOf(items) => items.iter().map(String::as_str).collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            constants.sort_unstable();
+            constants.dedup();
+            let mut other = String::from("other");
+            while constants.contains(&other.as_str()) {
+                other.push('_');
+            }
+            let mut values: Vec<Value> = constants
+                .iter()
+                .map(|c| Value::String((*c).into()))
+                .collect();
+            values.push(Value::String(other.into()));
+            values
+        }
+        FactType::StringSet => Vec::new(),
+    }
+}
+
+/// A conjunction of test outcomes on one fact, in words: `>= 1000 and < 30000`.
+pub(crate) fn describe_condition(literals: &[(&Test, bool)]) -> String {
+    let parts: Vec<String> = literals
+        .iter()
+        .map(|(test, holds)| test.describe(*holds))
+        .collect();
+    parts.join(" and ")
+}

@@ -1,0 +1,388 @@
+//! Why: a verdict as a tree of values, with the deciding nodes marked.
+//!
+//! Each node of the rule's expression shows its value and the facts it read;
+//! referenced rules are expanded as sub-trees (each once; later references
+//! point back). A node is *deciding* when its value decides its deciding
+//! parent's: for an unsatisfied `and`, its false parts; for a satisfied
+//! `or`, its true parts; for a satisfied `and` or an unsatisfied `or`, all
+//! parts; for an undetermined node, its undetermined parts — whose unknown
+//! facts could still change the verdict. Two laws hold and are tested: a
+//! determined verdict does not change whatever happens to facts outside the
+//! deciding nodes, and knowing every unknown fact under the deciding nodes
+//! determines an undetermined verdict.
+
+use serde::Serialize;
+
+use super::atoms::{self, Leaf};
+use super::{AnalysisError, Closure, Snapshot, Target, scope_of};
+use crate::check::{Cond, CondKind, FactId, RuleId};
+use crate::eval::{Tri, Verdict};
+use crate::facts::FactValue;
+use crate::syntax::ast::{CompareOp, Scope};
+
+/// How deep referenced rules are expanded; deeper ones show their verdict only.
+pub const MAX_RULE_DEPTH: usize = 16;
+
+/// What a node of the tree is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    /// A rule (the root, or a referenced rule).
+    Rule,
+    /// `and`: all parts must hold.
+    All,
+    /// `or`: one part must hold.
+    Any,
+    /// `not`.
+    Not,
+    /// The `unless` part of a rule (holds when its condition does not).
+    Unless,
+    /// `==` / `!=` between conditions.
+    Same,
+    /// A test on facts (or a constant).
+    Condition,
+}
+
+/// A fact as read by a node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactReading {
+    /// The fact's name.
+    pub fact: String,
+    /// World or entity fact.
+    pub scope: Scope,
+    /// Its value (`None`: unknown).
+    pub value: Option<FactValue>,
+    /// Its doc comment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub docs: Vec<String>,
+}
+
+/// One node of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExplainNode {
+    /// What the node is.
+    pub kind: NodeKind,
+    /// The rule's name, or the node's source text.
+    pub text: String,
+    /// The rule's doc comment (rule nodes only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub docs: Vec<String>,
+    /// The node's value.
+    pub value: Verdict,
+    /// Whether the node decides the verdict.
+    pub deciding: bool,
+    /// Facts the node reads itself (condition nodes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<FactReading>,
+    /// Sub-nodes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ExplainNode>,
+    /// A rule node not expanded here: explained above, or too deep.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub collapsed: bool,
+}
+
+/// The answer to "why?" for one rule and one entity (or the world).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The entity, or `None` for a world rule.
+    pub entity: Option<String>,
+    /// The rule.
+    pub rule: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The facts read by deciding nodes: what the verdict rests on (for an
+    /// undetermined verdict, the unknown ones among them could change it).
+    pub deciding_facts: Vec<FactReading>,
+    /// The tree.
+    pub tree: ExplainNode,
+}
+
+impl Snapshot<'_> {
+    /// Explains the verdict of `rule` for `entity` (`None` for a world rule).
+    ///
+    /// ```
+    /// # use prereq::{Facts, RuleSet, Verdict};
+    /// let rules = RuleSet::parse("r.rules", "world fact ceasefire: bool\nfact legal_basis: bool\nrule deploy requires ceasefire and legal_basis")?;
+    /// let mut facts = Facts::new("now");
+    /// facts.set_world("ceasefire", false).set("UK", "legal_basis", true);
+    /// let why = rules.snapshot(&facts)?.explain(Some("UK"), "deploy")?;
+    /// assert_eq!(why.verdict, Verdict::Unsatisfied);
+    /// let deciding: Vec<&str> = why.deciding_facts.iter().map(|f| f.fact.as_str()).collect();
+    /// assert_eq!(deciding, ["ceasefire"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self, entity: Option<&str>, rule: &str) -> Result<Explanation, AnalysisError> {
+        let target = self.target(entity, rule)?;
+        Ok(explain(self, target))
+    }
+}
+
+pub(crate) fn explain(snapshot: &Snapshot<'_>, target: Target) -> Explanation {
+    let mut builder = Builder {
+        snapshot,
+        entity: target.entity,
+        expanded: vec![false; snapshot.resolved().rules.len()],
+    };
+    let mut tree = builder.rule(target.rule, 0);
+    mark_deciding(&mut tree);
+    let mut deciding_facts: Vec<FactReading> = Vec::new();
+    let collapsed = collect_deciding_facts(&tree, &mut deciding_facts);
+    // A collapsed deciding rule rests on every fact it reads, as far as this tree shows.
+    let resolved = snapshot.resolved();
+    for rule in collapsed
+        .into_iter()
+        .filter_map(|name| resolved.rule_id(&name))
+    {
+        for fact in Closure::of(resolved, rule).facts {
+            let Some(info) = resolved.fact(fact) else {
+                continue;
+            };
+            if !deciding_facts.iter().any(|f| f.fact == info.name) {
+                deciding_facts.push(FactReading {
+                    fact: info.name.clone(),
+                    scope: info.scope,
+                    value: snapshot.fact_value(target.entity, fact),
+                    docs: info.docs.clone(),
+                });
+            }
+        }
+    }
+    Explanation {
+        entity: target
+            .entity
+            .and_then(|e| snapshot.entity_names().get(e).cloned()),
+        rule: tree.text.clone(),
+        verdict: tree.value,
+        deciding_facts,
+        tree,
+    }
+}
+
+struct Builder<'s, 'r> {
+    snapshot: &'s Snapshot<'r>,
+    entity: Option<usize>,
+    expanded: Vec<bool>,
+}
+
+impl Builder<'_, '_> {
+    fn rule(&mut self, id: RuleId, depth: usize) -> ExplainNode {
+        let resolved = self.snapshot.resolved();
+        let info = resolved.rule(id);
+        let mut node = ExplainNode {
+            kind: NodeKind::Rule,
+            text: info.map(|r| r.name.clone()).unwrap_or_default(),
+            docs: info.map(|r| r.docs.clone()).unwrap_or_default(),
+            value: Verdict::from(self.snapshot.tri(self.entity, id)),
+            deciding: false,
+            facts: Vec::new(),
+            children: Vec::new(),
+            collapsed: true,
+        };
+        let Some(info) = info else { return node };
+        let first_time = self.expanded.get(id.index()).is_some_and(|seen| !seen);
+        if !first_time || depth >= MAX_RULE_DEPTH {
+            return node;
+        }
+        if let Some(seen) = self.expanded.get_mut(id.index()) {
+            *seen = true;
+        }
+        node.collapsed = false;
+        node.children.push(self.cond(&info.requires, depth));
+        if let Some(unless) = &info.unless {
+            let inner = self.cond(unless, depth);
+            node.children.push(ExplainNode {
+                kind: NodeKind::Unless,
+                text: format!("unless {}", inner.text),
+                value: Verdict::from(!tri(inner.value)),
+                children: vec![inner],
+                ..leaf_node()
+            });
+        }
+        node
+    }
+
+    fn cond(&mut self, cond: &Cond, depth: usize) -> ExplainNode {
+        let text = self
+            .snapshot
+            .rules()
+            .sources()
+            .snippet(cond.span)
+            .to_string();
+        match &cond.kind {
+            CondKind::Rule(id) => self.rule(*id, depth + 1),
+            CondKind::Not(inner) => {
+                let inner = self.cond(inner, depth);
+                composite(NodeKind::Not, text, !tri(inner.value), vec![inner])
+            }
+            CondKind::And(parts) => {
+                let children: Vec<_> = parts.iter().map(|p| self.cond(p, depth)).collect();
+                let value = Tri::all(children.iter().map(|c| tri(c.value)));
+                composite(NodeKind::All, text, value, children)
+            }
+            CondKind::Or(parts) => {
+                let children: Vec<_> = parts.iter().map(|p| self.cond(p, depth)).collect();
+                let value = Tri::any(children.iter().map(|c| tri(c.value)));
+                composite(NodeKind::Any, text, value, children)
+            }
+            CondKind::CompareConds { op, lhs, rhs } => {
+                let (left, right) = (self.cond(lhs, depth), self.cond(rhs, depth));
+                let same = tri(left.value).iff(tri(right.value));
+                let children = vec![left, right];
+                let value = if *op == CompareOp::Eq { same } else { !same };
+                composite(NodeKind::Same, text, value, children)
+            }
+            _ => self.condition(cond, text),
+        }
+    }
+
+    fn condition(&self, cond: &Cond, text: String) -> ExplainNode {
+        let resolved = self.snapshot.resolved();
+        let value = match atoms::leaf(cond) {
+            Some(Ok(Leaf::Const(b))) => Tri::from(b),
+            Some(Ok(Leaf::Atom { atom, positive })) => {
+                let holds = self
+                    .snapshot
+                    .value(self.entity, atom.fact)
+                    .and_then(|v| atom.test.holds(v));
+                match holds {
+                    Some(h) => Tri::from(h == positive),
+                    None => Tri::Unknown,
+                }
+            }
+            _ => self.evaluate_two_fact_test(cond),
+        };
+        let mut facts: Vec<FactId> = cond.facts_read();
+        facts.dedup();
+        ExplainNode {
+            kind: NodeKind::Condition,
+            text,
+            value: Verdict::from(value),
+            facts: facts
+                .into_iter()
+                .filter_map(|fact| {
+                    let info = resolved.fact(fact)?;
+                    Some(FactReading {
+                        fact: info.name.clone(),
+                        scope: scope_of(resolved, fact),
+                        value: self.snapshot.fact_value(self.entity, fact),
+                        docs: info.docs.clone(),
+                    })
+                })
+                .collect(),
+            ..leaf_node()
+        }
+    }
+
+    /// A test between two facts, evaluated directly from their values.
+    fn evaluate_two_fact_test(&self, cond: &Cond) -> Tri {
+        use crate::check::{Collection, Term};
+        use crate::facts::Value;
+        let value = |fact: &FactId| self.snapshot.value(self.entity, *fact);
+        let outcome = match &cond.kind {
+            CondKind::CompareNumbers {
+                op,
+                lhs: Term::Fact(a),
+                rhs: Term::Fact(b),
+            } => match (value(a), value(b)) {
+                (Some(Value::Number(x)), Some(Value::Number(y))) => Some(op.holds(x, y)),
+                _ => None,
+            },
+            CondKind::CompareStrings {
+                op,
+                lhs: Term::Fact(a),
+                rhs: Term::Fact(b),
+            } => match (value(a), value(b)) {
+                (Some(Value::String(x)), Some(Value::String(y))) => {
+                    Some((x == y) == (*op == CompareOp::Eq))
+                }
+                _ => None,
+            },
+            CondKind::Member {
+                negated,
+                element: Term::Fact(a),
+                collection: Collection::Fact(b),
+            } => match (value(a), value(b)) {
+                (Some(Value::String(x)), Some(Value::Set(items))) => {
+                    Some(items.contains(x) != *negated)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        outcome.map_or(Tri::Unknown, Tri::from)
+    }
+}
+
+fn tri(verdict: Verdict) -> Tri {
+    match verdict {
+        Verdict::Satisfied => Tri::True,
+        Verdict::Unsatisfied => Tri::False,
+        Verdict::Undetermined => Tri::Unknown,
+    }
+}
+
+fn leaf_node() -> ExplainNode {
+    ExplainNode {
+        kind: NodeKind::Condition,
+        text: String::new(),
+        docs: Vec::new(),
+        value: Verdict::Undetermined,
+        deciding: false,
+        facts: Vec::new(),
+        children: Vec::new(),
+        collapsed: false,
+    }
+}
+
+fn composite(kind: NodeKind, text: String, value: Tri, children: Vec<ExplainNode>) -> ExplainNode {
+    ExplainNode {
+        kind,
+        text,
+        value: Verdict::from(value),
+        children,
+        ..leaf_node()
+    }
+}
+
+/// Marks the root and, below each deciding node, the children that decide it.
+fn mark_deciding(root: &mut ExplainNode) {
+    root.deciding = true;
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let value = tri(node.value);
+        let conjunctive = matches!(node.kind, NodeKind::All | NodeKind::Rule);
+        let disjunctive = node.kind == NodeKind::Any;
+        for child in &mut node.children {
+            let child_value = tri(child.value);
+            child.deciding = match (value, conjunctive, disjunctive) {
+                (Tri::Unknown, _, _) => child_value == Tri::Unknown,
+                (Tri::False, true, _) | (Tri::True, _, true) => child_value == value,
+                _ => true,
+            };
+        }
+        stack.extend(node.children.iter_mut().filter(|c| c.deciding));
+    }
+}
+
+/// The facts read by deciding condition nodes, each once, in tree order;
+/// returns the names of deciding rule nodes that were not expanded.
+fn collect_deciding_facts(root: &ExplainNode, facts: &mut Vec<FactReading>) -> Vec<String> {
+    let mut collapsed = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if !node.deciding {
+            continue;
+        }
+        if node.collapsed {
+            collapsed.push(node.text.clone());
+        }
+        for reading in &node.facts {
+            if !facts.iter().any(|f| f.fact == reading.fact) {
+                facts.push(reading.clone());
+            }
+        }
+        stack.extend(node.children.iter().rev());
+    }
+    collapsed
+}

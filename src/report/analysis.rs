@@ -1,0 +1,321 @@
+//! Terminal renderings of the analyses: explanation trees, unlock options,
+//! scenario diffs and leverage. The JSON forms are the analysis structs
+//! themselves, serialized with serde.
+
+use std::fmt::Write as _;
+
+use super::table::{Style, paint, symbol};
+use crate::analysis::diff::{Diff, FactChange};
+use crate::analysis::explain::{ExplainNode, Explanation, FactReading, NodeKind};
+use crate::analysis::leverage::{Effect, Leverage, Proposal};
+use crate::analysis::unlock::{Change, Unlock};
+use crate::eval::Verdict;
+use crate::facts::FactValue;
+use crate::syntax::ast::Scope;
+
+/// A fact value as people read it; `unknown` for none.
+pub fn value_text(value: Option<&FactValue>) -> String {
+    match value {
+        None => "unknown".to_string(),
+        Some(FactValue::Bool(b)) => b.to_string(),
+        Some(FactValue::Number(n)) => n.to_string(),
+        Some(FactValue::String(s)) => format!("{s:?}"),
+        Some(FactValue::Strings(items)) => {
+            let items: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+            format!("[{}]", items.join(", "))
+        }
+    }
+}
+
+fn verdict_text(verdict: Verdict, style: Style) -> String {
+    format!("{} {verdict}", paint(symbol(verdict), verdict, style))
+}
+
+fn subject(entity: Option<&str>, rule: &str) -> String {
+    match entity {
+        Some(entity) => format!("{rule} for {entity}"),
+        None => format!("{rule} (world rule)"),
+    }
+}
+
+fn fact_name(fact: &str, scope: Scope) -> String {
+    match scope {
+        Scope::World => format!("{fact} (world)"),
+        Scope::Entity => fact.to_string(),
+    }
+}
+
+/// Renders an explanation as an indented tree.
+pub fn explanation(why: &Explanation, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        subject(why.entity.as_deref(), &why.rule),
+        verdict_text(why.verdict, style)
+    );
+    for line in &why.tree.docs {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
+    tree_lines(&mut out, &why.tree, style);
+    if !why.deciding_facts.is_empty() {
+        let facts: Vec<String> = why.deciding_facts.iter().map(reading).collect();
+        let label = match why.verdict {
+            Verdict::Undetermined => "Could still change it",
+            _ => "Decided by",
+        };
+        let shown: Vec<String> = match why.verdict {
+            Verdict::Undetermined => why
+                .deciding_facts
+                .iter()
+                .filter(|f| f.value.is_none())
+                .map(reading)
+                .collect(),
+            _ => facts,
+        };
+        let _ = writeln!(out, "\n{label}: {}", shown.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "Legend: ✓ satisfied   ✗ unsatisfied   ? undetermined   ◀ decides the verdict"
+    );
+    out
+}
+
+fn reading(fact: &FactReading) -> String {
+    format!(
+        "{} = {}",
+        fact_name(&fact.fact, fact.scope),
+        value_text(fact.value.as_ref())
+    )
+}
+
+/// Writes the tree depth-first without recursion: (node, prefix, is last child).
+fn tree_lines(out: &mut String, root: &ExplainNode, style: Style) {
+    let mut stack: Vec<(&ExplainNode, String, Option<bool>)> = vec![(root, String::new(), None)];
+    while let Some((node, prefix, last)) = stack.pop() {
+        let branch = match last {
+            None => "",
+            Some(true) => "└─ ",
+            Some(false) => "├─ ",
+        };
+        let _ = writeln!(out, "{prefix}{branch}{}", node_line(node, style));
+        let child_prefix = match last {
+            None => prefix.clone(),
+            Some(true) => format!("{prefix}   "),
+            Some(false) => format!("{prefix}│  "),
+        };
+        let count = node.children.len();
+        for (index, child) in node.children.iter().enumerate().rev() {
+            stack.push((child, child_prefix.clone(), Some(index + 1 == count)));
+        }
+    }
+}
+
+fn node_line(node: &ExplainNode, style: Style) -> String {
+    let label = match node.kind {
+        NodeKind::All => "all of".to_string(),
+        NodeKind::Any => "any of".to_string(),
+        NodeKind::Not => "not".to_string(),
+        NodeKind::Unless => "unless".to_string(),
+        NodeKind::Rule if node.docs.is_empty() => node.text.clone(),
+        NodeKind::Rule => format!("{} — {}", node.text, node.docs.join(" ")),
+        NodeKind::Same | NodeKind::Condition => node.text.clone(),
+    };
+    let mut line = format!("{} {label}", paint(symbol(node.value), node.value, style));
+    let shows_value_itself = node.kind == NodeKind::Condition
+        && node.facts.len() == 1
+        && node.facts.first().is_some_and(|f| f.fact == node.text);
+    if shows_value_itself {
+        if let Some(fact) = node.facts.first() {
+            let _ = write!(line, " = {}", value_text(fact.value.as_ref()));
+            if fact.scope == Scope::World {
+                line.push_str(" (world)");
+            }
+        }
+    } else if !node.facts.is_empty() {
+        let facts: Vec<String> = node.facts.iter().map(reading).collect();
+        let _ = write!(line, "   [{}]", facts.join(", "));
+    }
+    if node.collapsed && node.kind == NodeKind::Rule {
+        line.push_str("   (expanded above, or too deep to expand)");
+    }
+    if node.deciding {
+        line.push_str("  ◀");
+    }
+    line
+}
+
+/// Renders unlock answers, one block per entity.
+pub fn unlocks(answers: &[Unlock], style: Style) -> String {
+    let mut out = String::new();
+    if answers.is_empty() {
+        out.push_str("Every entity already satisfies the rule.\n");
+    }
+    for (index, answer) in answers.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        unlock(&mut out, answer, style);
+    }
+    out
+}
+
+fn unlock(out: &mut String, answer: &Unlock, style: Style) {
+    let _ = write!(
+        out,
+        "{}: {}",
+        subject(answer.entity.as_deref(), &answer.rule),
+        verdict_text(answer.verdict, style)
+    );
+    if answer.verdict == Verdict::Satisfied {
+        out.push_str(" — nothing to change\n");
+        return;
+    }
+    let total = answer.options.len() + answer.more;
+    match total {
+        0 => out.push_str(" — no change of facts that may change can satisfy it\n"),
+        1 => out.push_str(" — one way to satisfy it:\n"),
+        n => {
+            let _ = writeln!(out, " — {n} minimal ways to satisfy it:");
+        }
+    }
+    for (index, option) in answer.options.iter().enumerate() {
+        let changes: Vec<String> = option.iter().map(change).collect();
+        let _ = writeln!(out, "  {}. {}", index + 1, changes.join("; "));
+    }
+    if answer.more > 0 {
+        let _ = writeln!(
+            out,
+            "  … and {} more (raise --max to see them)",
+            answer.more
+        );
+    }
+    if !answer.complete {
+        out.push_str("  budget exhausted: these options work, but there may be others, and smaller ones (raise --budget)\n");
+    }
+}
+
+fn change(change: &Change) -> String {
+    let target = match (change.to, &change.condition) {
+        (Some(to), _) => to.to_string(),
+        (None, Some(condition)) => condition.clone(),
+        (None, None) => "any value".to_string(),
+    };
+    format!(
+        "{}: {} → {target}",
+        fact_name(&change.fact, change.scope),
+        value_text(change.now.as_ref())
+    )
+}
+
+/// Renders a scenario diff.
+pub fn diff(diff: &Diff, style: Style) -> String {
+    let mut out = String::new();
+    if diff.changed.is_empty() && diff.added.is_empty() && diff.removed.is_empty() {
+        out.push_str("No verdict differs.\n");
+        return out;
+    }
+    for change in &diff.changed {
+        let _ = writeln!(
+            out,
+            "{}: {} → {}",
+            subject(change.entity.as_deref(), &change.rule),
+            verdict_text(change.old, style),
+            verdict_text(change.new, style)
+        );
+        let causes: Vec<String> = change.causes.iter().map(fact_change).collect();
+        if !causes.is_empty() {
+            let _ = writeln!(out, "    because {}", causes.join("; "));
+        }
+    }
+    if !diff.added.is_empty() {
+        let _ = writeln!(out, "Added entities: {}", diff.added.join(", "));
+    }
+    if !diff.removed.is_empty() {
+        let _ = writeln!(out, "Removed entities: {}", diff.removed.join(", "));
+    }
+    out
+}
+
+fn fact_change(change: &FactChange) -> String {
+    format!(
+        "{}: {} → {}",
+        fact_name(&change.fact, change.scope),
+        value_text(change.old.as_ref()),
+        value_text(change.new.as_ref())
+    )
+}
+
+/// Renders a leverage answer.
+pub fn leverage(answer: &Leverage) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} of {} entities satisfy it now.",
+        answer.rule, answer.satisfied_now, answer.entities
+    );
+    if answer.changes.iter().all(|e| e.gains.is_empty()) {
+        out.push_str("No single change brings anyone in.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "\nSingle changes that bring the most in ({} bring someone in):",
+            answer.changes_with_gains
+        );
+        effects(
+            &mut out,
+            answer.changes.iter().filter(|e| !e.gains.is_empty()),
+        );
+    }
+    if let Some(pairs) = &answer.pairs {
+        if pairs.is_empty() {
+            out.push_str("\nNo pair of changes brings in anyone that a single change does not.\n");
+        } else {
+            out.push_str("\nPairs that bring in entities no single change does:\n");
+            effects(&mut out, pairs.iter());
+        }
+    }
+    out
+}
+
+fn effects<'a>(out: &mut String, effects: impl Iterator<Item = &'a Effect>) {
+    for (index, effect) in effects.enumerate() {
+        let changes: Vec<String> = effect.changes.iter().map(proposal).collect();
+        let _ = write!(
+            out,
+            "  {}. {}   +{} ({})",
+            index + 1,
+            changes.join(" + "),
+            effect.gains.len(),
+            effect.gains.join(", ")
+        );
+        if !effect.losses.is_empty() {
+            let _ = write!(
+                out,
+                "   −{} ({})",
+                effect.losses.len(),
+                effect.losses.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+}
+
+fn proposal(proposal: &Proposal) -> String {
+    let target = match (proposal.to, &proposal.condition) {
+        (Some(to), _) => to.to_string(),
+        (None, Some(condition)) => condition.clone(),
+        (None, None) => "any value".to_string(),
+    };
+    let owner = match &proposal.entity {
+        Some(entity) => format!("{entity}'s "),
+        None => String::new(),
+    };
+    format!(
+        "{owner}{}: {} → {target}",
+        fact_name(&proposal.fact, proposal.scope),
+        value_text(proposal.now.as_ref())
+    )
+}

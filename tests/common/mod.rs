@@ -1,0 +1,418 @@
+//! Shared by the property tests: a generator of well-typed rule sets and
+//! facts with unknowns, the generated rules as text, and a deliberately
+//! simple reference evaluator (direct recursive Kleene evaluation with names
+//! looked up in plain maps).
+
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeMap;
+
+use prereq::{Facts, Verdict};
+use proptest::prelude::*;
+
+pub const WORLD_BOOLS: [&str; 2] = ["w_b0", "w_b1"];
+pub const WORLD_NUMBERS: [&str; 1] = ["w_n0"];
+pub const ENTITY_BOOLS: [&str; 3] = ["e_b0", "e_b1", "e_b2"];
+pub const ENTITY_NUMBERS: [&str; 2] = ["e_n0", "e_n1"];
+pub const ENTITY_STRINGS: [&str; 1] = ["e_s0"];
+pub const ENTITY_SETS: [&str; 1] = ["e_set0"];
+pub const WORDS: [&str; 3] = ["a", "b", "c"];
+pub const NUMBERS: [f64; 5] = [-1.0, 0.0, 1.0, 2.5, 1000.0];
+pub const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
+
+pub const DECLARATIONS: &str = "
+world fact w_b0: bool
+world fact w_b1: bool
+world fact w_n0: number
+fact e_b0: bool
+fact e_b1: bool
+fact e_b2: bool fixed
+fact e_n0: number
+fact e_n1: number
+fact e_s0: string
+fact e_set0: set<string>
+";
+
+/// A well-typed condition, as the generator builds it.
+#[derive(Debug, Clone)]
+pub enum Cond {
+    Const(bool),
+    Bool(&'static str),
+    Rule(usize),
+    Not(Box<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    /// `lhs OP rhs` over number facts or literals.
+    Numbers(NumTerm, &'static str, NumTerm),
+    /// `string_fact ==/!= "word"`.
+    Strings(&'static str, bool, &'static str),
+    /// `"word" [not] in set_or_list`.
+    Member(&'static str, bool, Collection),
+    /// `(a) ==/!= (b)`.
+    Iff(Box<Cond>, bool, Box<Cond>),
+}
+
+#[derive(Debug, Clone)]
+pub enum NumTerm {
+    Fact(&'static str),
+    Const(f64),
+}
+
+#[derive(Debug, Clone)]
+pub enum Collection {
+    Fact(&'static str),
+    List(Vec<&'static str>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub requires: Cond,
+    pub unless: Option<Cond>,
+}
+
+pub fn num_term() -> impl Strategy<Value = NumTerm> {
+    prop_oneof![
+        prop::sample::select([&WORLD_NUMBERS[..], &ENTITY_NUMBERS[..]].concat())
+            .prop_map(NumTerm::Fact),
+        prop::sample::select(NUMBERS.to_vec()).prop_map(NumTerm::Const),
+    ]
+}
+
+pub fn leaf(rules_before: usize) -> BoxedStrategy<Cond> {
+    let bools = [&WORLD_BOOLS[..], &ENTITY_BOOLS[..]].concat();
+    let mut options: Vec<BoxedStrategy<Cond>> = vec![
+        any::<bool>().prop_map(Cond::Const).boxed(),
+        prop::sample::select(bools).prop_map(Cond::Bool).boxed(),
+        (num_term(), prop::sample::select(OPS.to_vec()), num_term())
+            .prop_map(|(l, op, r)| Cond::Numbers(l, op, r))
+            .boxed(),
+        (
+            prop::sample::select(ENTITY_STRINGS.to_vec()),
+            any::<bool>(),
+            prop::sample::select(WORDS.to_vec()),
+        )
+            .prop_map(|(fact, eq, word)| Cond::Strings(fact, eq, word))
+            .boxed(),
+        (
+            prop::sample::select(WORDS.to_vec()),
+            any::<bool>(),
+            prop_oneof![
+                prop::sample::select(ENTITY_SETS.to_vec()).prop_map(Collection::Fact),
+                prop::sample::subsequence(WORDS.to_vec(), 0..=3).prop_map(Collection::List),
+            ],
+        )
+            .prop_map(|(word, negated, c)| Cond::Member(word, negated, c))
+            .boxed(),
+    ];
+    if rules_before > 0 {
+        options.push((0..rules_before).prop_map(Cond::Rule).boxed());
+    }
+    prop::strategy::Union::new(options).boxed()
+}
+
+pub fn cond(rules_before: usize) -> BoxedStrategy<Cond> {
+    leaf(rules_before)
+        .prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Cond::And),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Cond::Or),
+                (inner.clone(), any::<bool>(), inner).prop_map(|(a, eq, b)| Cond::Iff(
+                    Box::new(a),
+                    eq,
+                    Box::new(b)
+                )),
+            ]
+        })
+        .boxed()
+}
+
+pub fn rule_set() -> impl Strategy<Value = Vec<Rule>> {
+    (1usize..6).prop_flat_map(|count| {
+        (0..count)
+            .map(|index| {
+                (cond(index), prop::option::weighted(0.3, cond(index)))
+                    .prop_map(|(requires, unless)| Rule { requires, unless })
+                    .boxed()
+            })
+            .collect::<Vec<_>>()
+    })
+}
+
+/// A fact value as the reference evaluator sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    Number(f64),
+    String(&'static str),
+    Set(Vec<&'static str>),
+}
+
+pub type Row = BTreeMap<&'static str, Value>;
+
+pub fn value_for(name: &'static str) -> BoxedStrategy<Option<Value>> {
+    let value: BoxedStrategy<Value> = if name.contains("_b") {
+        any::<bool>().prop_map(Value::Bool).boxed()
+    } else if name.contains("_n") {
+        prop::sample::select(NUMBERS.to_vec())
+            .prop_map(Value::Number)
+            .boxed()
+    } else if name.contains("_set") {
+        prop::sample::subsequence(WORDS.to_vec(), 0..=3)
+            .prop_map(Value::Set)
+            .boxed()
+    } else {
+        prop::sample::select(WORDS.to_vec())
+            .prop_map(Value::String)
+            .boxed()
+    };
+    prop::option::weighted(0.75, value).boxed()
+}
+
+pub fn row(names: Vec<&'static str>) -> impl Strategy<Value = Row> {
+    names
+        .into_iter()
+        .map(|name| value_for(name).prop_map(move |v| (name, v)))
+        .collect::<Vec<_>>()
+        .prop_map(|pairs| {
+            pairs
+                .into_iter()
+                .filter_map(|(n, v)| Some((n, v?)))
+                .collect()
+        })
+}
+
+pub fn world_row() -> impl Strategy<Value = Row> {
+    row([&WORLD_BOOLS[..], &WORLD_NUMBERS[..]].concat())
+}
+
+pub fn entity_rows() -> impl Strategy<Value = Vec<Row>> {
+    let names = [
+        &ENTITY_BOOLS[..],
+        &ENTITY_NUMBERS[..],
+        &ENTITY_STRINGS[..],
+        &ENTITY_SETS[..],
+    ]
+    .concat();
+    prop::collection::vec(row(names), 0..4)
+}
+
+// ----- printing -------------------------------------------------------------
+
+pub fn print_cond(cond: &Cond) -> String {
+    match cond {
+        Cond::Const(b) => b.to_string(),
+        Cond::Bool(name) => name.to_string(),
+        Cond::Rule(index) => format!("r{index}"),
+        Cond::Not(inner) => format!("not ({})", print_cond(inner)),
+        Cond::And(parts) => join(parts, " and "),
+        Cond::Or(parts) => join(parts, " or "),
+        Cond::Numbers(l, op, r) => format!("{} {op} {}", print_num(l), print_num(r)),
+        Cond::Strings(fact, eq, word) => {
+            format!("{fact} {} \"{word}\"", if *eq { "==" } else { "!=" })
+        }
+        Cond::Member(word, negated, collection) => {
+            let collection = match collection {
+                Collection::Fact(name) => name.to_string(),
+                Collection::List(items) => {
+                    format!(
+                        "[{}]",
+                        items
+                            .iter()
+                            .map(|w| format!("\"{w}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            };
+            format!(
+                "\"{word}\" {}in {collection}",
+                if *negated { "not " } else { "" }
+            )
+        }
+        Cond::Iff(a, eq, b) => format!(
+            "({}) {} ({})",
+            print_cond(a),
+            if *eq { "==" } else { "!=" },
+            print_cond(b)
+        ),
+    }
+}
+
+pub fn join(parts: &[Cond], separator: &str) -> String {
+    parts
+        .iter()
+        .map(|p| format!("({})", print_cond(p)))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+pub fn print_num(term: &NumTerm) -> String {
+    match term {
+        NumTerm::Fact(name) => name.to_string(),
+        NumTerm::Const(n) => n.to_string(),
+    }
+}
+
+pub fn print_rules(rules: &[Rule]) -> String {
+    let mut text = DECLARATIONS.to_string();
+    for (index, rule) in rules.iter().enumerate() {
+        text.push_str(&format!(
+            "rule r{index} requires {}",
+            print_cond(&rule.requires)
+        ));
+        if let Some(unless) = &rule.unless {
+            text.push_str(&format!("\n    unless {}", print_cond(unless)));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+pub fn facts_of(world: &Row, entities: &[Row]) -> Facts {
+    let mut facts = Facts::new("generated");
+    for (name, value) in world {
+        facts.set_world(name, to_fact_value(value));
+    }
+    for (index, entity) in entities.iter().enumerate() {
+        let entity_name = format!("entity{index}");
+        facts.add_entity(&entity_name);
+        for (name, value) in entity {
+            facts.set(&entity_name, name, to_fact_value(value));
+        }
+    }
+    facts
+}
+
+pub fn to_fact_value(value: &Value) -> prereq::FactValue {
+    match value {
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => (*n).into(),
+        Value::String(s) => (*s).into(),
+        Value::Set(items) => items
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .into(),
+    }
+}
+
+// ----- the reference evaluator ----------------------------------------------
+
+pub struct Reference<'a> {
+    pub rules: &'a [Rule],
+    pub world: &'a Row,
+    pub entity: &'a Row,
+}
+
+impl Reference<'_> {
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.world.get(name).or_else(|| self.entity.get(name))
+    }
+
+    pub fn rule(&self, index: usize) -> Option<bool> {
+        let rule = &self.rules[index];
+        let requires = self.eval(&rule.requires);
+        match &rule.unless {
+            None => requires,
+            Some(unless) => and(requires, not(self.eval(unless))),
+        }
+    }
+
+    pub fn eval(&self, cond: &Cond) -> Option<bool> {
+        match cond {
+            Cond::Const(b) => Some(*b),
+            Cond::Bool(name) => match self.lookup(name) {
+                Some(Value::Bool(b)) => Some(*b),
+                _ => None,
+            },
+            Cond::Rule(index) => self.rule(*index),
+            Cond::Not(inner) => not(self.eval(inner)),
+            Cond::And(parts) => {
+                let values: Vec<_> = parts.iter().map(|p| self.eval(p)).collect();
+                if values.contains(&Some(false)) {
+                    Some(false)
+                } else if values.iter().all(|v| *v == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            Cond::Or(parts) => {
+                let values: Vec<_> = parts.iter().map(|p| self.eval(p)).collect();
+                if values.contains(&Some(true)) {
+                    Some(true)
+                } else if values.iter().all(|v| *v == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            Cond::Numbers(l, op, r) => {
+                let (l, r) = (self.number(l)?, self.number(r)?);
+                Some(match *op {
+                    "==" => l == r,
+                    "!=" => l != r,
+                    "<" => l < r,
+                    "<=" => l <= r,
+                    ">" => l > r,
+                    _ => l >= r,
+                })
+            }
+            Cond::Strings(fact, eq, word) => match self.lookup(fact) {
+                Some(Value::String(s)) => Some((s == word) == *eq),
+                _ => None,
+            },
+            Cond::Member(word, negated, collection) => {
+                let items = match collection {
+                    Collection::List(items) => items.clone(),
+                    Collection::Fact(name) => match self.lookup(name) {
+                        Some(Value::Set(items)) => items.clone(),
+                        _ => return None,
+                    },
+                };
+                Some(items.contains(word) != *negated)
+            }
+            Cond::Iff(a, eq, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                Some((a == b) == *eq)
+            }
+        }
+    }
+
+    fn number(&self, term: &NumTerm) -> Option<f64> {
+        match term {
+            NumTerm::Const(n) => Some(*n),
+            NumTerm::Fact(name) => match self.lookup(name) {
+                Some(Value::Number(n)) => Some(*n),
+                _ => None,
+            },
+        }
+    }
+}
+
+pub fn not(a: Option<bool>) -> Option<bool> {
+    a.map(|b| !b)
+}
+
+pub fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+pub fn verdict(value: Option<bool>) -> Verdict {
+    match value {
+        Some(true) => Verdict::Satisfied,
+        Some(false) => Verdict::Unsatisfied,
+        None => Verdict::Undetermined,
+    }
+}
