@@ -297,16 +297,99 @@ fn analyses_on_the_coalition_example() {
     let today = "rules/facts/2025-03-17.toml";
     let what_if = "rules/facts/what-if-backstop.toml";
     let runs: [(&str, Vec<&str>); 10] = [
-        ("explain_uk_deploy", vec!["explain", "rules/", "--facts", today, "--entity", "UK", "--rule", "deploy"]),
-        ("explain_ireland_commit", vec!["explain", "rules/", "--facts", today, "--entity", "Ireland", "--rule", "commit_troops"]),
-        ("explain_world_rule_json", vec!["explain", "rules/", "--facts", today, "--rule", "secure_peace", "--format", "json"]),
-        ("unlock_ireland_deploy", vec!["unlock", "rules/", "--facts", today, "--entity", "Ireland", "--rule", "deploy"]),
-        ("unlock_uk_deploy_json", vec!["unlock", "rules/", "--facts", today, "--entity", "UK", "--rule", "deploy", "--format", "json"]),
-        ("unlock_every_entity", vec!["unlock", "rules/", "--facts", today, "--rule", "commit_troops", "--max", "2"]),
-        ("diff_what_if", vec!["diff", "rules/", "--facts", today, "--facts", what_if]),
-        ("diff_what_if_json", vec!["diff", "rules/", "--facts", today, "--facts", what_if, "--format", "json"]),
-        ("leverage_commit", vec!["leverage", "rules/", "--facts", today, "--rule", "commit_troops", "--pairs"]),
-        ("leverage_commit_json", vec!["leverage", "rules/", "--facts", today, "--rule", "commit_troops", "--format", "json"]),
+        (
+            "explain_uk_deploy",
+            vec![
+                "explain", "rules/", "--facts", today, "--entity", "UK", "--rule", "deploy",
+            ],
+        ),
+        (
+            "explain_ireland_commit",
+            vec![
+                "explain",
+                "rules/",
+                "--facts",
+                today,
+                "--entity",
+                "Ireland",
+                "--rule",
+                "commit_troops",
+            ],
+        ),
+        (
+            "explain_world_rule_json",
+            vec![
+                "explain",
+                "rules/",
+                "--facts",
+                today,
+                "--rule",
+                "secure_peace",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "unlock_ireland_deploy",
+            vec![
+                "unlock", "rules/", "--facts", today, "--entity", "Ireland", "--rule", "deploy",
+            ],
+        ),
+        (
+            "unlock_uk_deploy_json",
+            vec![
+                "unlock", "rules/", "--facts", today, "--entity", "UK", "--rule", "deploy",
+                "--format", "json",
+            ],
+        ),
+        (
+            "unlock_every_entity",
+            vec![
+                "unlock",
+                "rules/",
+                "--facts",
+                today,
+                "--rule",
+                "commit_troops",
+                "--max",
+                "2",
+            ],
+        ),
+        (
+            "diff_what_if",
+            vec!["diff", "rules/", "--facts", today, "--facts", what_if],
+        ),
+        (
+            "diff_what_if_json",
+            vec![
+                "diff", "rules/", "--facts", today, "--facts", what_if, "--format", "json",
+            ],
+        ),
+        (
+            "leverage_commit",
+            vec![
+                "leverage",
+                "rules/",
+                "--facts",
+                today,
+                "--rule",
+                "commit_troops",
+                "--pairs",
+            ],
+        ),
+        (
+            "leverage_commit_json",
+            vec![
+                "leverage",
+                "rules/",
+                "--facts",
+                today,
+                "--rule",
+                "commit_troops",
+                "--format",
+                "json",
+            ],
+        ),
     ];
     for (name, args) in runs {
         let run = prereq(&args);
@@ -323,11 +406,22 @@ fn analysis_usage_errors() {
     let today = "rules/facts/2025-03-17.toml";
     let run = prereq(&["explain", "rules/", "--facts", today, "--rule", "deploy"]);
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr, "error: rule `deploy` is decided per entity: name the entity\n");
-    let run = prereq(&["unlock", "rules/", "--facts", today, "--entity", "Irland", "--rule", "deploy"]);
+    assert_eq!(
+        run.stderr,
+        "error: rule `deploy` is decided per entity: name the entity\n"
+    );
+    let run = prereq(&[
+        "unlock", "rules/", "--facts", today, "--entity", "Irland", "--rule", "deploy",
+    ]);
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr, "error: there is no entity named `Irland`; did you mean `Ireland`?\n");
+    assert_eq!(
+        run.stderr,
+        "error: there is no entity named `Irland`; did you mean `Ireland`?\n"
+    );
     let run = prereq(&["diff", "rules/", "--facts", today]);
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr, "error: diff takes two facts files: --facts OLD --facts NEW\n");
+    assert_eq!(
+        run.stderr,
+        "error: diff takes two facts files: --facts OLD --facts NEW\n"
+    );
 }

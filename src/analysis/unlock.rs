@@ -10,13 +10,18 @@
 //! as loose.
 //!
 //! The answer is exact. The rule (with the rules it refers to) is encoded
-//! over a BDD: per changeable fact, a variable "changed" and one variable
-//! per atom on it; Kleene's logic by a pair of functions (surely true,
-//! surely false); regions make the atoms of one fact consistent. The minimal
-//! change sets are then among the prime implicants of
-//! `(changed facts take consistent values) → (rule surely true)`, which
-//! [`super::primes`] computes within a step budget. If the budget runs out
-//! the answer says so, and holds only options checked to work.
+//! over a BDD with one variable per atom of a changeable fact — its outcome
+//! after the change; a known fact left alone keeps its outcomes — plus, for
+//! an unknown fact, a variable "settled" (left alone, it stays unknown).
+//! Kleene's logic is a pair of functions (surely true, surely false), and
+//! regions keep the atoms of one fact consistent. The minimal change sets
+//! are then among the prime implicants of `(facts take consistent values) →
+//! (rule surely true)`: a prime's literals that differ from a known fact's
+//! outcomes now, or that settle an unknown fact, are the changes. Kleene's
+//! logic is monotone in knowledge, so leaving a fact unknown never helps,
+//! and no prime needs to say "leave this alone". [`super::primes`] computes
+//! the primes within a step budget; if it runs out the answer says so, and
+//! holds only options checked to work.
 
 use std::collections::HashMap;
 
@@ -265,7 +270,7 @@ fn at_most(small: &ChangeSet, large: &ChangeSet, facts: &[FactVars]) -> bool {
 struct Space {
     vars: BddVariableSet,
     atoms: Vec<Atom>,
-    /// Changeable facts: the fact, its "changed" variable, its atoms with their variables.
+    /// Changeable facts: the fact, its atoms with their variables, and for an unknown fact its "settled" variable.
     facts: Vec<FactVars>,
     /// Each atom's truth now.
     now: Vec<Tri>,
@@ -279,7 +284,10 @@ struct Space {
 struct FactVars {
     fact: FactId,
     ty: FactType,
-    changed: BddVariable,
+    /// For an unknown fact: the variable "settled".
+    settled: Option<BddVariable>,
+    /// For a known fact: each atom's outcome now (in `atoms` order).
+    now: Option<Vec<bool>>,
     atoms: Vec<(usize, BddVariable)>,
     /// For numbers and strings: each region's outcome of the fact's atoms
     /// (in `atoms` order). Empty for bools and sets, whose atoms are independent.
@@ -353,7 +361,8 @@ impl Space {
                     && atoms.iter().any(|a| a.fact == *f)
             })
             .collect();
-        let variable_count = changeable.len()
+        let is_known = |fact: FactId| snapshot.value(target.entity, fact).is_some();
+        let variable_count = changeable.iter().filter(|f| !is_known(**f)).count()
             + atoms
                 .iter()
                 .filter(|a| changeable.contains(&a.fact))
@@ -367,8 +376,14 @@ impl Space {
         let mut facts = Vec::new();
         let mut meaning = HashMap::new();
         for fact in changeable {
-            let changed = next.next().ok_or("variables ran out")?;
-            meaning.insert(changed, (facts.len(), None));
+            let settled = match is_known(fact) {
+                true => None,
+                false => {
+                    let var = next.next().ok_or("variables ran out")?;
+                    meaning.insert(var, (facts.len(), None));
+                    Some(var)
+                }
+            };
             let mut fact_atoms = Vec::new();
             for (index, _) in atoms.iter().enumerate().filter(|(_, a)| a.fact == fact) {
                 let var = next.next().ok_or("variables ran out")?;
@@ -391,10 +406,17 @@ impl Space {
                 })
                 .collect();
             regions.dedup();
+            let now_outcomes = settled.is_none().then(|| {
+                fact_atoms
+                    .iter()
+                    .map(|(i, _)| now.get(*i) == Some(&Tri::True))
+                    .collect()
+            });
             facts.push(FactVars {
                 fact,
                 ty,
-                changed,
+                settled,
+                now: now_outcomes,
                 atoms: fact_atoms,
                 regions,
             });
@@ -430,14 +452,22 @@ impl Space {
         Ok(space)
     }
 
-    /// `(changed facts take consistent values) → (rule surely true)`.
+    /// `(facts take consistent values) → (rule surely true)`.
     fn goal(&self) -> Bdd {
+        self.assumption().imp(&self.root.0)
+    }
+
+    /// Known facts take values in their regions; so do unknown facts once settled.
+    fn assumption(&self) -> Bdd {
         let mut assumption = self.vars.mk_true();
         for (fact, consistent) in self.facts.iter().zip(&self.consistent) {
-            let changed = self.vars.mk_var(fact.changed);
-            assumption = assumption.and(&changed.imp(consistent));
+            let constraint = match fact.settled {
+                Some(settled) => self.vars.mk_var(settled).imp(consistent),
+                None => consistent.clone(),
+            };
+            assumption = assumption.and(&constraint);
         }
-        assumption.imp(&self.root.0)
+        assumption
     }
 
     /// The atom valuations a fact can really have (one cube per region).
@@ -509,59 +539,68 @@ impl Space {
         }
     }
 
-    /// (surely true, surely false) of an atom: its variable if the fact is
-    /// changed, its value now otherwise.
+    /// (surely true, surely false) of an atom: its variable if the fact may
+    /// change (and, for an unknown fact, only once settled), its value now
+    /// if the fact is fixed.
     fn atom(&self, atom: &Atom) -> (Bdd, Bdd) {
         let Some(index) = self.atoms.iter().position(|a| a == atom) else {
             return (self.vars.mk_false(), self.vars.mk_false());
         };
-        let now = self.now.get(index).copied().unwrap_or(Tri::Unknown);
-        let constant = |b: bool| {
-            if b {
-                self.vars.mk_true()
-            } else {
-                self.vars.mk_false()
-            }
-        };
-        let (now_true, now_false) = (constant(now == Tri::True), constant(now == Tri::False));
         let variable = self.facts.iter().find_map(|f| {
             let var = f.atoms.iter().find(|(i, _)| *i == index)?.1;
-            Some((f.changed, var))
+            Some((f.settled, var))
         });
         match variable {
-            Some((changed, var)) => {
-                let (changed, value) = (self.vars.mk_var(changed), self.vars.mk_var(var));
+            Some((None, var)) => (self.vars.mk_var(var), self.vars.mk_literal(var, false)),
+            Some((Some(settled), var)) => {
+                let settled = self.vars.mk_var(settled);
                 (
-                    Bdd::if_then_else(&changed, &value, &now_true),
-                    Bdd::if_then_else(&changed, &value.not(), &now_false),
+                    settled.and(&self.vars.mk_var(var)),
+                    settled.and(&self.vars.mk_literal(var, false)),
                 )
             }
-            None => (now_true, now_false),
+            None => {
+                let now = self.now.get(index).copied().unwrap_or(Tri::Unknown);
+                let constant = |b: bool| {
+                    if b {
+                        self.vars.mk_true()
+                    } else {
+                        self.vars.mk_false()
+                    }
+                };
+                (constant(now == Tri::True), constant(now == Tri::False))
+            }
         }
     }
 
-    /// The change set a prime implicant stands for, if it is consistent.
+    /// The change set a prime implicant stands for, if it is consistent: the
+    /// unknown facts it settles, and the known facts it gives an outcome
+    /// other than their outcome now.
     fn change_set(&self, cube: &Cube) -> Option<ChangeSet> {
         let mut set: ChangeSet = Vec::new();
-        for (var, value) in cube {
-            if let Some(&(fact, None)) = self.meaning.get(var) {
-                if *value {
-                    set.push((fact, Vec::new()));
-                }
-            }
-        }
-        for (var, value) in cube {
-            if let Some(&(fact, Some(atom))) = self.meaning.get(var) {
-                if let Some((_, literals)) = set.iter_mut().find(|(f, _)| *f == fact) {
-                    literals.push((atom, *value));
-                }
+        for (index, fact) in self.facts.iter().enumerate() {
+            let literals: Vec<(usize, bool)> = cube
+                .iter()
+                .filter_map(|(var, value)| match self.meaning.get(var) {
+                    Some(&(f, Some(atom))) if f == index => Some((atom, *value)),
+                    _ => None,
+                })
+                .collect();
+            let changed = match (fact.settled, &fact.now) {
+                (Some(settled), _) => cube.contains(&(settled, true)),
+                (None, Some(now)) => literals.iter().any(|(atom, value)| {
+                    let position = fact.atoms.iter().position(|(i, _)| i == atom);
+                    position.and_then(|p| now.get(p)) != Some(value)
+                }),
+                (None, None) => false,
+            };
+            if changed {
+                set.push((index, literals));
             }
         }
         let consistent = set.iter().all(|(fact, literals)| {
-            let Some(vars) = self.facts.get(*fact) else {
-                return false;
-            };
-            let Some(regions) = self.consistent.get(*fact) else {
+            let (Some(vars), Some(regions)) = (self.facts.get(*fact), self.consistent.get(*fact))
+            else {
                 return false;
             };
             let cube: Vec<(BddVariable, bool)> = literals
@@ -581,13 +620,12 @@ impl Space {
     /// When the budget runs out: one working change set, made minimal by
     /// dropping facts and literals while it still works.
     fn witness(&self, goal: &Bdd) -> Option<ChangeSet> {
-        let assumption = self.goal_assumption_and_root()?;
-        let valuation = assumption.sat_witness()?;
+        let valuation = self.assumption().and(&self.root.0).sat_witness()?;
         let mut set: ChangeSet = self
             .facts
             .iter()
             .enumerate()
-            .filter(|(_, f)| valuation.value(f.changed))
+            .filter(|(_, f)| f.settled.is_none_or(|settled| valuation.value(settled)))
             .map(|(index, f)| {
                 (
                     index,
@@ -626,28 +664,29 @@ impl Space {
         Some(set)
     }
 
-    fn goal_assumption_and_root(&self) -> Option<Bdd> {
-        let mut consistent = self.root.0.clone();
-        for (fact, regions) in self.facts.iter().zip(&self.consistent) {
-            consistent = consistent.and(&self.vars.mk_var(fact.changed).imp(regions));
-        }
-        (!consistent.is_false()).then_some(consistent)
-    }
-
-    /// The full cube of a change set: changed facts with their literals, others unchanged.
+    /// The full cube of a change set: changed facts with their literals,
+    /// known facts left alone with their outcomes now, unknown ones unsettled.
     fn cube_of(&self, set: &ChangeSet) -> Vec<(BddVariable, bool)> {
         let mut cube = Vec::new();
         for (index, fact) in self.facts.iter().enumerate() {
-            match set.iter().find(|(f, _)| *f == index) {
-                Some((_, literals)) => {
-                    cube.push((fact.changed, true));
-                    for (atom, value) in literals {
-                        if let Some((_, var)) = fact.atoms.iter().find(|(i, _)| i == atom) {
-                            cube.push((*var, *value));
-                        }
-                    }
+            let change = set.iter().find(|(f, _)| *f == index);
+            if let Some(settled) = fact.settled {
+                cube.push((settled, change.is_some()));
+            }
+            let literals: Vec<(usize, bool)> = match (change, &fact.now) {
+                (Some((_, literals)), _) => literals.clone(),
+                (None, Some(now)) => fact
+                    .atoms
+                    .iter()
+                    .map(|(atom, _)| *atom)
+                    .zip(now.iter().copied())
+                    .collect(),
+                (None, None) => Vec::new(),
+            };
+            for (atom, value) in literals {
+                if let Some((_, var)) = fact.atoms.iter().find(|(i, _)| *i == atom) {
+                    cube.push((*var, value));
                 }
-                None => cube.push((fact.changed, false)),
             }
         }
         cube
