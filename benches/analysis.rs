@@ -8,6 +8,8 @@
 //! Run with `cargo bench --bench analysis`; compare the ratios, not the
 //! absolute times (this machine is shared and noisy).
 
+#![allow(clippy::expect_used)] // a benchmark with broken inputs should stop loudly
+
 use std::fmt::Write as _;
 use std::hint::black_box;
 
