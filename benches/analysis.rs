@@ -9,6 +9,7 @@
 //! absolute times (this machine is shared and noisy).
 
 #![allow(clippy::expect_used)] // a benchmark with broken inputs should stop loudly
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
 
 use std::fmt::Write as _;
 use std::hint::black_box;
