@@ -112,6 +112,10 @@ struct DiffArgs {
     #[arg(long, value_name = "FILE", required = true, num_args = 1)]
     facts: Vec<PathBuf>,
 
+    /// Show only this rule (repeatable).
+    #[arg(long = "rule", value_name = "NAME")]
+    rule_names: Vec<String>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -405,7 +409,18 @@ fn diff(args: &DiffArgs) -> Outcome {
     };
     let rules = load_rules(&args.rules, &painter)?;
     let (old, new) = (open(&rules, old, &painter)?, open(&rules, new, &painter)?);
-    let diff = prereq::analysis::diff::diff(&old, &new);
+    let mut diff = prereq::analysis::diff::diff(&old, &new);
+    if !args.rule_names.is_empty() {
+        // Selecting from a report checks the names (with a suggestion for a typo).
+        new.report()
+            .select(&args.rule_names, &[])
+            .map_err(|error| {
+                painter.error(&error.to_string());
+                EXIT_USAGE
+            })?;
+        diff.changed
+            .retain(|change| args.rule_names.contains(&change.rule));
+    }
     print(&match args.format {
         Format::Json => json(&diff),
         Format::Table => render_analysis::diff(&diff, stdout_style(args.rules.color)),
