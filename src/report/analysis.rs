@@ -59,22 +59,31 @@ pub fn explanation(why: &Explanation, style: Style) -> String {
     }
     out.push('\n');
     tree_lines(&mut out, &why.tree, style);
-    if !why.deciding_facts.is_empty() {
-        let facts: Vec<String> = why.deciding_facts.iter().map(reading).collect();
+    let shown: Vec<&FactReading> = match why.verdict {
+        Verdict::Undetermined => why
+            .deciding_facts
+            .iter()
+            .filter(|f| f.value.is_none())
+            .collect(),
+        _ => why.deciding_facts.iter().collect(),
+    };
+    if !shown.is_empty() {
         let label = match why.verdict {
-            Verdict::Undetermined => "Could still change it",
+            Verdict::Undetermined => "Unknown facts that could still change it",
             _ => "Decided by",
         };
-        let shown: Vec<String> = match why.verdict {
-            Verdict::Undetermined => why
-                .deciding_facts
-                .iter()
-                .filter(|f| f.value.is_none())
-                .map(reading)
-                .collect(),
-            _ => facts,
-        };
-        let _ = writeln!(out, "\n{label}: {}", shown.join(", "));
+        let _ = writeln!(out, "\n{label}:");
+        let width = shown
+            .iter()
+            .map(|f| reading(f).chars().count())
+            .max()
+            .unwrap_or(0);
+        for fact in shown {
+            let text = reading(fact);
+            let pad = " ".repeat(width - text.chars().count());
+            let line = format!("  {text}{pad}  {}", fact.docs.join(" "));
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
     }
     let _ = writeln!(
         out,
