@@ -1,0 +1,50 @@
+//! Inputs the fuzzers found crashes with, replayed through the same code as
+//! the fuzz targets (fuzz/fuzz_targets/). Each file under
+//! tests/fuzz_regressions/<target>/ is one input; a crash becomes a file here
+//! before its fix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::Path;
+
+use prereq::{Facts, FactsError, LoadError, RuleSet};
+
+fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions").join(target);
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files.into_iter().map(|p| (p.display().to_string(), std::fs::read(&p).unwrap())).collect()
+}
+
+#[test]
+fn parse_check_regressions() {
+    for (name, data) in inputs("parse_check") {
+        let text = String::from_utf8_lossy(&data);
+        match RuleSet::parse("fuzz.rules", &text) {
+            Ok(rules) => {
+                let _ = rules.warnings().to_string();
+            }
+            Err(LoadError::Invalid(diagnostics)) => {
+                assert!(diagnostics.has_errors(), "{name}");
+                let _ = diagnostics.to_string();
+            }
+            Err(other) => panic!("{name}: {other}"),
+        }
+    }
+}
+
+#[test]
+fn facts_load_regressions() {
+    let rules = RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+    for (name, data) in inputs("facts_load") {
+        let Ok(text) = std::str::from_utf8(&data) else { continue };
+        for loaded in [Facts::from_toml_str("fuzz.toml", text), Facts::from_json_str("fuzz.json", text)] {
+            let Ok(facts) = loaded else { continue };
+            match rules.evaluate(&facts) {
+                Ok(_) => assert!(facts.problems().is_empty(), "{name}"),
+                Err(FactsError::Invalid { problems, .. }) => assert!(!problems.is_empty(), "{name}"),
+                Err(other) => panic!("{name}: {other}"),
+            }
+        }
+    }
+}
