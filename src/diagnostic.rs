@@ -150,7 +150,9 @@ fn render_underline(out: &mut String, sources: &Sources, label: &Label) {
         .map_or(text.len(), |i| start + i);
     let line = text.get(line_start..line_end).unwrap_or("");
     let line = line.strip_suffix('\r').unwrap_or(line);
-    let end = (label.span.end as usize).clamp(start, line_start + line.len());
+    // The label may start on the line's trailing CR, past the trimmed line.
+    let line_stop = (line_start + line.len()).max(start);
+    let end = (label.span.end as usize).clamp(start, line_stop);
     let column = text.get(line_start..start).map_or(0, |t| t.chars().count());
     let width = text.get(start..end).map_or(0, |t| t.chars().count()).max(1);
     let number = file.line_col(start).line.to_string();
