@@ -15,3 +15,27 @@ pub const MAX_NESTING_DEPTH: usize = 64;
 /// 2^53, beyond which a 64-bit float cannot hold every integer exactly.
 /// Larger integers are rejected rather than silently rounded.
 pub const MAX_EXACT_INTEGER: u64 = 1 << 53;
+
+/// The largest rule file, in bytes (16 MiB). A file of 10,000 rules is
+/// about 1 MiB. Larger files are refused before they are read.
+pub const MAX_RULE_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most declarations (facts and rules) in one rule file.
+pub const MAX_DECLARATIONS: usize = 200_000;
+
+/// The longest name, in bytes.
+pub const MAX_NAME_LENGTH: usize = 256;
+
+/// The longest string literal in a rule file, in bytes.
+pub const MAX_STRING_LENGTH: usize = 64 * 1024;
+
+/// The longest chain of rules referring to rules (`a` uses `b` uses `c` …).
+/// Evaluation follows chains without recursion; the limit keeps analyses
+/// that walk them, and their output, bounded.
+pub const MAX_RULE_CHAIN: usize = 100_000;
+
+/// The most entities in one facts file.
+pub const MAX_ENTITIES: usize = 10_000_000;
+
+/// The most strings in one `set<string>` fact value.
+pub const MAX_SET_SIZE: usize = 1_000_000;

@@ -32,8 +32,14 @@ pub enum LoadError {
         /// The directory.
         path: String,
     },
+    /// A rule file is larger than [`crate::limits::MAX_RULE_FILE_BYTES`].
+    #[error("{path}: the file is larger than {} MiB; split the rules into several files", crate::limits::MAX_RULE_FILE_BYTES >> 20)]
+    TooLarge {
+        /// The file.
+        path: String,
+    },
     /// A rule file is not UTF-8.
-    #[error("{path}:{line}:{column}: the file is not valid UTF-8")]
+    #[error("{path}:{line}:{column}: the file is not valid UTF-8; save it as UTF-8")]
     NotUtf8 {
         /// The file.
         path: String,
@@ -187,22 +193,30 @@ fn io_error(path: &Path, source: std::io::Error) -> LoadError {
 }
 
 /// The `.rules` files a path stands for: itself, or those under it, sorted.
+///
+/// Symbolic links to directories are not followed, and a symbolic link to a
+/// file is followed only if the file lies inside the directory given (and is
+/// not found there already): a rules directory never pulls in files from
+/// elsewhere, nor the same file twice.
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
     if !metadata.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
+    let root = std::fs::canonicalize(path).map_err(|e| io_error(path, e))?;
     let mut found = Vec::new();
     let mut pending = vec![path.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).map_err(|e| io_error(&dir, e))? {
             let entry = entry.map_err(|e| io_error(&dir, e))?;
-            let file_type = entry.file_type().map_err(|e| io_error(&entry.path(), e))?;
             let entry_path = entry.path();
+            let file_type = entry.file_type().map_err(|e| io_error(&entry_path, e))?;
+            let is_rules = entry_path.extension().is_some_and(|ext| ext == "rules");
             if file_type.is_dir() {
                 pending.push(entry_path);
-            } else if entry_path.extension().is_some_and(|ext| ext == "rules")
-                && entry_path.is_file()
+            } else if is_rules
+                && (file_type.is_file()
+                    || file_type.is_symlink() && links_inside(&entry_path, &root))
             {
                 found.push(entry_path);
             }
@@ -214,10 +228,26 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
         });
     }
     found.sort();
+    // A link to a file already found is the same file: load it once.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
     Ok(found)
 }
 
+/// Whether a symbolic link leads to a file inside `root`.
+fn links_inside(link: &Path, root: &Path) -> bool {
+    std::fs::canonicalize(link).is_ok_and(|target| target.starts_with(root) && target.is_file())
+}
+
 fn read_text(path: &Path, name: &str) -> Result<String, LoadError> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| io_error(path, e))?
+        .len();
+    if size > crate::limits::MAX_RULE_FILE_BYTES as u64 {
+        return Err(LoadError::TooLarge {
+            path: name.to_string(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(match text.strip_prefix('\u{feff}') {
@@ -225,15 +255,11 @@ fn read_text(path: &Path, name: &str) -> Result<String, LoadError> {
             None => text,
         }),
         Err(error) => {
-            let valid = error.utf8_error().valid_up_to();
-            let prefix =
-                String::from_utf8_lossy(error.as_bytes().get(..valid).unwrap_or(&[])).into_owned();
-            let line = prefix.matches('\n').count() + 1;
-            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let at = crate::source::utf8_error_location(&error);
             Err(LoadError::NotUtf8 {
                 path: name.to_string(),
-                line,
-                column,
+                line: at.line,
+                column: at.column,
             })
         }
     }

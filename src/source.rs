@@ -171,6 +171,16 @@ impl Sources {
     }
 }
 
+/// Line and column of the first invalid byte of text that is not UTF-8.
+pub(crate) fn utf8_error_location(error: &std::string::FromUtf8Error) -> LineCol {
+    let valid = error.utf8_error().valid_up_to();
+    let prefix = String::from_utf8_lossy(error.as_bytes().get(..valid).unwrap_or(&[])).into_owned();
+    LineCol {
+        line: prefix.matches('\n').count() + 1,
+        column: prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -279,11 +279,12 @@ fn colours_only_when_asked_or_on_a_terminal() {
     assert!(forced.stdout.contains("\x1b[32m✓\x1b[0m"));
 }
 
-/// Every file under tests/diagnostics/ shows one kind of diagnostic.
+/// Every file under tests/bad/rules/ shows one kind of diagnostic (or, when
+/// its name says so, a shape of input that must work).
 #[test]
 fn diagnostics_catalogue() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics");
-    insta::glob!("diagnostics/*.rules", |path| {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/rules");
+    insta::glob!("bad/rules/*.rules", |path| {
         let name = path.file_name().unwrap().to_str().unwrap();
         let run = prereq_in(&dir, &["validate", name]);
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
@@ -424,4 +425,24 @@ fn analysis_usage_errors() {
         run.stderr,
         "error: diff takes two facts files: --facts OLD --facts NEW\n"
     );
+}
+
+/// Every file under tests/bad/facts/ is a facts snapshot with one kind of
+/// problem (or, when its name says so, a shape that must work), checked
+/// against the coalition rules.
+#[test]
+fn facts_catalogue() {
+    insta::glob!("bad/facts/*", |path| {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let facts = format!("tests/bad/facts/{name}");
+        let run = prereq(&["validate", "rules/", "--facts", &facts]);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert_eq!(
+            run.code,
+            if name.contains("_work") { 0 } else { 1 },
+            "{name}: {}",
+            run.stderr
+        );
+        insta::assert_snapshot!(run.transcript());
+    });
 }

@@ -3,17 +3,30 @@
 //! tests/fuzz_regressions/<target>/ is one input; a crash becomes a file here
 //! before its fix.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::Path;
 
 use prereq::{Facts, FactsError, LoadError, RuleSet};
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions").join(target);
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions")
+        .join(target);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    files.into_iter().map(|p| (p.display().to_string(), std::fs::read(&p).unwrap())).collect()
+    files
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -37,12 +50,19 @@ fn parse_check_regressions() {
 fn facts_load_regressions() {
     let rules = RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
     for (name, data) in inputs("facts_load") {
-        let Ok(text) = std::str::from_utf8(&data) else { continue };
-        for loaded in [Facts::from_toml_str("fuzz.toml", text), Facts::from_json_str("fuzz.json", text)] {
+        let Ok(text) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        for loaded in [
+            Facts::from_toml_str("fuzz.toml", text),
+            Facts::from_json_str("fuzz.json", text),
+        ] {
             let Ok(facts) = loaded else { continue };
             match rules.evaluate(&facts) {
                 Ok(_) => assert!(facts.problems().is_empty(), "{name}"),
-                Err(FactsError::Invalid { problems, .. }) => assert!(!problems.is_empty(), "{name}"),
+                Err(FactsError::Invalid { problems, .. }) => {
+                    assert!(!problems.is_empty(), "{name}")
+                }
                 Err(other) => panic!("{name}: {other}"),
             }
         }

@@ -129,3 +129,62 @@ fn a_cycle_through_20000_rules_is_reported_once() {
         ["rule-cycle"]
     );
 }
+
+#[test]
+fn each_limit_has_its_own_error() {
+    use prereq::limits::*;
+    let too_large = "#".repeat(MAX_RULE_FILE_BYTES + 1);
+    assert_eq!(
+        error_codes(RuleSet::parse("big.rules", &too_large)),
+        ["file-too-large"]
+    );
+
+    let mut many = String::new();
+    for i in 0..=MAX_DECLARATIONS {
+        many.push_str(&format!("fact f{i}: bool\n"));
+    }
+    assert_eq!(
+        error_codes(RuleSet::parse("many.rules", &many)),
+        ["too-many-declarations"]
+    );
+
+    let long_name = format!("fact {}: bool\n", "n".repeat(MAX_NAME_LENGTH + 1));
+    assert_eq!(
+        error_codes(RuleSet::parse("name.rules", &long_name)),
+        ["name-too-long"]
+    );
+
+    let long_string = format!(
+        "fact s: string\nrule r requires s == \"{}\"\n",
+        "x".repeat(MAX_STRING_LENGTH + 1)
+    );
+    assert_eq!(
+        error_codes(RuleSet::parse("string.rules", &long_string)),
+        ["string-too-long"]
+    );
+
+    let mut chain = String::from("fact a: bool\nrule r0 requires a\n");
+    for i in 1..=MAX_RULE_CHAIN {
+        chain.push_str(&format!("rule r{i} requires r{}\n", i - 1));
+    }
+    assert_eq!(
+        error_codes(RuleSet::parse("chain.rules", &chain)),
+        ["rule-chain-too-long"]
+    );
+}
+
+#[test]
+fn a_rule_file_too_large_is_refused_before_it_is_read() {
+    let dir = std::env::temp_dir().join(format!("prereq-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.rules");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(prereq::limits::MAX_RULE_FILE_BYTES as u64 + 1)
+        .unwrap();
+    let result = RuleSet::load(&path);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        matches!(result, Err(LoadError::TooLarge { .. })),
+        "{result:?}"
+    );
+}

@@ -136,3 +136,33 @@ fn world_and_entity_rules_are_classified_through_references() {
         ["a:World", "b:World", "c:Entity", "d:Entity", "k:World"]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_rules_directory_never_follows_links_out_of_it() {
+    let base = std::env::temp_dir().join(format!("prereq-links-{}", std::process::id()));
+    let (rules, outside) = (base.join("rules"), base.join("outside"));
+    std::fs::create_dir_all(rules.join("sub")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        rules.join("main.rules"),
+        "fact a: bool\nrule r requires a\n",
+    )
+    .unwrap();
+    std::fs::write(rules.join("sub/inner.rules"), "rule inner requires a\n").unwrap();
+    std::fs::write(outside.join("evil.rules"), "rule evil requires a\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("evil.rules"), rules.join("evil.rules")).unwrap();
+    std::os::unix::fs::symlink(&outside, rules.join("linked_dir")).unwrap();
+    std::os::unix::fs::symlink(rules.join("sub/inner.rules"), rules.join("alias.rules")).unwrap();
+    let loaded = RuleSet::load(&rules);
+    std::fs::remove_dir_all(&base).unwrap();
+    let names: Vec<String> = loaded
+        .unwrap()
+        .resolved()
+        .rules
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert!(!names.contains(&"evil".to_string()), "{names:?}");
+    assert!(names.contains(&"inner".to_string()));
+}

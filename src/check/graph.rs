@@ -7,6 +7,7 @@
 
 use super::model::{FactId, FactInfo, RuleId, Symbol};
 use crate::diagnostic::Diagnostic;
+use crate::limits::MAX_RULE_CHAIN;
 use crate::source::Span;
 use crate::syntax::ast::Scope;
 
@@ -122,6 +123,40 @@ fn cycle(rules: &[Node<'_>], path: &[(usize, usize)], back_to: RuleId, span: Spa
         .with_help(
             "a rule cannot depend on itself, directly or through other rules: break the cycle",
         )
+}
+
+/// Reports the first rule at the end of a chain of rule references longer
+/// than [`MAX_RULE_CHAIN`] (computed in evaluation order, without recursion).
+pub(super) fn chain_lengths(
+    rules: &[Node<'_>],
+    order: &[RuleId],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut length = vec![1usize; rules.len()];
+    for id in order {
+        let Some(rule) = rules.get(id.index()) else {
+            continue;
+        };
+        let longest = rule
+            .rules()
+            .filter_map(|(target, _)| length.get(target.index()))
+            .max()
+            .map_or(1, |n| n + 1);
+        if let Some(cell) = length.get_mut(id.index()) {
+            *cell = longest;
+        }
+        if longest > MAX_RULE_CHAIN {
+            diagnostics.push(
+                Diagnostic::error(
+                    "rule-chain-too-long",
+                    format!("rule `{}` ends a chain of more than {MAX_RULE_CHAIN} rules referring to rules", rule.name),
+                )
+                .with_label(rule.span, format!("a chain of {longest} rules ends here"))
+                .with_help("flatten the chain: refer to facts, or to fewer intermediate rules"),
+            );
+            return;
+        }
+    }
 }
 
 /// Whether each rule is a world rule (reads only world facts, directly or

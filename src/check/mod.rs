@@ -76,6 +76,7 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
         })
         .collect();
     let evaluation_order = graph::evaluation_order(&nodes, &mut diagnostics);
+    graph::chain_lengths(&nodes, &evaluation_order, &mut diagnostics);
     let world = graph::world_rules(&nodes, &declared.facts, &evaluation_order);
     let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
     if !has_errors && files.iter().all(|file| !file.incomplete) {

@@ -312,19 +312,17 @@ fn validate(args: &ValidateArgs) -> Outcome {
     let resolved = rules.resolved();
     let warnings = rules.warnings().warnings().count();
     let files = rules.sources().iter().count();
-    let _ = writeln!(
-        std::io::stdout(),
-        "ok: {} rules and {} facts in {} file{}{}",
-        resolved.rules.len(),
-        resolved.facts.len(),
-        files,
-        if files == 1 { "" } else { "s" },
-        match warnings {
-            0 => String::new(),
-            1 => ", 1 warning".to_string(),
-            n => format!(", {n} warnings"),
-        }
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "ok: {} and {} in {}",
+        count(resolved.rules.len(), "rule"),
+        count(resolved.facts.len(), "fact"),
+        count(files, "file")
     );
+    if warnings > 0 {
+        line = format!("{line}, {}", count(warnings, "warning"));
+    }
+    let _ = writeln!(std::io::stdout(), "{line}");
     Ok(())
 }
 

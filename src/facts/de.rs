@@ -8,18 +8,41 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 use super::{EntityFacts, FactProblem, FactValue, Facts, path_key};
-use crate::limits::MAX_EXACT_INTEGER;
+use crate::limits::{MAX_ENTITIES, MAX_EXACT_INTEGER, MAX_SET_SIZE};
+
+/// How much a facts document may hold; beyond it, the rest is skipped and
+/// reported, so memory stays bounded.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    entities: usize,
+    set_size: usize,
+}
+
+const LIMITS: Limits = Limits {
+    entities: MAX_ENTITIES,
+    set_size: MAX_SET_SIZE,
+};
 
 impl<'de> Deserialize<'de> for Facts {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(DocumentVisitor)
+        DocumentVisitor(LIMITS).deserialize(deserializer)
     }
 }
 
-struct DocumentVisitor;
+struct DocumentVisitor(Limits);
+
+impl<'de> DeserializeSeed<'de> for DocumentVisitor {
+    type Value = Facts;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Facts, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
 
 impl<'de> Visitor<'de> for DocumentVisitor {
     type Value = Facts;
@@ -35,13 +58,13 @@ impl<'de> Visitor<'de> for DocumentVisitor {
             match key.as_str() {
                 "world" if !seen_world => {
                     seen_world = true;
-                    let table: Table = map.next_value()?;
+                    let table = map.next_value_seed(TableVisitor(self.0))?;
                     facts.problems.extend(table.problems_at("world"));
                     facts.world = table.entries;
                 }
                 "entities" if !seen_entities => {
                     seen_entities = true;
-                    let entities: Entities = map.next_value()?;
+                    let entities = map.next_value_seed(EntitiesVisitor(self.0))?;
                     facts.entities = entities.list;
                     facts.problems.extend(entities.problems);
                 }
@@ -109,13 +132,15 @@ impl Table {
     }
 }
 
-impl<'de> Deserialize<'de> for Table {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TableVisitor)
+struct TableVisitor(Limits);
+
+impl<'de> DeserializeSeed<'de> for TableVisitor {
+    type Value = Table;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Table, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
-
-struct TableVisitor;
 
 /// Implements the scalar `visit_*` methods of a visitor that accepts anything,
 /// mapping each kind of value through `$make(description)`.
@@ -165,7 +190,7 @@ impl<'de> Visitor<'de> for TableVisitor {
             problems: Vec::new(),
         };
         while let Some(key) = map.next_key::<String>()? {
-            let value: ValueOrProblem = map.next_value()?;
+            let value = map.next_value_seed(ValueVisitor(self.0))?;
             if table.entries.iter().any(|(existing, _)| *existing == key) {
                 table.problems.push((
                     Some(key),
@@ -189,13 +214,15 @@ struct Entities {
     problems: Vec<FactProblem>,
 }
 
-impl<'de> Deserialize<'de> for Entities {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(EntitiesVisitor)
+struct EntitiesVisitor(Limits);
+
+impl<'de> DeserializeSeed<'de> for EntitiesVisitor {
+    type Value = Entities;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Entities, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
-
-struct EntitiesVisitor;
 
 impl Entities {
     fn not_a_table(found: &str) -> Entities {
@@ -229,7 +256,20 @@ impl<'de> Visitor<'de> for EntitiesVisitor {
             problems: Vec::new(),
         };
         while let Some(name) = map.next_key::<String>()? {
-            let table: Table = map.next_value()?;
+            if entities.list.len() >= self.0.entities {
+                map.next_value::<IgnoredAny>()?;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                entities.problems.push(problem(
+                    "entities",
+                    &format!(
+                        "more than {} entities; the rest were not read",
+                        self.0.entities
+                    ),
+                    Some("split the snapshot into several facts files"),
+                ));
+                break;
+            }
+            let table = map.next_value_seed(TableVisitor(self.0))?;
             let path = format!("entities.{}", path_key(&name));
             if name.trim().is_empty() {
                 entities.problems.push(problem(
@@ -260,13 +300,18 @@ impl<'de> Visitor<'de> for EntitiesVisitor {
 /// A fact value, or why the value can never be one.
 struct ValueOrProblem(Result<FactValue, (String, Option<&'static str>)>);
 
-impl<'de> Deserialize<'de> for ValueOrProblem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValueVisitor)
+struct ValueVisitor(Limits);
+
+impl<'de> DeserializeSeed<'de> for ValueVisitor {
+    type Value = ValueOrProblem;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<ValueOrProblem, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
-
-struct ValueVisitor;
 
 fn unusable(message: String, help: &'static str) -> ValueOrProblem {
     ValueOrProblem(Err((message, Some(help))))
@@ -336,6 +381,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let mut first_bad = None;
         let mut index = 0usize;
         while let Some(element) = seq.next_element::<ListElement>()? {
+            if strings.len() >= self.0.set_size {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                return Ok(unusable(
+                    format!("a list of more than {} strings", self.0.set_size),
+                    "sets this large are not supported",
+                ));
+            }
             match element {
                 ListElement::String(s) => strings.push(s),
                 ListElement::Other(kind) => {
@@ -396,5 +448,46 @@ impl<'de> Visitor<'de> for ListElementVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ListElement, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(ListElement::Other("a table"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(json: &str, limits: Limits) -> Facts {
+        DocumentVisitor(limits)
+            .deserialize(&mut serde_json::Deserializer::from_str(json))
+            .unwrap()
+    }
+
+    #[test]
+    fn entities_beyond_the_limit_are_skipped_and_reported() {
+        let facts = load(
+            r#"{"entities": {"a": {}, "b": {}, "c": {"x": true}}}"#,
+            Limits {
+                entities: 2,
+                set_size: 9,
+            },
+        );
+        assert_eq!(facts.entities.len(), 2);
+        assert_eq!(
+            facts.problems[0].to_string(),
+            "entities: more than 2 entities; the rest were not read\n  help: split the snapshot into several facts files"
+        );
+    }
+
+    #[test]
+    fn sets_beyond_the_limit_are_refused() {
+        let facts = load(
+            r#"{"world": {"tags": ["a", "b", "c"], "ok": ["a"]}}"#,
+            Limits {
+                entities: 9,
+                set_size: 2,
+            },
+        );
+        assert_eq!(facts.world.len(), 1);
+        assert_eq!(facts.problems[0].path, "world.tags");
+        assert_eq!(facts.problems[0].message, "a list of more than 2 strings");
     }
 }

@@ -225,12 +225,15 @@ impl Facts {
             origin: origin.clone(),
             source,
         })?;
-        let text = String::from_utf8(bytes).map_err(|error| FactsError::Syntax {
-            origin: origin.clone(),
-            message: format!(
-                "the file is not valid UTF-8 (byte {})",
-                error.utf8_error().valid_up_to()
-            ),
+        let text = String::from_utf8(bytes).map_err(|error| {
+            let at = crate::source::utf8_error_location(&error);
+            FactsError::Syntax {
+                origin: origin.clone(),
+                message: format!(
+                    "the file is not valid UTF-8 at line {}, column {}; save it as UTF-8",
+                    at.line, at.column
+                ),
+            }
         })?;
         parse(&origin, &text)
     }

@@ -16,7 +16,8 @@ mod parser;
 mod scan;
 
 use crate::diagnostic::Diagnostic;
-use crate::source::FileId;
+use crate::limits::MAX_RULE_FILE_BYTES;
+use crate::source::{FileId, Span};
 
 /// Parses one rule file into its declarations, collecting syntax errors.
 ///
@@ -30,6 +31,21 @@ use crate::source::FileId;
 /// assert_eq!(diagnostics[0].message, "expected an expression (a name, a value, `not` or `(`), found the end of the file");
 /// ```
 pub fn parse_file(id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    if text.len() > MAX_RULE_FILE_BYTES {
+        let file = ast::File {
+            id,
+            declarations: Vec::new(),
+            broken_names: Vec::new(),
+            incomplete: true,
+        };
+        let too_large = Diagnostic::error(
+            "file-too-large",
+            format!("the file is larger than {} MiB", MAX_RULE_FILE_BYTES >> 20),
+        )
+        .with_label(Span::new(id, 0..0), "not parsed")
+        .with_help("split the rules into several files");
+        return (file, vec![too_large]);
+    }
     let (chunks, mut diagnostics) = scan::split_declarations(id, text);
     let mut file = ast::File {
         id,

@@ -19,7 +19,7 @@ use super::ast::{
 };
 use super::errors::syntax_error;
 use crate::diagnostic::Diagnostic;
-use crate::limits::{MAX_EXACT_INTEGER, MAX_NESTING_DEPTH};
+use crate::limits::{MAX_EXACT_INTEGER, MAX_NAME_LENGTH, MAX_NESTING_DEPTH, MAX_STRING_LENGTH};
 use crate::source::{FileId, Span};
 
 /// The pest parser generated from the grammar file.
@@ -155,6 +155,16 @@ impl Builder<'_> {
     fn ident(&mut self, pair: &Pair<'_, Rule>) -> Built<Ident> {
         let name = pair.as_str();
         let span = self.span(pair);
+        if name.len() > MAX_NAME_LENGTH {
+            return Err(self.report(
+                Diagnostic::error(
+                    "name-too-long",
+                    format!("a name longer than {MAX_NAME_LENGTH} characters"),
+                )
+                .with_label(span, format!("{} characters", name.len()))
+                .with_help("shorten the name"),
+            ));
+        }
         if name.bytes().any(|b| b.is_ascii_uppercase()) {
             let lower = name.to_ascii_lowercase();
             return Err(self.report(
@@ -323,6 +333,19 @@ impl Builder<'_> {
             .into_inner()
             .next()
             .map_or("", |text| text.as_str());
+        if raw.len() > MAX_STRING_LENGTH {
+            return Err(self.report(
+                Diagnostic::error(
+                    "string-too-long",
+                    format!("a string longer than {} KiB", MAX_STRING_LENGTH >> 10),
+                )
+                .with_label(
+                    Span::new(self.file, span.start as usize..span.start as usize + 1),
+                    "this string",
+                )
+                .with_help("strings in rules are names of things, not documents"),
+            ));
+        }
         let mut value = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
         while let Some((_, c)) = chars.next() {

@@ -14,7 +14,7 @@
 //! Invariant: chunks are disjoint, in order, and start on `char` boundaries.
 
 use crate::diagnostic::Diagnostic;
-use crate::limits::MAX_NESTING_DEPTH;
+use crate::limits::{MAX_DECLARATIONS, MAX_NESTING_DEPTH};
 use crate::source::{FileId, Span};
 
 /// The text of one declaration (with its doc comments), as a byte range.
@@ -77,6 +77,10 @@ impl Scanner<'_> {
         let bytes = self.text.as_bytes();
         let mut at = 0;
         while let Some(&byte) = bytes.get(at) {
+            if self.chunks.len() >= MAX_DECLARATIONS {
+                self.too_many_declarations(at);
+                return;
+            }
             at = match byte {
                 b' ' | b'\t' | b'\r' | b'\n' => at + 1,
                 b'#' if bytes.get(at + 1) == Some(&b'#') => {
@@ -209,6 +213,26 @@ impl Scanner<'_> {
             ),
         }
         at + 1
+    }
+
+    /// Stops scanning: everything from `at` on is left unparsed.
+    fn too_many_declarations(&mut self, at: usize) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                "too-many-declarations",
+                format!("the file has more than {MAX_DECLARATIONS} declarations"),
+            )
+            .with_label(
+                Span::new(self.file, at..at),
+                "the rest of the file is not read",
+            )
+            .with_help("split the rules into several files"),
+        );
+        self.chunks.push(Chunk {
+            start: at,
+            end: self.text.len(),
+            has_error: true,
+        });
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {

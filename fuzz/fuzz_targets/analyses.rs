@@ -1,0 +1,172 @@
+//! Generated well-typed rule sets and facts, run through every analysis.
+//!
+//! Checks, besides "no panic": the explanation's own evaluation of a rule's
+//! parts agrees with the compiled evaluator; every unlock option, applied,
+//! satisfies the rule; every leverage effect, applied, brings in exactly the
+//! entities it claims; a snapshot diffed with itself is empty.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use prereq::analysis::diff::diff;
+use prereq::analysis::leverage::LeverageOptions;
+use prereq::analysis::unlock::{Change, UnlockOptions};
+use prereq::{FactValue, Facts, RuleSet, Tri, Verdict};
+
+const DECLARATIONS: &str = "world fact w: bool\nworld fact m: number\nfact a: bool\nfact b: bool\nfact k: bool fixed\nfact n: number\nfact s: set<string>\nfact t: string\n";
+
+const ATOMS: [&str; 12] = [
+    "w", "a", "b", "k", "n >= 0", "n < 5", "n == 5", "m > 1", "\"x\" in s", "\"y\" not in s", "t == \"p\"", "t in [\"p\", \"q\"]",
+];
+
+#[derive(Arbitrary, Debug)]
+enum Expr {
+    Atom(u8),
+    Rule(u8),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
+    Or(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
+}
+
+#[derive(Arbitrary, Debug)]
+struct RuleSpec {
+    requires: Expr,
+    unless: Option<Expr>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct EntitySpec {
+    a: Option<bool>,
+    b: Option<bool>,
+    k: Option<bool>,
+    n: Option<i8>,
+    s: Option<(bool, bool)>,
+    t: Option<u8>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    rules: Vec<RuleSpec>,
+    w: Option<bool>,
+    m: Option<i8>,
+    entities: Vec<EntitySpec>,
+}
+
+fn text(e: &Expr, rule: usize, depth: usize) -> String {
+    if depth > 12 {
+        return "true".into();
+    }
+    match e {
+        Expr::Atom(i) => ATOMS[*i as usize % ATOMS.len()].into(),
+        Expr::Rule(i) if rule > 0 => format!("r{}", *i as usize % rule),
+        Expr::Rule(_) => "false".into(),
+        Expr::Not(inner) => format!("not ({})", text(inner, rule, depth + 1)),
+        Expr::And(x, y, z) | Expr::Or(x, y, z) => {
+            let word = if matches!(e, Expr::And(..)) { " and " } else { " or " };
+            let parts: Vec<String> = [Some(x), Some(y), z.as_ref()].into_iter().flatten().map(|p| format!("({})", text(p, rule, depth + 1))).collect();
+            parts.join(word)
+        }
+    }
+}
+
+fn facts(input: &Input) -> Facts {
+    let mut facts = Facts::new("fuzz");
+    if let Some(w) = input.w {
+        facts.set_world("w", w);
+    }
+    if let Some(m) = input.m {
+        facts.set_world("m", i32::from(m));
+    }
+    for (index, e) in input.entities.iter().take(4).enumerate() {
+        let name = format!("e{index}");
+        facts.add_entity(&name);
+        let mut set = |fact: &str, value: Option<FactValue>| {
+            if let Some(value) = value {
+                facts.set(&name, fact, value);
+            }
+        };
+        set("a", e.a.map(FactValue::Bool));
+        set("b", e.b.map(FactValue::Bool));
+        set("k", e.k.map(FactValue::Bool));
+        set("n", e.n.map(|n| FactValue::Number(f64::from(n % 8))));
+        set("s", e.s.map(|(x, y)| FactValue::Strings([x.then_some("x"), y.then_some("y")].into_iter().flatten().map(String::from).collect())));
+        set("t", e.t.map(|t| FactValue::String(["p", "q", "r"][t as usize % 3].into())));
+    }
+    facts
+}
+
+/// A value meeting a change's condition, among a few of the fact's type.
+fn admitted(change: &Change) -> FactValue {
+    if let Some(to) = change.to {
+        return FactValue::Bool(to);
+    }
+    let candidates: Vec<FactValue> = match change.fact.as_str() {
+        "n" | "m" => [-1.0, 0.0, 1.0, 2.5, 5.0, 6.0].map(FactValue::Number).to_vec(),
+        "t" => ["p", "q", "r"].map(|t| FactValue::String(t.into())).to_vec(),
+        "s" => [vec![], vec!["x"], vec!["y"], vec!["x", "y"]]
+            .into_iter()
+            .map(|set| FactValue::Strings(set.into_iter().map(String::from).collect()))
+            .collect(),
+        _ => vec![FactValue::Bool(true), FactValue::Bool(false)],
+    };
+    candidates.into_iter().find(|v| change.admits(v)).unwrap_or_else(|| panic!("no value meets {change:?}"))
+}
+
+fuzz_target!(|input: Input| {
+    if input.rules.is_empty() {
+        return;
+    }
+    let mut source = DECLARATIONS.to_string();
+    for (index, rule) in input.rules.iter().take(5).enumerate() {
+        source.push_str(&format!("rule r{index} requires {}\n", text(&rule.requires, index, 0)));
+        if let Some(unless) = &rule.unless {
+            source.push_str(&format!("    unless {}\n", text(unless, index, 0)));
+        }
+    }
+    let rules = RuleSet::parse("fuzz.rules", &source).expect("generated rules check");
+    let facts = facts(&input);
+    let snapshot = rules.snapshot(&facts).expect("generated facts fit");
+    let report = snapshot.report();
+    assert!(diff(&snapshot, &snapshot).changed.is_empty());
+    let target = format!("r{}", input.rules.len().min(5) - 1);
+    for entity in report.entities().map(str::to_string).collect::<Vec<_>>() {
+        let why = snapshot.explain(Some(&entity), &target).expect("names exist");
+        let parts = why.tree.children.iter().map(|c| match c.value {
+            Verdict::Satisfied => Tri::True,
+            Verdict::Unsatisfied => Tri::False,
+            Verdict::Undetermined => Tri::Unknown,
+        });
+        if !why.tree.collapsed {
+            assert_eq!(Verdict::from(Tri::all(parts)), why.verdict, "explain disagrees with eval\n{source}");
+        }
+        let unlock = snapshot.unlock(Some(&entity), &target, UnlockOptions { max_options: 8, budget: 50_000 }).expect("one-fact atoms only");
+        for option in &unlock.options {
+            let mut changed = facts.clone();
+            for change in option {
+                let value = admitted(change);
+                match change.scope {
+                    prereq::syntax::ast::Scope::World => changed.set_world(&change.fact, value),
+                    prereq::syntax::ast::Scope::Entity => changed.set(&entity, &change.fact, value),
+                };
+            }
+            let after = rules.evaluate(&changed).expect("changed facts fit");
+            assert_eq!(after.verdict(&entity, &target), Some(Verdict::Satisfied), "option {option:?} fails\n{source}");
+        }
+    }
+    let leverage = snapshot.leverage(&target, LeverageOptions { top: 5, pairs: false }).expect("names exist");
+    for effect in &leverage.changes {
+        let change = &effect.changes[0];
+        let mut changed = facts.clone();
+        match &change.entity {
+            None => changed.set_world(&change.fact, change.example.clone()),
+            Some(entity) => changed.set(entity, &change.fact, change.example.clone()),
+        };
+        let after = rules.evaluate(&changed).expect("changed facts fit");
+        let gains: Vec<String> = report
+            .entities()
+            .filter(|e| report.verdict(e, &target) != Some(Verdict::Satisfied) && after.verdict(e, &target) == Some(Verdict::Satisfied))
+            .map(String::from)
+            .collect();
+        assert_eq!(gains, effect.gains, "leverage gains\n{source}");
+    }
+});

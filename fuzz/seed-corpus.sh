@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Fills fuzz/corpus/ with seeds from the example and the test fixtures.
+set -euo pipefail
+cd "$(dirname "$0")"
+mkdir -p corpus/parse_check corpus/facts_load corpus/analyses
+find ../rules ../tests -name '*.rules' -exec cp {} corpus/parse_check/ \;
+find ../rules ../tests \( -name '*.toml' -o -name '*.json' \) -exec cp {} corpus/facts_load/ \;
+echo "seeded: $(ls corpus/parse_check | wc -l) rule files, $(ls corpus/facts_load | wc -l) facts files"
