@@ -468,3 +468,87 @@ proptest! {
         }
     }
 }
+
+// ----- compare and the lints against brute force ---------------------------------
+
+/// The verdict of `target` on every state of the universe (each fact unknown
+/// or one of its representatives), by the real evaluator.
+fn all_verdicts(rules: &RuleSet) -> Vec<Option<Verdict>> {
+    let universe = universe();
+    let radix: Vec<usize> = universe.iter().map(|(_, v)| v.len() + 1).collect();
+    let total: usize = radix.iter().product();
+    let per_w = total / radix[0];
+    let mut verdicts = Vec::with_capacity(total);
+    for w in 0..radix[0] {
+        let mut facts = Facts::new("all");
+        if let Some(value) = universe[0].1.get(w) {
+            facts.set_world("w", value.clone());
+        }
+        for rest in 0..per_w {
+            let name = rest.to_string();
+            facts.add_entity(&name);
+            for (fact, choice) in decode(w * per_w + rest, &radix)
+                .into_iter()
+                .enumerate()
+                .skip(1)
+            {
+                if let Some(value) = universe[fact].1.get(choice) {
+                    facts.set(&name, universe[fact].0, value.clone());
+                }
+            }
+        }
+        let report = rules.evaluate(&facts).unwrap();
+        verdicts.extend((0..per_w).map(|rest| report.verdict(&rest.to_string(), "target")));
+    }
+    verdicts
+}
+
+fn version(r0: &Expr, target: &Expr) -> RuleSet {
+    let source = format!(
+        "{UNLOCK_DECLARATIONS}rule r0 requires {}\nrule target requires {}\n",
+        text(r0),
+        text(target)
+    );
+    RuleSet::parse("version.rules", &source).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn compare_agrees_with_brute_force(r0 in expr(false), old in expr(true), new in expr(true)) {
+        use prereq::analysis::compare::{compare, Outcome};
+        let (before, after) = (version(&r0, &old), version(&r0, &new));
+        let outcome = compare(&before, &after, Some("target")).unwrap().remove(0).outcome;
+        let differ = all_verdicts(&before) != all_verdicts(&after);
+        match outcome {
+            Outcome::SameMeaning => prop_assert!(!differ, "same meaning claimed for {} vs {}", text(&old), text(&new)),
+            Outcome::Differs { old: o, new: n, .. } => {
+                prop_assert!(differ);
+                prop_assert_ne!(o, n, "the witness shows the difference");
+            }
+            other => prop_assert!(false, "unexpected {:?}", other),
+        }
+        // Reordering and reformatting never changes the meaning.
+        let reordered = match &new {
+            Expr::And(parts) => Expr::And(parts.iter().rev().cloned().collect()),
+            Expr::Or(parts) => Expr::Or(parts.iter().rev().cloned().collect()),
+            other => Expr::Not(Box::new(Expr::Not(Box::new(other.clone())))),
+        };
+        let outcome = compare(&after, &version(&r0, &reordered), Some("target")).unwrap().remove(0).outcome;
+        prop_assert_eq!(outcome, Outcome::SameMeaning);
+    }
+
+    #[test]
+    fn never_and_always_satisfied_agree_with_brute_force(r0 in expr(false), target in expr(true)) {
+        let rules = version(&r0, &target);
+        let codes: Vec<&str> = prereq::analysis::lint::lint(&rules)
+            .into_iter()
+            .filter(|d| d.labels.first().is_some_and(|l| rules.sources().snippet(l.span) == "target"))
+            .map(|d| d.code)
+            .collect();
+        let verdicts = all_verdicts(&rules);
+        let never = !verdicts.contains(&Some(Verdict::Satisfied));
+        prop_assert_eq!(codes.contains(&"never-satisfied"), never, "{}", text(&target));
+    }
+}

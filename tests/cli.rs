@@ -446,3 +446,69 @@ fn facts_catalogue() {
         insta::assert_snapshot!(run.transcript());
     });
 }
+
+#[test]
+fn lint_reports_every_lint_with_spans_and_help() {
+    let run = prereq(&["lint", "tests/fixtures/lint/every_lint.rules"]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.transcript());
+    let json = prereq(&[
+        "lint",
+        "tests/fixtures/lint/every_lint.rules",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let codes: Vec<&str> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    for (lint, _) in prereq::analysis::lint::LINTS {
+        assert!(
+            codes.contains(&lint),
+            "the fixture shows `{lint}`: {codes:?}"
+        );
+    }
+    assert!(
+        !json.stdout.contains("`silenced`"),
+        "allow() silences a lint"
+    );
+    assert_eq!(
+        prereq(&[
+            "lint",
+            "tests/fixtures/lint/every_lint.rules",
+            "--deny-warnings"
+        ])
+        .code,
+        1
+    );
+    assert_eq!(prereq(&["lint", "rules/"]).stdout, "no lints\n");
+}
+
+#[test]
+fn compare_shows_a_witness_for_each_changed_rule() {
+    let run = prereq(&[
+        "compare",
+        "rules/",
+        "tests/fixtures/compare/coalition_v2.rules",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.transcript());
+    let same = prereq(&[
+        "compare",
+        "rules/",
+        "rules/coalition.rules",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&same.stdout).unwrap();
+    assert!(
+        value["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "same-meaning")
+    );
+}

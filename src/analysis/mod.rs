@@ -17,10 +17,13 @@
 //! can never disagree about a verdict.
 
 pub mod atoms;
+pub mod compare;
 pub mod diff;
 pub mod explain;
 pub mod leverage;
+pub mod lint;
 mod primes;
+pub mod semantics;
 pub mod unlock;
 
 use std::collections::BTreeSet;

@@ -49,6 +49,47 @@ enum Command {
     Diff(DiffArgs),
     /// Which single fact change brings the most entities to satisfy a rule.
     Leverage(LeverageArgs),
+    /// Warnings about valid rules that are probably not what was meant (see docs/lints.md).
+    Lint(LintArgs),
+    /// Whether two versions of a rule set can decide differently, with a witness.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+struct LintArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// Exit with code 1 if any lint fires (for CI).
+    #[arg(long)]
+    deny_warnings: bool,
+
+    /// Output format: table (rendered diagnostics) or json (for editors and CI).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// The old version: a rule file or a directory.
+    #[arg(value_name = "OLD_RULES")]
+    old: PathBuf,
+
+    /// The new version: a rule file or a directory.
+    #[arg(value_name = "NEW_RULES")]
+    new: PathBuf,
+
+    /// Compare only this rule.
+    #[arg(long, value_name = "NAME")]
+    rule: Option<String>,
+
+    /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -233,6 +274,8 @@ pub fn run() -> ExitCode {
         Command::Unlock(args) => unlock(&args),
         Command::Diff(args) => diff(&args),
         Command::Leverage(args) => leverage(&args),
+        Command::Lint(args) => lint(&args),
+        Command::Compare(args) => compare(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -247,21 +290,23 @@ fn painter(color: ColorChoice) -> Painter {
 }
 
 fn load_rules(args: &RulesArgs, painter: &Painter) -> Result<RuleSet, u8> {
-    match RuleSet::load_all(&args.rules) {
-        Ok(rules) => {
-            painter.diagnostics(&rules.warnings());
-            Ok(rules)
+    let rules = load_quietly(&args.rules, painter)?;
+    painter.diagnostics(&rules.warnings());
+    Ok(rules)
+}
+
+/// Loads rules, reporting errors (but not warnings).
+fn load_quietly(paths: &[PathBuf], painter: &Painter) -> Result<RuleSet, u8> {
+    RuleSet::load_all(paths).map_err(|error| {
+        match error {
+            LoadError::Invalid(diagnostics) => {
+                painter.diagnostics(&diagnostics);
+                painter.summary(&diagnostics);
+            }
+            other => painter.error(&other.to_string()),
         }
-        Err(LoadError::Invalid(diagnostics)) => {
-            painter.diagnostics(&diagnostics);
-            painter.summary(&diagnostics);
-            Err(EXIT_INVALID)
-        }
-        Err(error) => {
-            painter.error(&error.to_string());
-            Err(EXIT_INVALID)
-        }
-    }
+        EXIT_INVALID
+    })
 }
 
 fn load_facts(path: &PathBuf, painter: &Painter) -> Result<Facts, u8> {
@@ -440,6 +485,50 @@ fn leverage(args: &LeverageArgs) -> Outcome {
     print(&match args.format {
         Format::Json => json(&answer),
         Format::Table => render_analysis::leverage(&answer),
+    });
+    Ok(())
+}
+
+fn lint(args: &LintArgs) -> Outcome {
+    let painter = painter(args.rules.color);
+    let rules = load_quietly(&args.rules.rules, &painter)?;
+    let found = prereq::analysis::lint::lint(&rules);
+    match args.format {
+        Format::Json => print(&json(&render_analysis::diagnostics_json(
+            &found,
+            rules.sources(),
+        ))),
+        Format::Table => {
+            let diagnostics = prereq::Diagnostics::new(found.clone(), rules.sources().clone());
+            painter.diagnostics(&diagnostics);
+            let count = found.len();
+            print(&match count {
+                0 => "no lints\n".to_string(),
+                1 => "1 lint\n".to_string(),
+                n => format!("{n} lints\n"),
+            });
+        }
+    }
+    if args.deny_warnings && !found.is_empty() {
+        Err(EXIT_INVALID)
+    } else {
+        Ok(())
+    }
+}
+
+fn compare(args: &CompareArgs) -> Outcome {
+    let painter = painter(args.color);
+    let old = load_quietly(std::slice::from_ref(&args.old), &painter)?;
+    let new = load_quietly(std::slice::from_ref(&args.new), &painter)?;
+    let comparison = prereq::analysis::compare::compare(&old, &new, args.rule.as_deref()).map_err(
+        |message| {
+            painter.error(&message);
+            EXIT_USAGE
+        },
+    )?;
+    print(&match args.format {
+        Format::Json => json(&serde_json::json!({ "rules": comparison })),
+        Format::Table => render_analysis::comparison(&comparison, stdout_style(args.color)),
     });
     Ok(())
 }

@@ -328,3 +328,83 @@ fn proposal(proposal: &Proposal) -> String {
         value_text(proposal.now.as_ref())
     )
 }
+
+/// Diagnostics as JSON values for editors and CI: file, line, column, code,
+/// severity, message, help.
+pub fn diagnostics_json(
+    diagnostics: &[crate::Diagnostic],
+    sources: &crate::Sources,
+) -> Vec<serde_json::Value> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.primary_span();
+            let file = span.and_then(|s| sources.file(s.file));
+            let at = span.zip(file).map(|(s, f)| f.line_col(s.start as usize));
+            serde_json::json!({
+                "file": file.map(|f| f.name()),
+                "line": at.map(|a| a.line),
+                "column": at.map(|a| a.column),
+                "code": d.code,
+                "severity": d.severity,
+                "message": d.message,
+                "help": d.help,
+            })
+        })
+        .collect()
+}
+
+/// Renders a comparison of two rule set versions.
+pub fn comparison(rules: &[crate::analysis::compare::RuleComparison], style: Style) -> String {
+    use crate::analysis::compare::Outcome;
+    let mut out = String::new();
+    for rule in rules {
+        match &rule.outcome {
+            Outcome::SameMeaning => {
+                let _ = writeln!(out, "{}: same meaning", rule.rule);
+            }
+            Outcome::OnlyInOld => {
+                let _ = writeln!(out, "{}: only in the old version", rule.rule);
+            }
+            Outcome::OnlyInNew => {
+                let _ = writeln!(out, "{}: only in the new version", rule.rule);
+            }
+            Outcome::CannotCompare => {
+                let _ = writeln!(
+                    out,
+                    "{}: cannot compare (it compares two facts with each other)",
+                    rule.rule
+                );
+            }
+            Outcome::Differs { witness, old, new } => {
+                let _ = writeln!(out, "{}: decides differently", rule.rule);
+                let facts: Vec<String> = witness
+                    .world
+                    .iter()
+                    .map(|(f, v)| {
+                        format!("{} = {}", fact_name(f, Scope::World), value_text(Some(v)))
+                    })
+                    .chain(
+                        witness
+                            .entity
+                            .iter()
+                            .map(|(f, v)| format!("{f} = {}", value_text(Some(v)))),
+                    )
+                    .collect();
+                let when = if facts.is_empty() {
+                    "every fact unknown".to_string()
+                } else {
+                    format!("{}, every other fact unknown", facts.join(", "))
+                };
+                let _ = writeln!(out, "    for example when {when}:");
+                let _ = writeln!(
+                    out,
+                    "    old {}   new {}",
+                    verdict_text(*old, style),
+                    verdict_text(*new, style)
+                );
+            }
+        }
+    }
+    out
+}
