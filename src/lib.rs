@@ -34,6 +34,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
+pub mod format;
 pub mod limits;
 pub mod report;
 mod ruleset;
@@ -45,7 +46,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};
 pub use eval::{Tri, Verdict};
 pub use facts::{FactProblem, FactValue, Facts, FactsError};
 pub use report::{Report, Row};
-pub use ruleset::{LoadError, RuleSet};
+pub use ruleset::{LoadError, RuleSet, rule_files_of};
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};
 
 /// The README's examples, run as doctests so that they stay true.

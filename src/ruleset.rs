@@ -193,6 +193,12 @@ fn io_error(path: &Path, source: std::io::Error) -> LoadError {
 }
 
 /// The `.rules` files a path stands for: itself, or those under it, sorted.
+/// This is how [`RuleSet::load`] finds files; the formatter uses it too.
+pub fn rule_files_of(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    rule_files(path)
+}
+
+/// The `.rules` files a path stands for: itself, or those under it, sorted.
 ///
 /// Symbolic links to directories are not followed, and a symbolic link to a
 /// file is followed only if the file lies inside the directory given (and is

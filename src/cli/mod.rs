@@ -53,6 +53,23 @@ enum Command {
     Lint(LintArgs),
     /// Whether two versions of a rule set can decide differently, with a witness.
     Compare(CompareArgs),
+    /// Rewrite rule files in the canonical layout (comments kept in place).
+    Fmt(FmtArgs),
+}
+
+#[derive(Debug, Args)]
+struct FmtArgs {
+    /// Rule files, or directories searched for *.rules files.
+    #[arg(required = true, value_name = "PATHS")]
+    paths: Vec<PathBuf>,
+
+    /// Change nothing: list the files that are not formatted, and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+
+    /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -276,6 +293,7 @@ pub fn run() -> ExitCode {
         Command::Leverage(args) => leverage(&args),
         Command::Lint(args) => lint(&args),
         Command::Compare(args) => compare(&args),
+        Command::Fmt(args) => fmt(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -531,4 +549,65 @@ fn compare(args: &CompareArgs) -> Outcome {
         Format::Table => render_analysis::comparison(&comparison, stdout_style(args.color)),
     });
     Ok(())
+}
+
+fn fmt(args: &FmtArgs) -> Outcome {
+    let painter = painter(args.color);
+    let mut files = Vec::new();
+    for path in &args.paths {
+        files.extend(prereq::rule_files_of(path).map_err(|error| {
+            painter.error(&error.to_string());
+            EXIT_INVALID
+        })?);
+    }
+    let (mut unformatted, mut failed) = (0, false);
+    for file in files {
+        match format_file(&file, args.check) {
+            Ok(false) => {}
+            Ok(true) if args.check => {
+                print(&format!("{}\n", file.display()));
+                unformatted += 1;
+            }
+            Ok(true) => print(&format!("formatted {}\n", file.display())),
+            Err(problem) => {
+                painter.error(&format!("{}: {problem}", file.display()));
+                failed = true;
+            }
+        }
+    }
+    if failed || unformatted > 0 {
+        Err(EXIT_INVALID)
+    } else {
+        Ok(())
+    }
+}
+
+/// Formats one file; returns whether it changed (or would change, with `check`).
+/// A file that does not parse is never touched; the new text replaces the old
+/// atomically (a temporary file beside it, then a rename).
+fn format_file(path: &std::path::Path, check: bool) -> Result<bool, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| "not valid UTF-8; not formatted".to_string())?;
+    let formatted = prereq::format::format_source(&text).map_err(|errors| {
+        let first = errors
+            .first()
+            .map_or(String::new(), |e| format!(" (first: {})", e.message));
+        format!("has syntax errors; not formatted{first}; run `prereq validate` for details")
+    })?;
+    if formatted == text {
+        return Ok(false);
+    }
+    if !check {
+        let temporary = path.with_extension("rules.prereq-fmt");
+        std::fs::write(&temporary, &formatted).map_err(|e| format!("cannot write: {e}"))?;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            let _ = std::fs::set_permissions(&temporary, metadata.permissions());
+        }
+        std::fs::rename(&temporary, path).map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot replace the file: {e}")
+        })?;
+    }
+    Ok(true)
 }

@@ -70,3 +70,13 @@ pub fn parse_file(id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     }
     (file, diagnostics)
 }
+
+/// The byte ranges of a file's declarations, each with the comments and
+/// blank lines that follow it (the formatter lays them out again).
+pub(crate) fn scan_chunks(id: FileId, text: &str) -> Vec<std::ops::Range<usize>> {
+    scan::split_declarations(id, text)
+        .0
+        .into_iter()
+        .map(|chunk| chunk.start..chunk.end)
+        .collect()
+}
