@@ -40,6 +40,7 @@ pub mod report;
 mod ruleset;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 pub use analysis::{AnalysisError, Snapshot};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};

@@ -512,3 +512,17 @@ fn compare_shows_a_witness_for_each_changed_rule() {
             .all(|r| r["status"] == "same-meaning")
     );
 }
+
+#[test]
+fn rule_tests_pass_on_the_example_and_report_failures_with_explanations() {
+    let run = prereq(&["test", "rules/"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.ends_with("result: 11 passed, 0 failed\n"),
+        "{}",
+        run.stdout
+    );
+    let run = prereq(&["test", "tests/fixtures/ruletests/failing.test.toml"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.transcript());
+}

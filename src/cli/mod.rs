@@ -55,6 +55,19 @@ enum Command {
     Compare(CompareArgs),
     /// Rewrite rule files in the canonical layout (comments kept in place).
     Fmt(FmtArgs),
+    /// Run the rule tests in *.test.toml files.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+struct TestArgs {
+    /// Test files, or directories searched for *.test.toml files.
+    #[arg(required = true, value_name = "PATHS")]
+    paths: Vec<PathBuf>,
+
+    /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +307,7 @@ pub fn run() -> ExitCode {
         Command::Lint(args) => lint(&args),
         Command::Compare(args) => compare(&args),
         Command::Fmt(args) => fmt(&args),
+        Command::Test(args) => test(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -610,4 +624,85 @@ fn format_file(path: &std::path::Path, check: bool) -> Result<bool, String> {
         })?;
     }
     Ok(true)
+}
+
+fn test(args: &TestArgs) -> Outcome {
+    use prereq::testing::{self, TestOutcome};
+    let painter = painter(args.color);
+    let style = stdout_style(args.color);
+    let mut files = Vec::new();
+    for path in &args.paths {
+        files.extend(testing::test_files(path).map_err(|e| {
+            painter.error(&format!("{}: {e}", path.display()));
+            EXIT_INVALID
+        })?);
+    }
+    if files.is_empty() {
+        painter.error("no *.test.toml files found");
+        return Err(EXIT_INVALID);
+    }
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut failures = String::new();
+    let mut out = String::new();
+    for file in &files {
+        let results = match testing::run_file(file) {
+            Ok(results) => results,
+            Err(error) => {
+                painter.error(&error.to_string());
+                failed += 1;
+                continue;
+            }
+        };
+        out.push_str(&format!(
+            "\nrunning {} tests from {}\n",
+            results.len(),
+            file.display()
+        ));
+        for result in results {
+            let status = match &result.outcome {
+                TestOutcome::Passed => "ok",
+                TestOutcome::Failed(_) => "FAILED",
+                TestOutcome::Broken(_) => "BROKEN",
+            };
+            out.push_str(&format!("test {} ... {status}\n", result.name));
+            match result.outcome {
+                TestOutcome::Passed => passed += 1,
+                TestOutcome::Broken(reason) => {
+                    failed += 1;
+                    failures.push_str(&format!(
+                        "\n---- {} ----\nthe test is broken: {reason}\n",
+                        result.name
+                    ));
+                }
+                TestOutcome::Failed(mismatches) => {
+                    failed += 1;
+                    failures.push_str(&format!("\n---- {} ----\n", result.name));
+                    for mismatch in mismatches {
+                        let who = mismatch
+                            .entity
+                            .as_deref()
+                            .map_or("the world".to_string(), str::to_string);
+                        failures.push_str(&format!(
+                            "{} for {who}: expected {}, got {}\n",
+                            mismatch.rule, mismatch.expected, mismatch.actual
+                        ));
+                        if let Some(why) = &mismatch.explanation {
+                            failures.push_str(&render_analysis::explanation(why, style));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !failures.is_empty() {
+        out.push_str("\nfailures:\n");
+        out.push_str(&failures);
+    }
+    out.push_str(&format!("\nresult: {passed} passed, {failed} failed\n"));
+    print(out.trim_start());
+    if failed > 0 {
+        Err(EXIT_INVALID)
+    } else {
+        Ok(())
+    }
 }
