@@ -12,6 +12,7 @@
 
 use std::path::Path;
 
+use prereq::format::format_source;
 use prereq::{Facts, FactsError, LoadError, RuleSet};
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
@@ -64,6 +65,22 @@ fn facts_load_regressions() {
                     assert!(!problems.is_empty(), "{name}")
                 }
                 Err(other) => panic!("{name}: {other}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn format_roundtrip_regressions() {
+    for (name, data) in inputs("format_roundtrip") {
+        let Ok(text) = std::str::from_utf8(&data) else { continue };
+        let Ok(formatted) = format_source(text) else { continue };
+        assert_eq!(format_source(&formatted).unwrap(), formatted, "{name}: not idempotent");
+        for line in text.lines() {
+            if let Some(at) = line.find('#') {
+                if !line[..at].contains('"') {
+                    assert!(formatted.contains(line[at..].trim()), "{name}: lost {:?}", &line[at..]);
+                }
             }
         }
     }

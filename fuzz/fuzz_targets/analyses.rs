@@ -128,6 +128,10 @@ fuzz_target!(|input: Input| {
     let snapshot = rules.snapshot(&facts).expect("generated facts fit");
     let report = snapshot.report();
     assert!(diff(&snapshot, &snapshot).changed.is_empty());
+    let _ = prereq::analysis::lint::lint(&rules);
+    let formatted = prereq::format::format_source(&source).expect("generated rules format");
+    let reparsed = RuleSet::parse("formatted.rules", &formatted).expect("formatted rules check");
+    assert_eq!(reparsed.evaluate(&facts).expect("facts fit").to_json(), snapshot.report().to_json(), "formatting changed a verdict");
     let target = format!("r{}", input.rules.len().min(5) - 1);
     for entity in report.entities().map(str::to_string).collect::<Vec<_>>() {
         let why = snapshot.explain(Some(&entity), &target).expect("names exist");
