@@ -40,6 +40,10 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     }
     let chunks = scan_chunks(file_id, text);
     let mut out = Output::default();
+    if file.declarations.is_empty() {
+        // Nothing but comments and blank lines.
+        out.trivia(text);
+    }
     for (chunk, declaration) in chunks.iter().zip(&file.declarations) {
         let chunk_text = text.get(chunk.clone()).unwrap_or("");
         let (start, end) = declaration_range(declaration, chunk.start);
