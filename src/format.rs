@@ -49,8 +49,13 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
         let (start, end) = declaration_range(declaration, chunk.start);
         let (before, rest) = chunk_text.split_at(start.min(chunk_text.len()));
         let (body, after) = rest.split_at((end - start).min(rest.len()));
-        out.trivia(before);
-        out.declaration(declaration, body);
+        // Doc comments (and any comment among them) go with the declaration.
+        let docs_at = before.find("##").map_or(before.len(), |at| {
+            before[..at].rfind('\n').map_or(0, |nl| nl + 1)
+        });
+        let (trivia, docs) = before.split_at(docs_at);
+        out.trivia(trivia);
+        out.declaration(declaration, docs, body);
         out.trailing(after);
     }
     Ok(out.finish())
@@ -92,8 +97,6 @@ impl Output {
             let line = line.trim();
             if line.is_empty() {
                 self.blank();
-            } else if line.starts_with("##") {
-                // Doc comments are written with their declaration.
             } else {
                 self.lines.push(line.to_string());
                 self.comment_attached = true;
@@ -101,29 +104,21 @@ impl Output {
         }
     }
 
-    fn declaration(&mut self, declaration: &Declaration, body: &str) {
+    /// A declaration, after its doc comments written exactly as they are.
+    fn declaration(&mut self, declaration: &Declaration, docs: &str, body: &str) {
         let is_rule = matches!(declaration, Declaration::Rule(_));
         let separate = is_rule || self.last_was_rule == Some(true);
         if separate && !self.comment_attached && self.last_was_rule.is_some() {
             self.blank();
         }
-        let docs = match declaration {
-            Declaration::Fact(fact) => &fact.docs,
-            Declaration::Rule(rule) => &rule.docs,
-        };
-        for doc in docs {
-            self.lines.push(if doc.is_empty() {
-                "##".to_string()
-            } else {
-                format!("## {doc}")
-            });
-        }
-        let decl_text = body
-            .lines()
-            .skip_while(|l| l.trim_start().starts_with("##"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        if has_comment(&decl_text) {
+        self.lines.extend(
+            docs.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+        let decl_text = body;
+        if has_comment(decl_text) {
             self.lines
                 .extend(decl_text.lines().map(|l| l.trim_end().to_string()));
         } else {

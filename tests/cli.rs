@@ -533,20 +533,48 @@ fn fmt_checks_rewrites_and_never_touches_a_broken_file() {
     std::fs::create_dir_all(&dir).unwrap();
     let messy = dir.join("messy.rules");
     let broken = dir.join("broken.rules");
-    std::fs::write(&messy, "fact a:bool # keep me\nrule r requires a and(a or a)\n").unwrap();
+    std::fs::write(
+        &messy,
+        "fact a:bool # keep me\nrule r requires a and(a or a)\n",
+    )
+    .unwrap();
     std::fs::write(&broken, "rule r requires a and\n").unwrap();
     let messy_arg = messy.to_str().unwrap();
     let check = prereq(&["fmt", "--check", messy_arg]);
-    assert_eq!((check.code, check.stdout.as_str()), (1, format!("{messy_arg}\n").as_str()));
+    assert_eq!(
+        (check.code, check.stdout.as_str()),
+        (1, format!("{messy_arg}\n").as_str())
+    );
     assert_eq!(prereq(&["fmt", messy_arg]).code, 0);
-    assert_eq!(std::fs::read_to_string(&messy).unwrap(), "fact a: bool # keep me\n\nrule r requires a and (a or a)\n");
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "fact a: bool # keep me\n\nrule r requires a and (a or a)\n"
+    );
     assert_eq!(prereq(&["fmt", "--check", messy_arg]).code, 0);
     let run = prereq(&["fmt", broken.to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("has syntax errors; not formatted"), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(&broken).unwrap(), "rule r requires a and\n");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(
+        run.stderr.contains("has syntax errors; not formatted"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "rule r requires a and\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(leftovers.len(), 2, "no temporary files left behind: {leftovers:?}");
-    assert_eq!(prereq(&["fmt", "--check", "rules/"]).code, 0, "the example is formatted");
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no temporary files left behind: {leftovers:?}"
+    );
+    assert_eq!(
+        prereq(&["fmt", "--check", "rules/"]).code,
+        0,
+        "the example is formatted"
+    );
 }

@@ -73,13 +73,25 @@ fn facts_load_regressions() {
 #[test]
 fn format_roundtrip_regressions() {
     for (name, data) in inputs("format_roundtrip") {
-        let Ok(text) = std::str::from_utf8(&data) else { continue };
-        let Ok(formatted) = format_source(text) else { continue };
-        assert_eq!(format_source(&formatted).unwrap(), formatted, "{name}: not idempotent");
+        let Ok(text) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        let Ok(formatted) = format_source(text) else {
+            continue;
+        };
+        assert_eq!(
+            format_source(&formatted).unwrap(),
+            formatted,
+            "{name}: not idempotent"
+        );
         for line in text.lines() {
             if let Some(at) = line.find('#') {
                 if !line[..at].contains('"') {
-                    assert!(formatted.contains(line[at..].trim()), "{name}: lost {:?}", &line[at..]);
+                    assert!(
+                        formatted.contains(line[at..].trim()),
+                        "{name}: lost {:?}",
+                        &line[at..]
+                    );
                 }
             }
         }
