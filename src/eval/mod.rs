@@ -35,6 +35,16 @@ impl Verdicts {
         &self.world
     }
 
+    /// Verdicts laid out as [`evaluate`] lays them: the world's by rule id,
+    /// then `rule_count` per entity.
+    pub(crate) fn from_parts(rule_count: usize, world: Vec<Tri>, entities: Vec<Tri>) -> Verdicts {
+        Verdicts {
+            rule_count,
+            world,
+            entities,
+        }
+    }
+
     /// One entity's verdicts, indexed by rule id (world rules' cells repeat the world's).
     pub fn entity(&self, index: usize) -> Option<&[Tri]> {
         let start = index.checked_mul(self.rule_count)?;
@@ -79,6 +89,23 @@ pub fn evaluate_rules<'a>(
         let value = context.eval(&rule.condition);
         set(verdicts, rule.id.index(), value);
     }
+}
+
+/// Evaluates one condition against a world row, an entity row and the
+/// verdicts so far. The batch evaluator folds the parts of a rule that read
+/// no entity fact with it, so both evaluators agree on them by construction.
+pub(crate) fn evaluate_node(
+    node: &Node,
+    world: &[Option<Value>],
+    entity: &[Option<Value>],
+    verdicts: &[Tri],
+) -> Tri {
+    Context {
+        world,
+        entity,
+        verdicts,
+    }
+    .eval(node)
 }
 
 fn set(verdicts: &mut [Tri], index: usize, value: Tri) {

@@ -6,8 +6,9 @@
 //! [`FactTable`], is what the evaluator reads: rows of optional values by
 //! slot, `None` meaning unknown.
 
+use super::de::Refusal;
 use super::{FactProblem, FactValue, Facts, FactsError, path_key};
-use crate::compile::{Schema, Slot};
+use crate::compile::{FactSlot, Schema, Slot};
 use crate::syntax::ast::FactType;
 
 /// A fact value in its declared type.
@@ -96,44 +97,65 @@ fn place(
     under_entity: bool,
     problems: &mut Vec<FactProblem>,
 ) -> Option<(usize, Value)> {
-    let mut report = |message: String, help: Option<String>| {
-        problems.push(FactProblem {
-            path: path.to_string(),
-            message,
-            help,
-        });
-        None
-    };
+    let placed =
+        locate(schema, name, under_entity).and_then(|(slot, fact)| Ok((slot, typed(fact, value)?)));
+    match placed {
+        Ok(placed) => Some(placed),
+        Err(refusal) => {
+            problems.push(FactProblem {
+                path: path.to_string(),
+                message: refusal.message,
+                help: refusal.help,
+            });
+            None
+        }
+    }
+}
+
+/// The slot of a fact given in a facts file (in the world row, or in an
+/// entity's row when `under_entity`), or why it has none: the name is not
+/// declared, or the fact belongs to the other scope.
+pub(crate) fn locate<'s>(
+    schema: &'s Schema,
+    name: &str,
+    under_entity: bool,
+) -> Result<(usize, &'s FactSlot), Refusal> {
     let Some(fact) = schema.fact(name) else {
         let names = schema.facts().iter().map(|f| f.name.as_str());
         let help = match crate::check::suggest(name, names) {
             Some(near) => format!("did you mean `{near}`?"),
             None => "declare it in the rules with `fact NAME: TYPE`, or remove it".to_string(),
         };
-        return report(format!("`{name}` is not a declared fact"), Some(help));
+        return Err(Refusal::new(
+            format!("`{name}` is not a declared fact"),
+            Some(&help),
+        ));
     };
-    let slot = match (fact.slot, under_entity) {
-        (Slot::Entity(slot), true) | (Slot::World(slot), false) => slot as usize,
-        (Slot::World(_), true) => {
-            return report(
-                format!("`{name}` is a world fact, but it is given for an entity"),
-                Some("set it once, under [world]".to_string()),
-            );
-        }
-        (Slot::Entity(_), false) => {
-            return report(
-                format!("`{name}` is an entity fact, but it is given under [world]"),
-                Some("set it for each entity, under [entities.NAME]".to_string()),
-            );
-        }
-    };
-    match convert(fact.ty, value) {
-        Some(value) => Some((slot, value)),
-        None => report(
-            format!("expected {}, found {}", expected(fact.ty), value.describe()),
-            Some(format!("`{name}` is declared as `{}`", fact.ty.keyword())),
-        ),
+    match (fact.slot, under_entity) {
+        (Slot::Entity(slot), true) | (Slot::World(slot), false) => Ok((slot as usize, fact)),
+        (Slot::World(_), true) => Err(Refusal::new(
+            format!("`{name}` is a world fact, but it is given for an entity"),
+            Some("set it once, under [world]"),
+        )),
+        (Slot::Entity(_), false) => Err(Refusal::new(
+            format!("`{name}` is an entity fact, but it is given under [world]"),
+            Some("set it for each entity, under [entities.NAME]"),
+        )),
     }
+}
+
+/// A value in the fact's declared type, or why it is not of that type.
+pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal> {
+    convert(fact.ty, value).ok_or_else(|| {
+        Refusal::new(
+            format!("expected {}, found {}", expected(fact.ty), value.describe()),
+            Some(&format!(
+                "`{}` is declared as `{}`",
+                fact.name,
+                fact.ty.keyword()
+            )),
+        )
+    })
 }
 
 fn expected(ty: FactType) -> &'static str {

@@ -1,11 +1,19 @@
-//! Deserializing a facts document with serde.
+//! Deserializing a facts document with serde, streaming into a sink.
 //!
-//! The visitors here read straight into [`Facts`], in document order, with
-//! no intermediate value tree. A value that can never be a fact (`null`, a
-//! table, a list with a number in it, an inexact integer) does not abort the
-//! read: it is recorded as a [`FactProblem`] with its path, so that one run
-//! reports every such problem. Only malformed TOML/JSON aborts.
+//! The visitors here read a document in order and hand each value to a
+//! [`FactSink`] as soon as it is read, with no intermediate value tree:
+//! [`Facts`] is one sink (values as written), the columnar store of
+//! [`crate::batch`] another (values typed and placed in columns as they
+//! arrive, so a million entities never exist as a million small maps).
+//!
+//! A value that can never be a fact (`null`, a table, a list with a number
+//! in it, an inexact integer) does not abort the read: it is reported as a
+//! [`FactProblem`] with its path, so that one run reports every problem. A
+//! sink may refuse a value too (a fact given twice, or, for a sink that
+//! knows the declarations, a value that does not fit); the visitor adds the
+//! path. Only malformed TOML/JSON aborts.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{
@@ -15,62 +23,204 @@ use serde::de::{
 use super::{EntityFacts, FactProblem, FactValue, Facts, path_key};
 use crate::limits::{MAX_ENTITIES, MAX_EXACT_INTEGER, MAX_SET_SIZE};
 
+/// Where the values of a facts document go, in document order.
+pub(crate) trait FactSink {
+    /// A fact under `[world]`.
+    fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal>;
+    /// A new entity; the facts that follow are its own.
+    fn entity(&mut self, name: &str) -> Result<(), Refusal>;
+    /// A fact of the entity added last.
+    fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal>;
+    /// How many entities have been added.
+    fn entity_count(&self) -> usize;
+    /// A problem found in the document.
+    fn problem(&mut self, problem: FactProblem);
+}
+
+/// Why a sink did not take a value or an entity; the visitor adds the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
+}
+
+impl Refusal {
+    pub(crate) fn new(message: impl Into<String>, help: Option<&str>) -> Refusal {
+        Refusal {
+            message: message.into(),
+            help: help.map(str::to_string),
+        }
+    }
+
+    /// The same fact given twice for one entity, or twice under `[world]`.
+    pub(crate) fn fact_twice() -> Refusal {
+        Refusal::new("this fact is given twice", Some("keep one value"))
+    }
+
+    /// The same entity given twice.
+    pub(crate) fn entity_twice() -> Refusal {
+        Refusal::new("this entity is given twice", Some("merge the two tables"))
+    }
+
+    fn at(self, path: String) -> FactProblem {
+        FactProblem {
+            path,
+            message: self.message,
+            help: self.help,
+        }
+    }
+}
+
 /// How much a facts document may hold; beyond it, the rest is skipped and
 /// reported, so memory stays bounded.
 #[derive(Debug, Clone, Copy)]
-struct Limits {
+pub(crate) struct Limits {
     entities: usize,
     set_size: usize,
 }
 
-const LIMITS: Limits = Limits {
+pub(crate) const LIMITS: Limits = Limits {
     entities: MAX_ENTITIES,
     set_size: MAX_SET_SIZE,
 };
 
+/// Reads a whole document into `sink`.
+pub(crate) fn read_document<'de, D: Deserializer<'de>, S: FactSink>(
+    deserializer: D,
+    limits: Limits,
+    sink: &mut S,
+) -> Result<(), D::Error> {
+    deserializer.deserialize_map(DocumentVisitor { limits, sink })
+}
+
 impl<'de> Deserialize<'de> for Facts {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        DocumentVisitor(LIMITS).deserialize(deserializer)
+        let mut reader = FactsReader::default();
+        read_document(deserializer, LIMITS, &mut reader)?;
+        Ok(reader.facts)
     }
 }
 
-struct DocumentVisitor(Limits);
+/// Reads values into [`Facts`], as written, finding duplicate entities by name.
+#[derive(Default)]
+struct FactsReader {
+    facts: Facts,
+    names: HashSet<String>,
+}
 
-impl<'de> DeserializeSeed<'de> for DocumentVisitor {
-    type Value = Facts;
+impl FactSink for FactsReader {
+    fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
+        add_once(&mut self.facts.world, name, value)
+    }
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Facts, D::Error> {
-        deserializer.deserialize_map(self)
+    fn entity(&mut self, name: &str) -> Result<(), Refusal> {
+        if !self.names.insert(name.to_string()) {
+            return Err(Refusal::entity_twice());
+        }
+        self.facts.entities.push(EntityFacts {
+            name: name.to_string(),
+            facts: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
+        match self.facts.entities.last_mut() {
+            Some(entity) => add_once(&mut entity.facts, name, value),
+            None => Ok(()),
+        }
+    }
+
+    fn entity_count(&self) -> usize {
+        self.facts.entities.len()
+    }
+
+    fn problem(&mut self, problem: FactProblem) {
+        self.facts.problems.push(problem);
     }
 }
 
-impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = Facts;
+fn add_once(
+    entries: &mut Vec<(String, FactValue)>,
+    name: &str,
+    value: FactValue,
+) -> Result<(), Refusal> {
+    if entries.iter().any(|(existing, _)| existing == name) {
+        return Err(Refusal::fact_twice());
+    }
+    entries.push((name.to_string(), value));
+    Ok(())
+}
+
+fn problem(path: &str, message: &str, help: Option<&str>) -> FactProblem {
+    Refusal::new(message, help).at(path.to_string())
+}
+
+/// A key as read: borrowed from the input where the format allows it.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Owned(value.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Owned(value)))
+    }
+}
+
+struct DocumentVisitor<'s, S> {
+    limits: Limits,
+    sink: &'s mut S,
+}
+
+impl<'de, S: FactSink> Visitor<'de> for DocumentVisitor<'_, S> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a facts document with `world` and `entities` tables")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Facts, A::Error> {
-        let mut facts = Facts::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let (mut seen_world, mut seen_entities) = (false, false);
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            match &*key {
                 "world" if !seen_world => {
                     seen_world = true;
-                    let table = map.next_value_seed(TableVisitor(self.0))?;
-                    facts.problems.extend(table.problems_at("world"));
-                    facts.world = table.entries;
+                    map.next_value_seed(TableVisitor {
+                        limits: self.limits,
+                        owner: Owner::World,
+                        sink: &mut *self.sink,
+                    })?;
                 }
                 "entities" if !seen_entities => {
                     seen_entities = true;
-                    let entities = map.next_value_seed(EntitiesVisitor(self.0))?;
-                    facts.entities = entities.list;
-                    facts.problems.extend(entities.problems);
+                    map.next_value_seed(EntitiesVisitor {
+                        limits: self.limits,
+                        sink: &mut *self.sink,
+                    })?;
                 }
                 "world" | "entities" => {
                     map.next_value::<IgnoredAny>()?;
-                    facts.problems.push(problem(
+                    self.sink.problem(problem(
                         &key,
                         "this table is given twice",
                         Some("merge the two tables"),
@@ -78,7 +228,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
-                    facts.problems.push(problem(
+                    self.sink.problem(problem(
                         &path_key(&key),
                         "unknown top-level key",
                         Some("a facts file has a `world` table and an `entities` table, nothing else"),
@@ -86,270 +236,246 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                 }
             }
         }
-        Ok(facts)
+        Ok(())
     }
 }
 
-fn problem(path: &str, message: &str, help: Option<&str>) -> FactProblem {
-    FactProblem {
-        path: path.to_string(),
-        message: message.to_string(),
-        help: help.map(str::to_string),
-    }
+/// Whose table of facts is being read.
+#[derive(Clone, Copy)]
+enum Owner<'n> {
+    World,
+    Entity(&'n str),
 }
 
-/// A table of facts (`world`, or one entity), with the problems found in it.
-struct Table {
-    entries: Vec<(String, FactValue)>,
-    /// (key, message, help); a key of `None` is a problem with the table itself.
-    problems: Vec<(Option<String>, String, Option<&'static str>)>,
-}
-
-impl Table {
-    fn problems_at(&self, prefix: &str) -> Vec<FactProblem> {
-        self.problems
-            .iter()
-            .map(|(key, message, help)| FactProblem {
-                path: match key {
-                    Some(key) => format!("{prefix}.{}", path_key(key)),
-                    None => prefix.to_string(),
-                },
-                message: message.clone(),
-                help: help.map(str::to_string),
-            })
-            .collect()
-    }
-
-    fn not_a_table(found: &str) -> Table {
-        Table {
-            entries: Vec::new(),
-            problems: vec![(
-                None,
-                format!("expected a table of facts, found {found}"),
-                None,
-            )],
+impl Owner<'_> {
+    /// The path of the table, or of one of its facts.
+    fn path(self, key: Option<&str>) -> String {
+        let table = match self {
+            Owner::World => "world".to_string(),
+            Owner::Entity(name) => format!("entities.{}", path_key(name)),
+        };
+        match key {
+            Some(key) => format!("{table}.{}", path_key(key)),
+            None => table,
         }
     }
 }
 
-struct TableVisitor(Limits);
+/// A table of facts (`world`, or one entity), read into the sink.
+struct TableVisitor<'s, 'n, S> {
+    limits: Limits,
+    owner: Owner<'n>,
+    sink: &'s mut S,
+}
 
-impl<'de> DeserializeSeed<'de> for TableVisitor {
-    type Value = Table;
+impl<'de, S: FactSink> DeserializeSeed<'de> for TableVisitor<'_, '_, S> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Table, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
+impl<S: FactSink> TableVisitor<'_, '_, S> {
+    fn not_a_table(self, found: &str) {
+        self.sink.problem(problem(
+            &self.owner.path(None),
+            &format!("expected a table of facts, found {found}"),
+            None,
+        ));
+    }
+}
+
 /// Implements the scalar `visit_*` methods of a visitor that accepts anything,
-/// mapping each kind of value through `$make(description)`.
+/// answering each kind of value with `self.$describe(description)`.
 macro_rules! accept_any_scalar {
-    ($make:expr) => {
+    ($describe:ident) => {
         fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($make("a bool"))
+            Ok(self.$describe("a bool"))
         }
         fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($make("a number"))
+            Ok(self.$describe("a number"))
         }
         fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($make("a number"))
+            Ok(self.$describe("a number"))
         }
         fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($make("a number"))
+            Ok(self.$describe("a number"))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($make("null"))
+            Ok(self.$describe("null"))
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($make("null"))
+            Ok(self.$describe("null"))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok($make("a list"))
+            Ok(self.$describe("a list"))
         }
     };
 }
 
-impl<'de> Visitor<'de> for TableVisitor {
-    type Value = Table;
+impl<'de, S: FactSink> Visitor<'de> for TableVisitor<'_, '_, S> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a table of facts")
     }
 
-    accept_any_scalar!(Table::not_a_table);
+    accept_any_scalar!(not_a_table);
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Table, E> {
-        Ok(Table::not_a_table("a string"))
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.not_a_table("a string");
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Table, A::Error> {
-        let mut table = Table {
-            entries: Vec::new(),
-            problems: Vec::new(),
-        };
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(ValueVisitor(self.0))?;
-            if table.entries.iter().any(|(existing, _)| *existing == key) {
-                table.problems.push((
-                    Some(key),
-                    "this fact is given twice".to_string(),
-                    Some("keep one value"),
-                ));
-                continue;
-            }
-            match value.0 {
-                Ok(value) => table.entries.push((key, value)),
-                Err((message, help)) => table.problems.push((Some(key), message, help)),
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            let value = map.next_value_seed(ValueVisitor(self.limits))?;
+            let taken = match (value.0, self.owner) {
+                (Ok(value), Owner::World) => self.sink.world_fact(&key, value),
+                (Ok(value), Owner::Entity(_)) => self.sink.entity_fact(&key, value),
+                (Err(refusal), _) => Err(refusal),
+            };
+            if let Err(refusal) = taken {
+                self.sink.problem(refusal.at(self.owner.path(Some(&key))));
             }
         }
-        Ok(table)
+        Ok(())
     }
 }
 
 /// The `entities` table: entity name to table of facts, in document order.
-struct Entities {
-    list: Vec<EntityFacts>,
-    problems: Vec<FactProblem>,
+struct EntitiesVisitor<'s, S> {
+    limits: Limits,
+    sink: &'s mut S,
 }
 
-struct EntitiesVisitor(Limits);
+impl<'de, S: FactSink> DeserializeSeed<'de> for EntitiesVisitor<'_, S> {
+    type Value = ();
 
-impl<'de> DeserializeSeed<'de> for EntitiesVisitor {
-    type Value = Entities;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Entities, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl Entities {
-    fn not_a_table(found: &str) -> Entities {
-        Entities {
-            list: Vec::new(),
-            problems: vec![problem(
-                "entities",
-                &format!("expected a table of entities, found {found}"),
-                Some("write each entity as `[entities.NAME]` with its facts below"),
-            )],
-        }
+impl<S: FactSink> EntitiesVisitor<'_, S> {
+    fn not_a_table(self, found: &str) {
+        self.sink.problem(problem(
+            "entities",
+            &format!("expected a table of entities, found {found}"),
+            Some("write each entity as `[entities.NAME]` with its facts below"),
+        ));
     }
 }
 
-impl<'de> Visitor<'de> for EntitiesVisitor {
-    type Value = Entities;
+impl<'de, S: FactSink> Visitor<'de> for EntitiesVisitor<'_, S> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a table of entities")
     }
 
-    accept_any_scalar!(Entities::not_a_table);
+    accept_any_scalar!(not_a_table);
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Entities, E> {
-        Ok(Entities::not_a_table("a string"))
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.not_a_table("a string");
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entities, A::Error> {
-        let mut entities = Entities {
-            list: Vec::new(),
-            problems: Vec::new(),
-        };
-        while let Some(name) = map.next_key::<String>()? {
-            if entities.list.len() >= self.0.entities {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(name)) = map.next_key::<Key>()? {
+            if self.sink.entity_count() >= self.limits.entities {
                 map.next_value::<IgnoredAny>()?;
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                entities.problems.push(problem(
+                self.sink.problem(problem(
                     "entities",
                     &format!(
                         "more than {} entities; the rest were not read",
-                        self.0.entities
+                        self.limits.entities
                     ),
                     Some("split the snapshot into several facts files"),
                 ));
                 break;
             }
-            let table = map.next_value_seed(TableVisitor(self.0))?;
-            let path = format!("entities.{}", path_key(&name));
-            if name.trim().is_empty() {
-                entities.problems.push(problem(
-                    &path,
+            let owner = Owner::Entity(&name);
+            let added = if name.trim().is_empty() {
+                Err(Refusal::new(
                     "an entity name cannot be empty or blank",
                     None,
-                ));
-                continue;
+                ))
+            } else {
+                self.sink.entity(&name)
+            };
+            match added {
+                Ok(()) => map.next_value_seed(TableVisitor {
+                    limits: self.limits,
+                    owner,
+                    sink: &mut *self.sink,
+                })?,
+                Err(refusal) => {
+                    map.next_value::<IgnoredAny>()?;
+                    self.sink.problem(refusal.at(owner.path(None)));
+                }
             }
-            if entities.list.iter().any(|e| e.name == name) {
-                entities.problems.push(problem(
-                    &path,
-                    "this entity is given twice",
-                    Some("merge the two tables"),
-                ));
-                continue;
-            }
-            entities.problems.extend(table.problems_at(&path));
-            entities.list.push(EntityFacts {
-                name,
-                facts: table.entries,
-            });
         }
-        Ok(entities)
+        Ok(())
     }
 }
 
 /// A fact value, or why the value can never be one.
-struct ValueOrProblem(Result<FactValue, (String, Option<&'static str>)>);
+struct ValueOrRefusal(Result<FactValue, Refusal>);
 
 struct ValueVisitor(Limits);
 
 impl<'de> DeserializeSeed<'de> for ValueVisitor {
-    type Value = ValueOrProblem;
+    type Value = ValueOrRefusal;
 
     fn deserialize<D: Deserializer<'de>>(
         self,
         deserializer: D,
-    ) -> Result<ValueOrProblem, D::Error> {
+    ) -> Result<ValueOrRefusal, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-fn unusable(message: String, help: &'static str) -> ValueOrProblem {
-    ValueOrProblem(Err((message, Some(help))))
+fn unusable(message: String, help: &str) -> ValueOrRefusal {
+    ValueOrRefusal(Err(Refusal::new(message, Some(help))))
 }
 
 /// An integer fact: exact up to 2^53, a problem beyond.
-fn integer(magnitude: u64, value: f64, written: impl fmt::Display) -> ValueOrProblem {
+fn integer(magnitude: u64, value: f64, written: impl fmt::Display) -> ValueOrRefusal {
     if magnitude > MAX_EXACT_INTEGER {
         return unusable(
             format!("the integer {written} is beyond 2^53 and cannot be held exactly"),
             "numbers are 64-bit floats: integers are exact up to 9007199254740992",
         );
     }
-    ValueOrProblem(Ok(FactValue::Number(value)))
+    ValueOrRefusal(Ok(FactValue::Number(value)))
 }
 
 impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = ValueOrProblem;
+    type Value = ValueOrRefusal;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a bool, a number, a string or a list of strings")
     }
 
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<ValueOrProblem, E> {
-        Ok(ValueOrProblem(Ok(FactValue::Bool(value))))
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<ValueOrRefusal, E> {
+        Ok(ValueOrRefusal(Ok(FactValue::Bool(value))))
     }
 
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<ValueOrProblem, E> {
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<ValueOrRefusal, E> {
         Ok(integer(value.unsigned_abs(), value as f64, value))
     }
 
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<ValueOrProblem, E> {
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<ValueOrRefusal, E> {
         Ok(integer(value, value as f64, value))
     }
 
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<ValueOrProblem, E> {
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<ValueOrRefusal, E> {
         if value.is_finite() {
-            return Ok(ValueOrProblem(Ok(FactValue::Number(value))));
+            return Ok(ValueOrRefusal(Ok(FactValue::Number(value))));
         }
         Ok(unusable(
             format!("{value} is not a finite number"),
@@ -357,26 +483,26 @@ impl<'de> Visitor<'de> for ValueVisitor {
         ))
     }
 
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<ValueOrProblem, E> {
-        Ok(ValueOrProblem(Ok(FactValue::String(value.to_string()))))
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<ValueOrRefusal, E> {
+        Ok(ValueOrRefusal(Ok(FactValue::String(value.to_string()))))
     }
 
-    fn visit_string<E: de::Error>(self, value: String) -> Result<ValueOrProblem, E> {
-        Ok(ValueOrProblem(Ok(FactValue::String(value))))
+    fn visit_string<E: de::Error>(self, value: String) -> Result<ValueOrRefusal, E> {
+        Ok(ValueOrRefusal(Ok(FactValue::String(value))))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<ValueOrProblem, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<ValueOrRefusal, E> {
         Ok(unusable(
             "null is not a fact value".to_string(),
             "leave the fact out to say it is unknown",
         ))
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<ValueOrProblem, E> {
+    fn visit_none<E: de::Error>(self) -> Result<ValueOrRefusal, E> {
         self.visit_unit()
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueOrProblem, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueOrRefusal, A::Error> {
         let mut strings = Vec::new();
         let mut first_bad = None;
         let mut index = 0usize;
@@ -397,7 +523,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
             index += 1;
         }
         Ok(match first_bad {
-            None => ValueOrProblem(Ok(FactValue::Strings(strings))),
+            None => ValueOrRefusal(Ok(FactValue::Strings(strings))),
             Some((index, kind)) => unusable(
                 format!("a list fact holds strings only, but element {index} is {kind}"),
                 "write every element in quotes",
@@ -405,7 +531,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         })
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueOrProblem, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueOrRefusal, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(unusable(
             "a table is not a fact value".to_string(),
@@ -428,6 +554,12 @@ impl<'de> Deserialize<'de> for ListElement {
 
 struct ListElementVisitor;
 
+impl ListElementVisitor {
+    fn other(self, kind: &'static str) -> ListElement {
+        ListElement::Other(kind)
+    }
+}
+
 impl<'de> Visitor<'de> for ListElementVisitor {
     type Value = ListElement;
 
@@ -435,7 +567,7 @@ impl<'de> Visitor<'de> for ListElementVisitor {
         f.write_str("a string")
     }
 
-    accept_any_scalar!(ListElement::Other);
+    accept_any_scalar!(other);
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<ListElement, E> {
         Ok(ListElement::String(value.to_string()))
@@ -456,9 +588,14 @@ mod tests {
     use super::*;
 
     fn load(json: &str, limits: Limits) -> Facts {
-        DocumentVisitor(limits)
-            .deserialize(&mut serde_json::Deserializer::from_str(json))
-            .unwrap()
+        let mut reader = FactsReader::default();
+        read_document(
+            &mut serde_json::Deserializer::from_str(json),
+            limits,
+            &mut reader,
+        )
+        .unwrap();
+        reader.facts
     }
 
     #[test]

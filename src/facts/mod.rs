@@ -27,7 +27,7 @@
 //! panics on input; every problem names the path of the offending value.
 
 pub mod bind;
-mod de;
+pub(crate) mod de;
 
 use std::fmt;
 use std::path::Path;
@@ -210,51 +210,26 @@ impl Facts {
 
     /// Reads a `.toml` or `.json` facts file.
     pub fn load(path: impl AsRef<Path>) -> Result<Facts, FactsError> {
-        let path = path.as_ref();
-        let origin = path.display().to_string();
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let parse: fn(&str, &str) -> Result<Facts, FactsError> = match extension.as_deref() {
-            Some("toml") => Facts::from_toml_str,
-            Some("json") => Facts::from_json_str,
-            _ => return Err(FactsError::UnknownFormat { origin }),
-        };
-        let bytes = std::fs::read(path).map_err(|source| FactsError::Io {
-            origin: origin.clone(),
-            source,
-        })?;
-        let text = String::from_utf8(bytes).map_err(|error| {
-            let at = crate::source::utf8_error_location(&error);
-            FactsError::Syntax {
-                origin: origin.clone(),
-                message: format!(
-                    "the file is not valid UTF-8 at line {}, column {}; save it as UTF-8",
-                    at.line, at.column
-                ),
-            }
-        })?;
-        parse(&origin, &text)
+        let (origin, text, format) = read_facts_file(path.as_ref())?;
+        match format {
+            Format::Toml => Facts::from_toml_str(&origin, &text),
+            Format::Json => Facts::from_json_str(&origin, &text),
+        }
     }
 
     /// Parses TOML facts; `origin` names the source in errors. Fails only if
     /// the text is not TOML; unusable values are kept in [`Facts::problems`].
     pub fn from_toml_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
-        let facts: Facts = toml::from_str(text).map_err(|error| FactsError::Syntax {
-            origin: origin.to_string(),
-            message: error.to_string().trim_end().to_string(),
-        })?;
+        let facts: Facts =
+            toml::from_str(text).map_err(|error| syntax_error(origin, error.to_string()))?;
         Ok(facts.with_origin(origin))
     }
 
     /// Parses JSON facts; `origin` names the source in errors. Fails only if
     /// the text is not JSON; unusable values are kept in [`Facts::problems`].
     pub fn from_json_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
-        let facts: Facts = serde_json::from_str(text).map_err(|error| FactsError::Syntax {
-            origin: origin.to_string(),
-            message: error.to_string(),
-        })?;
+        let facts: Facts =
+            serde_json::from_str(text).map_err(|error| syntax_error(origin, error.to_string()))?;
         Ok(facts.with_origin(origin))
     }
 
@@ -315,6 +290,51 @@ impl Facts {
     /// reports them, so a snapshot with problems never yields verdicts.
     pub fn problems(&self) -> &[FactProblem] {
         &self.problems
+    }
+}
+
+/// The two formats of facts files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Toml,
+    Json,
+}
+
+/// Reads a facts file as UTF-8 text, its format told by its extension.
+/// Returns the origin (the path as shown in errors), the text and the format.
+pub(crate) fn read_facts_file(path: &Path) -> Result<(String, String, Format), FactsError> {
+    let origin = path.display().to_string();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match extension.as_deref() {
+        Some("toml") => Format::Toml,
+        Some("json") => Format::Json,
+        _ => return Err(FactsError::UnknownFormat { origin }),
+    };
+    let bytes = std::fs::read(path).map_err(|source| FactsError::Io {
+        origin: origin.clone(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let at = crate::source::utf8_error_location(&error);
+        FactsError::Syntax {
+            origin: origin.clone(),
+            message: format!(
+                "the file is not valid UTF-8 at line {}, column {}; save it as UTF-8",
+                at.line, at.column
+            ),
+        }
+    })?;
+    Ok((origin, text, format))
+}
+
+/// A facts file that is not valid TOML or JSON.
+pub(crate) fn syntax_error(origin: &str, message: String) -> FactsError {
+    FactsError::Syntax {
+        origin: origin.to_string(),
+        message: message.trim_end().to_string(),
     }
 }
 

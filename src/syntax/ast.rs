@@ -254,6 +254,17 @@ impl CompareOp {
         }
     }
 
+    /// The operator with its sides swapped: `a < b` is `b > a`.
+    pub fn mirrored(self) -> CompareOp {
+        match self {
+            CompareOp::Eq | CompareOp::Ne => self,
+            CompareOp::Lt => CompareOp::Gt,
+            CompareOp::Le => CompareOp::Ge,
+            CompareOp::Gt => CompareOp::Lt,
+            CompareOp::Ge => CompareOp::Le,
+        }
+    }
+
     /// Whether the operator only makes sense on numbers (an ordering).
     pub fn is_ordering(self) -> bool {
         !matches!(self, CompareOp::Eq | CompareOp::Ne)
