@@ -29,6 +29,7 @@
 //! the layers together. `ARCHITECTURE.md` has the map.
 
 pub mod analysis;
+pub mod batch;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;

@@ -23,6 +23,8 @@ pub const ENTITY_NUMBERS: [&str; 2] = ["e_n0", "e_n1"];
 pub const ENTITY_STRINGS: [&str; 1] = ["e_s0"];
 pub const ENTITY_SETS: [&str; 1] = ["e_set0"];
 pub const WORDS: [&str; 3] = ["a", "b", "c"];
+/// Words rules may name: those facts hold, and one no fact ever holds.
+pub const RULE_WORDS: [&str; 4] = ["a", "b", "c", "z"];
 pub const NUMBERS: [f64; 5] = [-1.0, 0.0, 1.0, 2.5, 1000.0];
 pub const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 
@@ -54,6 +56,8 @@ pub enum Cond {
     Strings(&'static str, bool, &'static str),
     /// `"word" [not] in set_or_list`.
     Member(&'static str, bool, Collection),
+    /// `string_fact [not] in set_or_list`.
+    StringIn(&'static str, bool, Collection),
     /// `(a) ==/!= (b)`.
     Iff(Box<Cond>, bool, Box<Cond>),
 }
@@ -95,25 +99,36 @@ pub fn leaf(rules_before: usize) -> BoxedStrategy<Cond> {
         (
             prop::sample::select(ENTITY_STRINGS.to_vec()),
             any::<bool>(),
-            prop::sample::select(WORDS.to_vec()),
+            prop::sample::select(RULE_WORDS.to_vec()),
         )
             .prop_map(|(fact, eq, word)| Cond::Strings(fact, eq, word))
             .boxed(),
         (
-            prop::sample::select(WORDS.to_vec()),
+            prop::sample::select(RULE_WORDS.to_vec()),
             any::<bool>(),
-            prop_oneof![
-                prop::sample::select(ENTITY_SETS.to_vec()).prop_map(Collection::Fact),
-                prop::sample::subsequence(WORDS.to_vec(), 0..=3).prop_map(Collection::List),
-            ],
+            collection(),
         )
             .prop_map(|(word, negated, c)| Cond::Member(word, negated, c))
+            .boxed(),
+        (
+            prop::sample::select(ENTITY_STRINGS.to_vec()),
+            any::<bool>(),
+            collection(),
+        )
+            .prop_map(|(fact, negated, c)| Cond::StringIn(fact, negated, c))
             .boxed(),
     ];
     if rules_before > 0 {
         options.push((0..rules_before).prop_map(Cond::Rule).boxed());
     }
     prop::strategy::Union::new(options).boxed()
+}
+
+pub fn collection() -> impl Strategy<Value = Collection> {
+    prop_oneof![
+        prop::sample::select(ENTITY_SETS.to_vec()).prop_map(Collection::Fact),
+        prop::sample::subsequence(RULE_WORDS.to_vec(), 0..=3).prop_map(Collection::List),
+    ]
 }
 
 pub fn cond(rules_before: usize) -> BoxedStrategy<Cond> {
@@ -217,30 +232,35 @@ pub fn print_cond(cond: &Cond) -> String {
         Cond::Strings(fact, eq, word) => {
             format!("{fact} {} \"{word}\"", if *eq { "==" } else { "!=" })
         }
-        Cond::Member(word, negated, collection) => {
-            let collection = match collection {
-                Collection::Fact(name) => name.to_string(),
-                Collection::List(items) => {
-                    format!(
-                        "[{}]",
-                        items
-                            .iter()
-                            .map(|w| format!("\"{w}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }
-            };
-            format!(
-                "\"{word}\" {}in {collection}",
-                if *negated { "not " } else { "" }
-            )
-        }
+        Cond::Member(word, negated, collection) => format!(
+            "\"{word}\" {}in {}",
+            if *negated { "not " } else { "" },
+            print_collection(collection)
+        ),
+        Cond::StringIn(fact, negated, collection) => format!(
+            "{fact} {}in {}",
+            if *negated { "not " } else { "" },
+            print_collection(collection)
+        ),
         Cond::Iff(a, eq, b) => format!(
             "({}) {} ({})",
             print_cond(a),
             if *eq { "==" } else { "!=" },
             print_cond(b)
+        ),
+    }
+}
+
+pub fn print_collection(collection: &Collection) -> String {
+    match collection {
+        Collection::Fact(name) => name.to_string(),
+        Collection::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -370,19 +390,26 @@ impl Reference<'_> {
                 _ => None,
             },
             Cond::Member(word, negated, collection) => {
-                let items = match collection {
-                    Collection::List(items) => items.clone(),
-                    Collection::Fact(name) => match self.lookup(name) {
-                        Some(Value::Set(items)) => items.clone(),
-                        _ => return None,
-                    },
-                };
-                Some(items.contains(word) != *negated)
+                Some(self.items(collection)?.contains(word) != *negated)
             }
+            Cond::StringIn(fact, negated, collection) => match self.lookup(fact) {
+                Some(Value::String(s)) => Some(self.items(collection)?.contains(s) != *negated),
+                _ => None,
+            },
             Cond::Iff(a, eq, b) => {
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
                 Some((a == b) == *eq)
             }
+        }
+    }
+
+    fn items(&self, collection: &Collection) -> Option<Vec<&'static str>> {
+        match collection {
+            Collection::List(items) => Some(items.clone()),
+            Collection::Fact(name) => match self.lookup(name) {
+                Some(Value::Set(items)) => Some(items.clone()),
+                _ => None,
+            },
         }
     }
 

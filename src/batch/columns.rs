@@ -1,0 +1,500 @@
+//! The columnar fact store: one column per entity fact, one bit per entity.
+//!
+//! A `bool` fact is two bitsets (value, known); a `number` fact a vector of
+//! floats and a known bitset; a `string` fact interned ids; a `set<string>`
+//! fact the interned ids of every entity's strings end to end, with where
+//! each entity's run ends. World facts stay one row of values: they are the
+//! same for every entity, and the batch evaluator folds them into constants.
+//!
+//! [`Columns`] is filled straight from a facts document by the same serde
+//! visitors as [`crate::Facts`] (the [`FactSink`] they stream into), checking
+//! each value against the declarations as it arrives: a million entities
+//! never exist as a million small maps, and every problem is reported with
+//! its path, in the same words as [`crate::RuleSet::evaluate`] uses.
+
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use fixedbitset::FixedBitSet;
+
+use crate::compile::{Schema, Slot};
+use crate::facts::bind::{FactTable, Value, locate, typed};
+use crate::facts::de::{FactSink, LIMITS, Refusal, read_document};
+use crate::facts::{FactProblem, FactValue, Facts, FactsError};
+use crate::syntax::ast::FactType;
+
+/// One entity fact for every entity.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Column {
+    /// A `bool` fact.
+    Bool {
+        value: FixedBitSet,
+        known: FixedBitSet,
+    },
+    /// A `number` fact (0 where unknown).
+    Number { value: Vec<f64>, known: FixedBitSet },
+    /// A `string` fact, as interned ids (0 where unknown).
+    String { value: Vec<u32>, known: FixedBitSet },
+    /// A `set<string>` fact: entity `i`'s ids are `items[ends[i-1]..ends[i]]`.
+    Set {
+        ends: Vec<usize>,
+        items: Vec<u32>,
+        known: FixedBitSet,
+    },
+}
+
+impl Column {
+    fn new(ty: FactType) -> Column {
+        match ty {
+            FactType::Bool => Column::Bool {
+                value: FixedBitSet::new(),
+                known: FixedBitSet::new(),
+            },
+            FactType::Number => Column::Number {
+                value: Vec::new(),
+                known: FixedBitSet::new(),
+            },
+            FactType::String => Column::String {
+                value: Vec::new(),
+                known: FixedBitSet::new(),
+            },
+            FactType::StringSet => Column::Set {
+                ends: Vec::new(),
+                items: Vec::new(),
+                known: FixedBitSet::new(),
+            },
+        }
+    }
+
+    /// Which entities have a value.
+    pub(crate) fn known(&self) -> &FixedBitSet {
+        match self {
+            Column::Bool { known, .. }
+            | Column::Number { known, .. }
+            | Column::String { known, .. }
+            | Column::Set { known, .. } => known,
+        }
+    }
+
+    /// Adds an entity whose value is unknown.
+    fn push_unknown(&mut self, len: usize) {
+        match self {
+            Column::Bool { value, known } => {
+                value.grow(len);
+                known.grow(len);
+            }
+            Column::Number { value, known } => {
+                value.push(0.0);
+                known.grow(len);
+            }
+            Column::String { value, known } => {
+                value.push(0);
+                known.grow(len);
+            }
+            Column::Set { ends, items, known } => {
+                ends.push(items.len());
+                known.grow(len);
+            }
+        }
+    }
+
+    /// Sets the value of the last entity, `entity`, whose value is unknown so far.
+    fn set_last(&mut self, entity: usize, value: Value, strings: &mut Interner) {
+        match (self, value) {
+            (Column::Bool { value, known }, Value::Bool(b)) => {
+                value.set(entity, b);
+                known.insert(entity);
+            }
+            (Column::Number { value, known }, Value::Number(n)) => {
+                if let Some(cell) = value.last_mut() {
+                    *cell = n;
+                }
+                known.insert(entity);
+            }
+            (Column::String { value, known }, Value::String(s)) => {
+                if let Some(cell) = value.last_mut() {
+                    *cell = strings.intern(&s);
+                }
+                known.insert(entity);
+            }
+            (Column::Set { ends, items, known }, Value::Set(set)) => {
+                items.extend(set.iter().map(|s| strings.intern(s)));
+                if let Some(end) = ends.last_mut() {
+                    *end = items.len();
+                }
+                known.insert(entity);
+            }
+            _ => {}
+        }
+    }
+
+    /// Entity `entity`'s value, if known.
+    fn value(&self, entity: usize, strings: &Interner) -> Option<Value> {
+        if !self.known().contains(entity) {
+            return None;
+        }
+        Some(match self {
+            Column::Bool { value, .. } => Value::Bool(value.contains(entity)),
+            Column::Number { value, .. } => Value::Number(*value.get(entity)?),
+            Column::String { value, .. } => Value::String(strings.name(*value.get(entity)?).into()),
+            Column::Set { ends, items, .. } => {
+                let mut set: Vec<Box<str>> = set_items(ends, items, entity)
+                    .iter()
+                    .map(|&id| strings.name(id).into())
+                    .collect();
+                set.sort();
+                Value::Set(set.into_boxed_slice())
+            }
+        })
+    }
+}
+
+/// The interned ids of entity `entity`'s set.
+pub(crate) fn set_items<'a>(ends: &[usize], items: &'a [u32], entity: usize) -> &'a [u32] {
+    let start = match entity.checked_sub(1) {
+        Some(previous) => ends.get(previous).copied().unwrap_or(0),
+        None => 0,
+    };
+    let end = ends.get(entity).copied().unwrap_or(start);
+    items.get(start..end).unwrap_or(&[])
+}
+
+/// Every distinct string of the facts, numbered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Interner {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        id
+    }
+
+    /// The id of a string, if any entity's facts hold it.
+    pub(crate) fn get(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |name| name)
+    }
+}
+
+/// Entity names, end to end in one buffer, with an index to find them.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Names {
+    text: String,
+    ends: Vec<usize>,
+    /// Hash of a name to the first entity with that hash.
+    first: HashMap<u64, u32>,
+    /// The next entity with the same hash, or `u32::MAX`.
+    next: Vec<u32>,
+}
+
+impl Names {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, index: usize) -> Option<&str> {
+        let start = match index.checked_sub(1) {
+            Some(previous) => *self.ends.get(previous)?,
+            None => 0,
+        };
+        self.text.get(start..*self.ends.get(index)?)
+    }
+
+    fn hash(name: &str) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        name.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        let mut candidate = *self.first.get(&Names::hash(name))?;
+        loop {
+            let index = candidate as usize;
+            if self.get(index) == Some(name) {
+                return Some(index);
+            }
+            candidate = *self.next.get(index)?;
+        }
+    }
+
+    /// Adds a name; false if it is there already.
+    fn add(&mut self, name: &str) -> bool {
+        if self.find(name).is_some() {
+            return false;
+        }
+        let index = u32::try_from(self.len()).unwrap_or(u32::MAX);
+        let previous = self.first.insert(Names::hash(name), index);
+        self.next.push(previous.unwrap_or(u32::MAX));
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        true
+    }
+}
+
+/// Facts stored column by column, checked against a rule set's declarations.
+///
+/// ```
+/// use prereq::{RuleSet, Tri};
+/// use prereq::batch::Columns;
+/// let rules = RuleSet::parse("r.rules", "
+///     world fact ceasefire: bool
+///     fact troops_offered: number
+///     rule deploy requires ceasefire and troops_offered >= 1000
+/// ")?;
+/// let columns = Columns::from_json_str(rules.program().schema(), "facts.json", r#"
+///     {"world": {"ceasefire": true},
+///      "entities": {"UK": {"troops_offered": 10000}, "Ireland": {}}}
+/// "#)?;
+/// assert_eq!(columns.len(), 2);
+/// assert_eq!(columns.entity_name(1), Some("Ireland"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Columns {
+    origin: String,
+    world: Vec<Option<Value>>,
+    names: Names,
+    columns: Vec<Column>,
+    strings: Interner,
+}
+
+impl Columns {
+    /// An empty store for facts of the given layout.
+    fn empty(schema: &Schema, origin: &str) -> Columns {
+        let mut columns = vec![Column::new(FactType::Bool); schema.entity_len()];
+        for fact in schema.facts() {
+            if let Slot::Entity(slot) = fact.slot {
+                if let Some(column) = columns.get_mut(slot as usize) {
+                    *column = Column::new(fact.ty);
+                }
+            }
+        }
+        Columns {
+            origin: origin.to_string(),
+            world: vec![None; schema.world_len()],
+            names: Names::default(),
+            columns,
+            strings: Interner::default(),
+        }
+    }
+
+    /// Reads a `.json` or `.toml` facts file straight into columns.
+    pub fn load(schema: &Schema, path: impl AsRef<Path>) -> Result<Columns, FactsError> {
+        let path = path.as_ref();
+        let (origin, text, format) = crate::facts::read_facts_file(path)?;
+        match format {
+            crate::facts::Format::Json => Columns::from_json_str(schema, &origin, &text),
+            crate::facts::Format::Toml => Columns::from_toml_str(schema, &origin, &text),
+        }
+    }
+
+    /// Reads JSON facts; `origin` names the source in errors.
+    pub fn from_json_str(schema: &Schema, origin: &str, text: &str) -> Result<Columns, FactsError> {
+        let mut builder = Builder::new(schema, origin);
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        read_document(&mut deserializer, LIMITS, &mut builder)
+            .and_then(|()| deserializer.end())
+            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?;
+        builder.finish()
+    }
+
+    /// Reads TOML facts; `origin` names the source in errors.
+    pub fn from_toml_str(schema: &Schema, origin: &str, text: &str) -> Result<Columns, FactsError> {
+        let mut builder = Builder::new(schema, origin);
+        let deserializer = toml::Deserializer::parse(text)
+            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?;
+        read_document(deserializer, LIMITS, &mut builder)
+            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?;
+        builder.finish()
+    }
+
+    /// Checks facts built in code (or read before) and stores them by column.
+    pub fn from_facts(schema: &Schema, facts: &Facts) -> Result<Columns, FactsError> {
+        let table = crate::facts::bind::bind(facts, schema)?;
+        Ok(Columns::from_table(schema, &table, facts.origin()))
+    }
+
+    /// Stores facts already bound to rows.
+    pub(crate) fn from_table(schema: &Schema, table: &FactTable, origin: &str) -> Columns {
+        let mut columns = Columns::empty(schema, origin);
+        columns.world = table.world().to_vec();
+        for (name, row) in table.entity_names().iter().zip(table.entity_rows()) {
+            let entity = columns.names.len();
+            columns.names.add(name);
+            for column in &mut columns.columns {
+                column.push_unknown(entity + 1);
+            }
+            for (column, value) in columns.columns.iter_mut().zip(row) {
+                if let Some(value) = value {
+                    column.set_last(entity, value.clone(), &mut columns.strings);
+                }
+            }
+        }
+        columns
+    }
+
+    /// Where the facts came from.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// How many entities there are.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there is no entity.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name of entity `index` (file order).
+    pub fn entity_name(&self, index: usize) -> Option<&str> {
+        self.names.get(index)
+    }
+
+    /// The index of the entity with this name.
+    pub fn entity_index(&self, name: &str) -> Option<usize> {
+        self.names.find(name)
+    }
+
+    /// Entity names, in file order.
+    pub fn entity_names(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|index| self.names.get(index))
+    }
+
+    /// The world row.
+    pub(crate) fn world(&self) -> &[Option<Value>] {
+        &self.world
+    }
+
+    /// The column of entity slot `slot`.
+    pub(crate) fn column(&self, slot: u32) -> Option<&Column> {
+        self.columns.get(slot as usize)
+    }
+
+    pub(crate) fn strings(&self) -> &Interner {
+        &self.strings
+    }
+
+    /// Entity `index`'s row, as the single-entity evaluator reads it.
+    pub fn entity_row(&self, index: usize) -> Vec<Option<Value>> {
+        self.columns
+            .iter()
+            .map(|column| column.value(index, &self.strings))
+            .collect()
+    }
+
+    /// The bytes the store holds (capacity of its buffers), for memory figures.
+    pub fn heap_bytes(&self) -> usize {
+        let bits = |set: &FixedBitSet| std::mem::size_of_val(set.as_slice());
+        let columns: usize = self
+            .columns
+            .iter()
+            .map(|column| match column {
+                Column::Bool { value, known } => bits(value) + bits(known),
+                Column::Number { value, known } => value.capacity() * 8 + bits(known),
+                Column::String { value, known } => value.capacity() * 4 + bits(known),
+                Column::Set { ends, items, known } => {
+                    ends.capacity() * 8 + items.capacity() * 4 + bits(known)
+                }
+            })
+            .sum();
+        let names = self.names.text.capacity()
+            + self.names.ends.capacity() * 8
+            + self.names.next.capacity() * 4
+            + self.names.first.capacity() * 16;
+        columns + names
+    }
+}
+
+/// Fills [`Columns`] from a facts document, checking each value on arrival.
+struct Builder<'s> {
+    schema: &'s Schema,
+    columns: Columns,
+    problems: Vec<FactProblem>,
+}
+
+impl<'s> Builder<'s> {
+    fn new(schema: &'s Schema, origin: &str) -> Builder<'s> {
+        Builder {
+            schema,
+            columns: Columns::empty(schema, origin),
+            problems: Vec::new(),
+        }
+    }
+
+    fn finish(self) -> Result<Columns, FactsError> {
+        if self.problems.is_empty() {
+            Ok(self.columns)
+        } else {
+            Err(FactsError::Invalid {
+                origin: self.columns.origin,
+                problems: self.problems,
+            })
+        }
+    }
+}
+
+impl FactSink for Builder<'_> {
+    fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
+        let (slot, fact) = locate(self.schema, name, false)?;
+        let value = typed(fact, &value)?;
+        match self.columns.world.get_mut(slot) {
+            Some(Some(_)) => Err(Refusal::fact_twice()),
+            Some(cell) => {
+                *cell = Some(value);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn entity(&mut self, name: &str) -> Result<(), Refusal> {
+        if !self.columns.names.add(name) {
+            return Err(Refusal::entity_twice());
+        }
+        let len = self.columns.names.len();
+        for column in &mut self.columns.columns {
+            column.push_unknown(len);
+        }
+        Ok(())
+    }
+
+    fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
+        let (slot, fact) = locate(self.schema, name, true)?;
+        let value = typed(fact, &value)?;
+        let Some(entity) = self.columns.len().checked_sub(1) else {
+            return Ok(());
+        };
+        let Some(column) = self.columns.columns.get_mut(slot) else {
+            return Ok(());
+        };
+        if column.known().contains(entity) {
+            return Err(Refusal::fact_twice());
+        }
+        column.set_last(entity, value, &mut self.columns.strings);
+        Ok(())
+    }
+
+    fn entity_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn problem(&mut self, problem: FactProblem) {
+        self.problems.push(problem);
+    }
+}
