@@ -105,7 +105,8 @@ fn row_verdicts(rules: &RuleSet, facts: &Facts) -> prereq::eval::Verdicts {
 fn the_columnar_loader_reports_every_problem_with_its_path() {
     let rules = RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
     let json = r#"{"world": {"ceasefire": "yes", "in_coalition": true},
-        "entities": {"UK": {"troops_offered": "many", "legal_basis": true, "legal_basis": false, "us_backstop": true},
+        "entities": {"UK": {"troops_offered": "many", "legal_basis": true, "legal_basis": false, "us_backstop": true,
+                            "borders_russia": "no", "borders_russia": false, "typo": 1, "typo": 2},
                      "UK": {}, "": {}, "Malta": {"contributions": ["a", 1], "typo_fact": 1}},
         "extra": 1}"#;
     let Err(FactsError::Invalid { problems, .. }) =
@@ -115,6 +116,16 @@ fn the_columnar_loader_reports_every_problem_with_its_path() {
     };
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!(lines.join("\n"));
+    // The row loader reports the same problems, in its own order.
+    let facts = Facts::from_json_str("bad.json", json).unwrap();
+    let Err(FactsError::Invalid { problems, .. }) = rules.evaluate(&facts) else {
+        panic!("expected problems");
+    };
+    let mut rows: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let mut columns = lines.clone();
+    rows.sort();
+    columns.sort();
+    assert_eq!(rows, columns);
 }
 
 #[test]

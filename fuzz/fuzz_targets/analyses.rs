@@ -3,7 +3,8 @@
 //! Checks, besides "no panic": the explanation's own evaluation of a rule's
 //! parts agrees with the compiled evaluator; every unlock option, applied,
 //! satisfies the rule; every leverage effect, applied, brings in exactly the
-//! entities it claims; a snapshot diffed with itself is empty.
+//! entities it claims; a snapshot diffed with itself is empty; the batch
+//! evaluator agrees with the single-entity evaluator on every verdict.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -127,6 +128,10 @@ fuzz_target!(|input: Input| {
     let facts = facts(&input);
     let snapshot = rules.snapshot(&facts).expect("generated facts fit");
     let report = snapshot.report();
+    let columns = prereq::batch::Columns::from_facts(rules.program().schema(), &facts).expect("generated facts fit");
+    let batch = prereq::batch::evaluate(rules.program(), &columns);
+    let single = prereq::eval::evaluate(rules.program(), &prereq::facts::bind::bind(&facts, rules.program().schema()).expect("facts fit"));
+    assert_eq!(batch.to_verdicts(), single, "batch and single-entity evaluation disagree\n{source}");
     assert!(diff(&snapshot, &snapshot).changed.is_empty());
     let _ = prereq::analysis::lint::lint(&rules);
     let formatted = prereq::format::format_source(&source).expect("generated rules format");

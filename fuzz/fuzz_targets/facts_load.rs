@@ -1,11 +1,14 @@
 //! Arbitrary bytes as TOML and as JSON facts, bound to the coalition rules.
 //! Loading either fails cleanly or yields facts whose problems (if any) make
-//! evaluation fail with every problem named by path.
+//! evaluation fail with every problem named by path. The columnar loader
+//! accepts exactly what the row loader accepts, reports the same problems
+//! (in document order), and its batch verdicts are the row verdicts.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use prereq::batch::{self, Columns};
 use prereq::{Facts, FactsError, RuleSet};
 
 fn rules() -> &'static RuleSet {
@@ -17,19 +20,35 @@ fn rules() -> &'static RuleSet {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    for loaded in [Facts::from_toml_str("fuzz.toml", text), Facts::from_json_str("fuzz.json", text)] {
-        let Ok(facts) = loaded else { continue };
-        match rules().evaluate(&facts) {
-            Ok(report) => {
+    let schema = rules().program().schema();
+    let loads = [
+        (Facts::from_toml_str("fuzz.toml", text), Columns::from_toml_str(schema, "fuzz.toml", text)),
+        (Facts::from_json_str("fuzz.json", text), Columns::from_json_str(schema, "fuzz.json", text)),
+    ];
+    for (loaded, columns) in loads {
+        let Ok(facts) = loaded else {
+            assert!(matches!(columns, Err(FactsError::Syntax { .. })), "both loaders refuse malformed text");
+            continue;
+        };
+        match (rules().evaluate(&facts), columns) {
+            (Ok(report), Ok(columns)) => {
                 assert!(facts.problems().is_empty(), "facts with problems never evaluate");
                 assert_eq!(report.entities().count(), facts.entities().len());
                 let _ = report.to_json();
+                let table = prereq::facts::bind::bind(&facts, schema).expect("the facts fit");
+                let rows = prereq::eval::evaluate(rules().program(), &table);
+                assert_eq!(batch::evaluate(rules().program(), &columns).to_verdicts(), rows, "batch verdicts are the row verdicts");
             }
-            Err(FactsError::Invalid { problems, .. }) => {
+            (Err(FactsError::Invalid { problems, .. }), Err(FactsError::Invalid { problems: columnar, .. })) => {
                 assert!(!problems.is_empty());
                 assert!(problems.iter().all(|p| !p.path.is_empty()), "every problem names a path");
+                let mut rows: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                let mut columns: Vec<String> = columnar.iter().map(ToString::to_string).collect();
+                rows.sort();
+                columns.sort();
+                assert_eq!(rows, columns, "both loaders report the same problems");
             }
-            Err(other) => panic!("binding can only fail with problems, got {other}"),
+            (rows, columns) => panic!("the loaders disagree: rows {:?}, columns {:?}", rows.err(), columns.err()),
         }
     }
 });

@@ -422,10 +422,21 @@ impl Columns {
 }
 
 /// Fills [`Columns`] from a facts document, checking each value on arrival.
+///
+/// A key given twice in one table is refused the second time whether or
+/// not its first value fitted, as [`Facts`] refuses it: both loaders report
+/// the same problems.
 struct Builder<'s> {
     schema: &'s Schema,
     columns: Columns,
     problems: Vec<FactProblem>,
+    /// Per world slot: given already.
+    world_seen: Vec<bool>,
+    /// Per entity slot: 1 + the last entity that gave it.
+    entity_seen: Vec<usize>,
+    /// Keys with no slot given under `[world]`, and for the current entity.
+    stray_world_keys: Vec<String>,
+    stray_keys: Vec<String>,
 }
 
 impl<'s> Builder<'s> {
@@ -434,7 +445,56 @@ impl<'s> Builder<'s> {
             schema,
             columns: Columns::empty(schema, origin),
             problems: Vec::new(),
+            world_seen: vec![false; schema.world_len()],
+            entity_seen: vec![0; schema.entity_len()],
+            stray_world_keys: Vec::new(),
+            stray_keys: Vec::new(),
         }
+    }
+
+    /// Whether `name` is given for the first time in the current table.
+    fn first_time(&mut self, name: &str, slot: Option<usize>, under_entity: bool) -> bool {
+        let mark = self.columns.len();
+        let seen = match (slot, under_entity) {
+            (Some(slot), false) => self
+                .world_seen
+                .get_mut(slot)
+                .map(|seen| std::mem::replace(seen, true)),
+            (Some(slot), true) => self
+                .entity_seen
+                .get_mut(slot)
+                .map(|seen| std::mem::replace(seen, mark) == mark),
+            (None, _) => None,
+        };
+        let stray = if under_entity {
+            &mut self.stray_keys
+        } else {
+            &mut self.stray_world_keys
+        };
+        match seen {
+            Some(seen) => !seen,
+            None if stray.iter().any(|key| key == name) => false,
+            None => {
+                stray.push(name.to_string());
+                true
+            }
+        }
+    }
+
+    /// Places one value of the world (`under_entity` false) or of the last entity.
+    fn place(
+        &mut self,
+        name: &str,
+        value: &FactValue,
+        under_entity: bool,
+    ) -> Result<(usize, Value), Refusal> {
+        let located = locate(self.schema, name, under_entity);
+        let slot = located.as_ref().ok().map(|(slot, _)| *slot);
+        if !self.first_time(name, slot, under_entity) {
+            return Err(Refusal::fact_twice());
+        }
+        let (slot, fact) = located?;
+        Ok((slot, typed(fact, value)?))
     }
 
     fn finish(self) -> Result<Columns, FactsError> {
@@ -451,22 +511,18 @@ impl<'s> Builder<'s> {
 
 impl FactSink for Builder<'_> {
     fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        let (slot, fact) = locate(self.schema, name, false)?;
-        let value = typed(fact, &value)?;
-        match self.columns.world.get_mut(slot) {
-            Some(Some(_)) => Err(Refusal::fact_twice()),
-            Some(cell) => {
-                *cell = Some(value);
-                Ok(())
-            }
-            None => Ok(()),
+        let (slot, value) = self.place(name, &value, false)?;
+        if let Some(cell) = self.columns.world.get_mut(slot) {
+            *cell = Some(value);
         }
+        Ok(())
     }
 
     fn entity(&mut self, name: &str) -> Result<(), Refusal> {
         if !self.columns.names.add(name) {
             return Err(Refusal::entity_twice());
         }
+        self.stray_keys.clear();
         let len = self.columns.names.len();
         for column in &mut self.columns.columns {
             column.push_unknown(len);
@@ -475,18 +531,11 @@ impl FactSink for Builder<'_> {
     }
 
     fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        let (slot, fact) = locate(self.schema, name, true)?;
-        let value = typed(fact, &value)?;
-        let Some(entity) = self.columns.len().checked_sub(1) else {
-            return Ok(());
-        };
-        let Some(column) = self.columns.columns.get_mut(slot) else {
-            return Ok(());
-        };
-        if column.known().contains(entity) {
-            return Err(Refusal::fact_twice());
+        let (slot, value) = self.place(name, &value, true)?;
+        let entity = self.columns.len().saturating_sub(1);
+        if let Some(column) = self.columns.columns.get_mut(slot) {
+            column.set_last(entity, value, &mut self.columns.strings);
         }
-        column.set_last(entity, value, &mut self.columns.strings);
         Ok(())
     }
 
