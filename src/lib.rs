@@ -41,6 +41,7 @@ pub mod report;
 mod ruleset;
 pub mod source;
 pub mod syntax;
+pub mod synthetic;
 pub mod testing;
 
 pub use analysis::{AnalysisError, Snapshot};

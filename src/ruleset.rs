@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::Snapshot;
+use crate::batch::{self, Columns};
 use crate::check::{self, ResolvedRules};
 use crate::compile::Program;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -154,6 +155,40 @@ impl RuleSet {
     /// is reported, each with its path.
     pub fn evaluate(&self, facts: &Facts) -> Result<Report, FactsError> {
         Ok(self.snapshot(facts)?.report())
+    }
+
+    /// Reads a `.json` or `.toml` facts file straight into a columnar store,
+    /// checking every value against these rules' declarations as it is read.
+    /// For large snapshots: no per-entity maps are built.
+    pub fn load_columns(&self, path: impl AsRef<Path>) -> Result<Columns, FactsError> {
+        Columns::load(self.program.schema(), path)
+    }
+
+    /// Evaluates every rule for every entity of a columnar snapshot, a block
+    /// of entities at a time ([`crate::batch`]), into a report. Gives the
+    /// same verdicts as [`RuleSet::evaluate`] on the same facts.
+    ///
+    /// ```
+    /// use prereq::{RuleSet, Verdict};
+    /// let rules = RuleSet::parse("r.rules", "
+    ///     world fact ceasefire: bool
+    ///     fact legal_basis: bool
+    ///     rule deploy requires ceasefire and legal_basis
+    /// ")?;
+    /// let columns = prereq::batch::Columns::from_json_str(
+    ///     rules.program().schema(),
+    ///     "facts.json",
+    ///     r#"{"world": {"ceasefire": true}, "entities": {"UK": {"legal_basis": true}, "Ireland": {}}}"#,
+    /// )?;
+    /// let report = rules.evaluate_columns(&columns);
+    /// assert_eq!(report.verdict("UK", "deploy"), Some(Verdict::Satisfied));
+    /// assert_eq!(report.verdict("Ireland", "deploy"), Some(Verdict::Undetermined));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_columns(&self, columns: &Columns) -> Report {
+        let verdicts = batch::evaluate(&self.program, columns).to_verdicts();
+        let names = columns.entity_names().map(str::to_string).collect();
+        Report::new(&self.resolved, names, verdicts)
     }
 
     /// Binds and evaluates a snapshot of facts, to ask it questions: the

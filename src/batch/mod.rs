@@ -12,8 +12,10 @@
 //! | `a or b` | `t_a \| t_b` | `f_a & f_b` |
 //! | `not a` | `f_a` | `t_a` |
 //!
-//! A comparison or membership becomes a bitset computed from its column
-//! once per block, masked by the column's known bits. Everything that reads
+//! A comparison becomes a bitset computed from its column once per block,
+//! masked by the column's known bits; the membership of a constant string in
+//! a set column is computed for every entity at once, in one pass over the
+//! set's items, before the first block. Everything that reads
 //! no entity fact — world facts, world rules, constants — is folded into a
 //! constant before the first block, by the single-entity evaluator itself.
 //! Blocks are independent, so with the `parallel` feature they are spread
@@ -230,13 +232,17 @@ pub fn evaluate(program: &Program, columns: &Columns) -> BatchVerdicts {
         world_verdicts: &world_verdicts,
         position: &position,
     };
+    let mut memberships = Memberships::default();
+    let rules = program
+        .entity_rules()
+        .iter()
+        .map(|rule| memberships.hoist(lowering.lower(&rule.condition), columns))
+        .collect();
+    memberships.fill(columns);
     let kernel = Kernel {
-        rules: program
-            .entity_rules()
-            .iter()
-            .map(|rule| lowering.lower(&rule.condition))
-            .collect(),
+        rules,
         columns,
+        memberships: &memberships.bits,
         len: columns.len(),
     };
     let words = kernel.run();
@@ -288,6 +294,13 @@ enum Op {
         equal: bool,
         lhs: u32,
         rhs: u32,
+    },
+    /// A constant string in a set column, computed once for all entities:
+    /// `memberships[index]` has the entities whose set holds it.
+    Holds {
+        negated: bool,
+        set: u32,
+        index: usize,
     },
     /// A constant string in a set column.
     Contains {
@@ -491,10 +504,95 @@ impl Lowering<'_> {
     }
 }
 
+/// Bitsets of the entities whose set holds a string, one for each
+/// (set column, string) that a rule asks about: one pass over the set's
+/// items, before the first block, instead of a search per entity per block.
+#[derive(Default)]
+struct Memberships {
+    bits: Vec<FixedBitSet>,
+    index: std::collections::HashMap<(u32, u32), usize>,
+}
+
+impl Memberships {
+    /// Replaces every `Contains` of a string some entity holds with `Holds`.
+    fn hoist(&mut self, op: Op, columns: &Columns) -> Op {
+        let mut hoist_all = |ops: Vec<Op>| -> Vec<Op> {
+            ops.into_iter().map(|op| self.hoist(op, columns)).collect()
+        };
+        match op {
+            Op::Contains {
+                negated,
+                set,
+                id: Some(id),
+            } => Op::Holds {
+                negated,
+                set,
+                index: self.bitset(set, id, columns),
+            },
+            Op::Not(inner) => Op::Not(Box::new(self.hoist(*inner, columns))),
+            Op::And(parts) => Op::And(hoist_all(parts)),
+            Op::Or(parts) => Op::Or(hoist_all(parts)),
+            Op::Same { equal, lhs, rhs } => Op::Same {
+                equal,
+                lhs: Box::new(self.hoist(*lhs, columns)),
+                rhs: Box::new(self.hoist(*rhs, columns)),
+            },
+            other => other,
+        }
+    }
+
+    /// The index of the bitset for (set, id), registered to be filled.
+    fn bitset(&mut self, set: u32, id: u32, columns: &Columns) -> usize {
+        let next = self.bits.len();
+        let index = *self.index.entry((set, id)).or_insert(next);
+        if index == next {
+            self.bits.push(FixedBitSet::with_capacity(columns.len()));
+        }
+        index
+    }
+
+    /// Fills every registered bitset: one pass over each set column's items.
+    fn fill(&mut self, columns: &Columns) {
+        let mut sets: Vec<u32> = self.index.keys().map(|(set, _)| *set).collect();
+        sets.sort_unstable();
+        sets.dedup();
+        for set in sets {
+            let Some(Column::Set { ends, items, .. }) = columns.column(set) else {
+                continue;
+            };
+            // Interned id to the bitset it fills, for the strings asked about.
+            let mut wanted: Vec<Option<usize>> = Vec::new();
+            for (&(of, id), &index) in &self.index {
+                if of == set {
+                    let id = id as usize;
+                    if wanted.len() <= id {
+                        wanted.resize(id + 1, None);
+                    }
+                    if let Some(slot) = wanted.get_mut(id) {
+                        *slot = Some(index);
+                    }
+                }
+            }
+            let mut start = 0;
+            for (entity, &end) in ends.iter().enumerate() {
+                for item in items.get(start..end).unwrap_or(&[]) {
+                    if let Some(Some(index)) = wanted.get(*item as usize) {
+                        if let Some(bits) = self.bits.get_mut(*index) {
+                            bits.insert(entity);
+                        }
+                    }
+                }
+                start = end;
+            }
+        }
+    }
+}
+
 /// The lowered entity rules and the columns they read.
 struct Kernel<'a> {
     rules: Vec<Op>,
     columns: &'a Columns,
+    memberships: &'a [FixedBitSet],
     len: usize,
 }
 
@@ -531,6 +629,7 @@ impl Kernel<'_> {
         let at = Block {
             first_word: block * BLOCK_WORDS,
             columns: self.columns,
+            memberships: self.memberships,
         };
         for (position, rule) in self.rules.iter().enumerate() {
             let (done, rest) = out.split_at_mut(position * PAIR);
@@ -557,6 +656,7 @@ fn depth(op: &Op) -> usize {
 struct Block<'a> {
     first_word: usize,
     columns: &'a Columns,
+    memberships: &'a [FixedBitSet],
 }
 
 impl Block<'_> {
@@ -606,13 +706,29 @@ impl Block<'_> {
                 op,
                 column,
                 constant,
-            } => self.numbers(*column, pair, |n| op.holds(&n, constant)),
+            } => {
+                let c = *constant;
+                // One loop per operator, so that each compiles to straight-line code.
+                match op {
+                    CompareOp::Eq => self.numbers(*column, pair, |n| n == c),
+                    CompareOp::Ne => self.numbers(*column, pair, |n| n != c),
+                    CompareOp::Lt => self.numbers(*column, pair, |n| n < c),
+                    CompareOp::Le => self.numbers(*column, pair, |n| n <= c),
+                    CompareOp::Gt => self.numbers(*column, pair, |n| n > c),
+                    CompareOp::Ge => self.numbers(*column, pair, |n| n >= c),
+                }
+            }
             Op::CompareColumns { op, lhs, rhs } => self.compare_columns(*op, *lhs, *rhs, pair),
             Op::StringIs { equal, column, id } => {
                 let is = |value: u32| Some(value) == *id;
                 self.strings(*column, pair, |value| is(value) == *equal);
             }
             Op::StringsEqual { equal, lhs, rhs } => self.strings_equal(*equal, *lhs, *rhs, pair),
+            Op::Holds {
+                negated,
+                set,
+                index,
+            } => self.holds(*negated, *set, *index, pair),
             Op::Contains { negated, set, id } => {
                 let Some(id) = id else {
                     // No entity's set holds the string: `in` is false, and
@@ -696,6 +812,24 @@ impl Block<'_> {
                 t.fill(0);
                 f.fill(0);
             }
+        }
+    }
+
+    fn holds(&self, negated: bool, set: u32, index: usize, pair: &mut [Word]) {
+        let (Some(bits), Some(column)) = (self.memberships.get(index), self.columns.column(set))
+        else {
+            return pair.fill(0);
+        };
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        let (yes, no) = if negated { (f, t) } else { (t, f) };
+        for (((yes, no), holds), known) in yes
+            .iter_mut()
+            .zip(no)
+            .zip(self.words(bits))
+            .zip(self.words(column.known()))
+        {
+            *yes = holds & known;
+            *no = !holds & known;
         }
     }
 

@@ -57,6 +57,37 @@ enum Command {
     Fmt(FmtArgs),
     /// Run the rule tests in *.test.toml files.
     Test(TestArgs),
+    /// Write synthetic facts for rules/coalition.rules, to reproduce the benchmarks.
+    BenchData(BenchDataArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchDataArgs {
+    /// How many entities.
+    #[arg(long, default_value_t = 1_000_000)]
+    entities: usize,
+
+    /// The seed of the pseudo-random sequence: the same seed gives the same facts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+
+    /// The chance, in percent, that a fact is left out (unknown).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=100))]
+    unknown_percent: u64,
+
+    /// The format to write.
+    #[arg(long, value_enum, default_value_t = DataFormat::Json)]
+    format: DataFormat,
+
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DataFormat {
+    Json,
+    Toml,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +339,7 @@ pub fn run() -> ExitCode {
         Command::Compare(args) => compare(&args),
         Command::Fmt(args) => fmt(&args),
         Command::Test(args) => test(&args),
+        Command::BenchData(args) => bench_data(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -351,12 +383,12 @@ fn load_facts(path: &PathBuf, painter: &Painter) -> Result<Facts, u8> {
 fn check(args: &CheckArgs) -> Outcome {
     let painter = painter(args.rules.color);
     let rules = load_rules(&args.rules, &painter)?;
-    let facts = load_facts(&args.facts, &painter)?;
-    let report = rules.evaluate(&facts).map_err(|error| {
+    let columns = rules.load_columns(&args.facts).map_err(|error| {
         painter.facts_error(&error);
         EXIT_INVALID
     })?;
-    let report = report
+    let report = rules
+        .evaluate_columns(&columns)
         .select(&args.rule_names, &args.entity_names)
         .map_err(|error| {
             painter.error(&error.to_string());
@@ -380,8 +412,7 @@ fn validate(args: &ValidateArgs) -> Outcome {
     let painter = painter(args.rules.color);
     let rules = load_rules(&args.rules, &painter)?;
     if let Some(path) = &args.facts {
-        let facts = load_facts(path, &painter)?;
-        rules.evaluate(&facts).map_err(|error| {
+        rules.load_columns(path).map_err(|error| {
             painter.facts_error(&error);
             EXIT_INVALID
         })?;
@@ -613,17 +644,63 @@ fn format_file(path: &std::path::Path, check: bool) -> Result<bool, String> {
         return Ok(false);
     }
     if !check {
-        let temporary = path.with_extension("rules.prereq-fmt");
-        std::fs::write(&temporary, &formatted).map_err(|e| format!("cannot write: {e}"))?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&temporary, metadata.permissions());
-        }
-        std::fs::rename(&temporary, path).map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            format!("cannot replace the file: {e}")
-        })?;
+        write_atomically(path, |out| out.write_all(formatted.as_bytes()))?;
     }
     Ok(true)
+}
+
+/// Writes a file through a temporary file beside it, renamed over it once
+/// complete: readers see the old file or the new one, never half of one.
+/// An existing file keeps its permissions.
+fn write_atomically(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".prereq-tmp");
+    let temporary = path.with_file_name(name);
+    let written = std::fs::File::create(&temporary).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    });
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(format!("cannot write: {error}"));
+    }
+    if let Ok(metadata) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&temporary, metadata.permissions());
+    }
+    std::fs::rename(&temporary, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("cannot replace the file: {e}")
+    })
+}
+
+fn bench_data(args: &BenchDataArgs) -> Outcome {
+    let facts = prereq::synthetic::CoalitionFacts {
+        entities: args.entities,
+        seed: args.seed,
+        unknown_percent: args.unknown_percent,
+    };
+    let write = |out: &mut dyn Write| match args.format {
+        DataFormat::Json => facts.write_json(&mut &mut *out),
+        DataFormat::Toml => facts.write_toml(&mut &mut *out),
+    };
+    let written = match &args.output {
+        Some(path) => write_atomically(path, |out| write(out))
+            .map_err(|error| format!("{}: {error}", path.display())),
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(|error| format!("cannot write: {error}"))
+        }
+    };
+    written.map_err(|error| {
+        painter(ColorChoice::Auto).error(&error);
+        EXIT_INVALID
+    })
 }
 
 fn test(args: &TestArgs) -> Outcome {

@@ -13,14 +13,13 @@
 //! knows the declarations, a value that does not fit); the visitor adds the
 //! path. Only malformed TOML/JSON aborts.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
-use super::{EntityFacts, FactProblem, FactValue, Facts, path_key};
+use super::{FactProblem, FactValue, Facts, path_key};
 use crate::limits::{MAX_ENTITIES, MAX_EXACT_INTEGER, MAX_SET_SIZE};
 
 /// Where the values of a facts document go, in document order.
@@ -101,11 +100,10 @@ impl<'de> Deserialize<'de> for Facts {
     }
 }
 
-/// Reads values into [`Facts`], as written, finding duplicate entities by name.
+/// Reads values into [`Facts`], as written.
 #[derive(Default)]
 struct FactsReader {
     facts: Facts,
-    names: HashSet<String>,
 }
 
 impl FactSink for FactsReader {
@@ -114,13 +112,10 @@ impl FactSink for FactsReader {
     }
 
     fn entity(&mut self, name: &str) -> Result<(), Refusal> {
-        if !self.names.insert(name.to_string()) {
+        if self.facts.entity_index.contains_key(name) {
             return Err(Refusal::entity_twice());
         }
-        self.facts.entities.push(EntityFacts {
-            name: name.to_string(),
-            facts: Vec::new(),
-        });
+        self.facts.add_entity(name);
         Ok(())
     }
 

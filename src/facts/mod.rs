@@ -188,6 +188,8 @@ pub struct Facts {
     origin: String,
     world: Vec<(String, FactValue)>,
     entities: Vec<EntityFacts>,
+    /// Entity name to position in `entities`.
+    entity_index: std::collections::HashMap<String, usize>,
     problems: Vec<FactProblem>,
 }
 
@@ -246,13 +248,8 @@ impl Facts {
 
     /// Sets an entity's fact, adding the entity after the others if it is new.
     pub fn set(&mut self, entity: &str, fact: &str, value: impl Into<FactValue>) -> &mut Facts {
-        let index = match self.entities.iter().position(|e| e.name == entity) {
-            Some(index) => index,
-            None => {
-                self.add_entity(entity);
-                self.entities.len() - 1
-            }
-        };
+        self.add_entity(entity);
+        let index = self.entity_index.get(entity).copied().unwrap_or(usize::MAX);
         if let Some(entry) = self.entities.get_mut(index) {
             upsert(&mut entry.facts, fact, value.into());
         }
@@ -261,7 +258,9 @@ impl Facts {
 
     /// Adds an entity with no facts yet (all unknown), if it is not there already.
     pub fn add_entity(&mut self, entity: &str) -> &mut Facts {
-        if !self.entities.iter().any(|e| e.name == entity) {
+        if !self.entity_index.contains_key(entity) {
+            self.entity_index
+                .insert(entity.to_string(), self.entities.len());
             self.entities.push(EntityFacts {
                 name: entity.to_string(),
                 facts: Vec::new(),

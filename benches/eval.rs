@@ -1,0 +1,336 @@
+//! Evaluation speed, each figure beside a baseline measured in the same run.
+//!
+//! - `eval_one`: the coalition `deploy` rule (with the rules it reads) for
+//!   one entity: prereq's single-entity evaluator against the same rules
+//!   hand-written as a Rust function over a struct, the floor.
+//! - `eval_batch`: every coalition rule for 1,000,000 synthetic entities
+//!   (`prereq bench-data`, ~10% of facts unknown): prereq's batch evaluator,
+//!   the same logic hand-written over bitsets, and prereq's single-entity
+//!   evaluator in a loop.
+//! - `load`: the same 1,000,000 entities from JSON, into columns (and, for
+//!   comparison, into `Facts` as written); throughput in bytes per second.
+//! - `parse_check`: a generated file of 10,000 rules, parsed, checked and compiled.
+//!
+//! Run with `cargo bench --bench eval`; compare the ratios, not the absolute
+//! times (this machine is shared and noisy).
+
+#![allow(clippy::expect_used, clippy::indexing_slicing)] // benchmark inputs are ours
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use prereq::batch::{self, Columns};
+use prereq::facts::Value;
+use prereq::synthetic::CoalitionFacts;
+use prereq::{Facts, RuleSet, Tri};
+
+const ENTITIES: usize = 1_000_000;
+
+fn coalition() -> RuleSet {
+    RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).expect("the example checks")
+}
+
+fn synthetic_json() -> String {
+    CoalitionFacts {
+        entities: ENTITIES,
+        seed: 1,
+        unknown_percent: 10,
+    }
+    .json()
+}
+
+// ----- the hand-written floor ---------------------------------------------
+
+/// One entity's facts as a hand-written program would hold them.
+#[derive(Clone, Copy)]
+struct Country {
+    in_coalition: Option<bool>,
+    legal_basis: Option<bool>,
+    rules_of_engagement: Option<bool>,
+    needs_us_backstop: Option<bool>,
+    borders_russia: Option<bool>,
+    troops_offered: Option<f64>,
+}
+
+fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+fn not(a: Option<bool>) -> Option<bool> {
+    a.map(|a| !a)
+}
+
+/// `deploy` and the rules it reads, in Kleene logic, by hand.
+fn deploy_by_hand(c: &Country, us_backstop: Option<bool>, ceasefire: Option<bool>) -> Option<bool> {
+    let backing_met = or(us_backstop, not(c.needs_us_backstop));
+    let willing = and(
+        and(c.in_coalition, c.troops_offered.map(|t| t >= 1.0)),
+        not(c.borders_russia),
+    );
+    let commit_troops = and(and(willing, backing_met), c.legal_basis);
+    and(and(commit_troops, ceasefire), c.rules_of_engagement)
+}
+
+fn eval_one(c: &mut Criterion) {
+    let rules = coalition();
+    let facts = Facts::from_toml_str(
+        "uk.toml",
+        "[world]\nus_backstop = true\nceasefire = true\n[entities.UK]\nin_coalition = true\nlegal_basis = true\nrules_of_engagement = true\nneeds_us_backstop = true\nborders_russia = false\ntroops_offered = 10000\n",
+    )
+    .expect("the facts parse");
+    let table = prereq::facts::bind::bind(&facts, rules.program().schema()).expect("the facts fit");
+    let program = rules.program();
+    let resolved = rules.resolved();
+    let deploy_closure = ["backing_met", "willing", "commit_troops", "deploy"]
+        .map(|name| resolved.rule_id(name).expect("the rule exists"));
+    let chain: Vec<_> = program
+        .entity_rules()
+        .iter()
+        .filter(|rule| deploy_closure.contains(&rule.id))
+        .cloned()
+        .collect();
+    let mut verdicts = vec![Tri::Unknown; program.rule_count()];
+    prereq::eval::evaluate_rules(program.world_rules(), table.world(), &[], &mut verdicts);
+    let row = &table.entity_rows()[0];
+    let deploy = deploy_closure[3].index();
+    let uk = Country {
+        in_coalition: Some(true),
+        legal_basis: Some(true),
+        rules_of_engagement: Some(true),
+        needs_us_backstop: Some(true),
+        borders_russia: Some(false),
+        troops_offered: Some(10000.0),
+    };
+    let mut group = c.benchmark_group("eval_one");
+    group.bench_function("prereq", |b| {
+        b.iter(|| {
+            prereq::eval::evaluate_rules(&chain, table.world(), black_box(row), &mut verdicts);
+            black_box(verdicts[deploy])
+        })
+    });
+    group.bench_function("hand_written", |b| {
+        b.iter(|| deploy_by_hand(black_box(&uk), Some(true), Some(true)))
+    });
+    group.finish();
+}
+
+// ----- batch ----------------------------------------------------------------
+
+/// The synthetic facts as hand-written bitset code would hold them.
+struct BitColumns {
+    len: usize,
+    bools: [(Vec<u64>, Vec<u64>); 6],
+    troops: (Vec<f64>, Vec<u64>),
+    /// Per entity, one bit per contribution: troops, fast_jets, logistics, engineering, backfill.
+    contributions: (Vec<u8>, Vec<u64>),
+}
+
+const BOOL_FACTS: [&str; 6] = [
+    "in_coalition",
+    "legal_basis",
+    "rules_of_engagement",
+    "needs_us_backstop",
+    "borders_russia",
+    "resists_asset_seizure",
+];
+
+impl BitColumns {
+    fn from_columns(rules: &RuleSet, columns: &Columns) -> BitColumns {
+        let schema = rules.program().schema();
+        let slot = |name: &str| match schema.fact(name).expect("declared").slot {
+            prereq::compile::Slot::Entity(slot) => slot as usize,
+            prereq::compile::Slot::World(_) => unreachable!("entity facts"),
+        };
+        let words = columns.len().div_ceil(64);
+        let mut bits = BitColumns {
+            len: columns.len(),
+            bools: std::array::from_fn(|_| (vec![0; words], vec![0; words])),
+            troops: (vec![0.0; columns.len()], vec![0; words]),
+            contributions: (vec![0; columns.len()], vec![0; words]),
+        };
+        let names = ["fast_jets", "logistics", "engineering", "backfill"];
+        for entity in 0..columns.len() {
+            let row = columns.entity_row(entity);
+            let (word, bit) = (entity / 64, 1u64 << (entity % 64));
+            for (index, name) in BOOL_FACTS.iter().enumerate() {
+                if let Some(Value::Bool(value)) = &row[slot(name)] {
+                    bits.bools[index].1[word] |= bit;
+                    if *value {
+                        bits.bools[index].0[word] |= bit;
+                    }
+                }
+            }
+            if let Some(Value::Number(n)) = &row[slot("troops_offered")] {
+                bits.troops.0[entity] = *n;
+                bits.troops.1[word] |= bit;
+            }
+            if let Some(Value::Set(items)) = &row[slot("contributions")] {
+                bits.contributions.1[word] |= bit;
+                for (index, name) in names.iter().enumerate() {
+                    if items.iter().any(|item| &**item == *name) {
+                        bits.contributions.0[entity] |= 1 << index;
+                    }
+                }
+            }
+        }
+        bits
+    }
+}
+
+/// Every coalition rule over bitsets, by hand: (is true, is false) words.
+fn batch_by_hand(c: &BitColumns, us_backstop: bool, ceasefire: bool) -> Vec<[(u64, u64); 7]> {
+    let words = c.len.div_ceil(64);
+    let fact = |index: usize, word: usize| {
+        let (value, known) = (&c.bools[index].0[word], &c.bools[index].1[word]);
+        (value & known, !value & known)
+    };
+    let world = |value: bool| if value { (!0u64, 0u64) } else { (0, !0) };
+    let and = |(at, af): (u64, u64), (bt, bf): (u64, u64)| (at & bt, af | bf);
+    let or = |(at, af): (u64, u64), (bt, bf): (u64, u64)| (at | bt, af & bf);
+    let not = |(t, f): (u64, u64)| (f, t);
+    (0..words)
+        .map(|word| {
+            let first = word * 64;
+            let mut troops = 0u64;
+            let mut contributes = 0u64;
+            for bit in 0..64.min(c.len - first) {
+                troops |= u64::from(c.troops.0[first + bit] >= 1.0) << bit;
+                contributes |= u64::from(c.contributions.0[first + bit] != 0) << bit;
+            }
+            let troops = (troops & c.troops.1[word], !troops & c.troops.1[word]);
+            let contributions_known = c.contributions.1[word];
+            let other_role = (
+                contributes & contributions_known,
+                !contributes & contributions_known,
+            );
+            let in_coalition = fact(0, word);
+            let backing_met = or(world(us_backstop), not(fact(3, word)));
+            let willing = and(and(in_coalition, troops), not(fact(4, word)));
+            let commit_troops = and(and(willing, backing_met), fact(1, word));
+            let deploy = and(and(commit_troops, world(ceasefire)), fact(2, word));
+            let contribute = or(willing, other_role);
+            let defends = and(in_coalition, fact(4, word));
+            let seizure = and(in_coalition, not(fact(5, word)));
+            [
+                backing_met,
+                willing,
+                commit_troops,
+                deploy,
+                contribute,
+                defends,
+                seizure,
+            ]
+        })
+        .collect()
+}
+
+fn eval_batch(c: &mut Criterion) {
+    let rules = coalition();
+    let json = synthetic_json();
+    let columns = Columns::from_json_str(rules.program().schema(), "synthetic.json", &json)
+        .expect("the synthetic facts fit");
+    let table = prereq::facts::bind::bind(
+        &Facts::from_json_str("synthetic.json", &json).expect("the facts parse"),
+        rules.program().schema(),
+    )
+    .expect("the facts fit");
+    drop(json);
+    let by_hand = BitColumns::from_columns(&rules, &columns);
+    let deploy = rules.resolved().rule_id("deploy").expect("the rule exists");
+    let verdicts = batch::evaluate(rules.program(), &columns);
+    let hand = batch_by_hand(&by_hand, true, true);
+    for entity in (0..columns.len()).step_by(997) {
+        let (t, f) = hand[entity / 64][3];
+        let bit = 1 << (entity % 64);
+        let expected = if t & bit != 0 {
+            Tri::True
+        } else if f & bit != 0 {
+            Tri::False
+        } else {
+            Tri::Unknown
+        };
+        assert_eq!(
+            verdicts.get(entity, deploy),
+            expected,
+            "the baseline agrees with prereq"
+        );
+    }
+    let mut group = c.benchmark_group("eval_batch");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Elements(ENTITIES as u64));
+    group.bench_function("prereq_batch", |b| {
+        b.iter(|| black_box(batch::evaluate(rules.program(), &columns)))
+    });
+    group.bench_function("hand_written_bitsets", |b| {
+        b.iter(|| black_box(batch_by_hand(&by_hand, true, true)))
+    });
+    group.bench_function("prereq_single_entity_loop", |b| {
+        b.iter(|| black_box(prereq::eval::evaluate(rules.program(), &table)))
+    });
+    group.finish();
+}
+
+// ----- loading and parsing ---------------------------------------------------
+
+fn load(c: &mut Criterion) {
+    let rules = coalition();
+    let json = synthetic_json();
+    let columns = Columns::from_json_str(rules.program().schema(), "synthetic.json", &json)
+        .expect("the synthetic facts fit");
+    eprintln!(
+        "load: {} entities, JSON {:.1} MB, columns hold {:.1} MB ({:.0}% of the JSON)",
+        columns.len(),
+        json.len() as f64 / 1e6,
+        columns.heap_bytes() as f64 / 1e6,
+        100.0 * columns.heap_bytes() as f64 / json.len() as f64
+    );
+    drop(columns);
+    let mut group = c.benchmark_group("load");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Bytes(json.len() as u64));
+    group.bench_function("json_to_columns", |b| {
+        b.iter(|| {
+            black_box(Columns::from_json_str(
+                rules.program().schema(),
+                "synthetic.json",
+                &json,
+            ))
+        })
+    });
+    group.bench_function("json_to_facts_as_written", |b| {
+        b.iter(|| black_box(Facts::from_json_str("synthetic.json", &json)))
+    });
+    group.finish();
+}
+
+fn parse_check(c: &mut Criterion) {
+    let text = prereq::synthetic::rule_file(10_000);
+    let mut group = c.benchmark_group("parse_check");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("10000_rules", |b| {
+        b.iter(|| black_box(RuleSet::parse("generated.rules", &text).expect("the rules check")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, eval_one, eval_batch, load, parse_check);
+criterion_main!(benches);
