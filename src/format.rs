@@ -61,6 +61,17 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     Ok(out.finish())
 }
 
+/// Whether a character is a blank to the grammar (`WHITESPACE`): a space,
+/// a tab, a line break or a byte order mark. Other Unicode spaces are not
+/// blanks there, and may only stand inside comments, which keep them.
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{feff}')
+}
+
+fn trim_blanks(line: &str) -> &str {
+    line.trim_matches(is_blank)
+}
+
 /// The declaration's start (its first doc comment or keyword) and end,
 /// relative to its chunk.
 fn declaration_range(declaration: &Declaration, chunk_start: usize) -> (usize, usize) {
@@ -94,7 +105,7 @@ impl Output {
     /// Comment and blank lines between declarations.
     fn trivia(&mut self, text: &str) {
         for line in text.lines() {
-            let line = line.trim();
+            let line = trim_blanks(line);
             if line.is_empty() {
                 self.blank();
             } else {
@@ -113,14 +124,14 @@ impl Output {
         }
         self.lines.extend(
             docs.lines()
-                .map(str::trim)
+                .map(trim_blanks)
                 .filter(|l| !l.is_empty())
                 .map(str::to_string),
         );
         let decl_text = body;
         if has_comment(decl_text) {
             self.lines
-                .extend(decl_text.lines().map(|l| l.trim_end().to_string()));
+                .extend(decl_text.lines().map(|l| l.trim_end_matches(is_blank).to_string()));
         } else {
             let formatted = match declaration {
                 Declaration::Fact(fact) => fact_line(fact),
@@ -136,7 +147,7 @@ impl Output {
     /// then comment and blank lines up to the next declaration.
     fn trailing(&mut self, text: &str) {
         let (same_line, rest) = text.split_once('\n').unwrap_or((text, ""));
-        let same_line = same_line.trim();
+        let same_line = trim_blanks(same_line);
         if !same_line.is_empty() {
             if let Some(last) = self.lines.last_mut() {
                 last.push(' ');
