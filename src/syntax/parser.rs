@@ -11,6 +11,7 @@
 //! against the same limit before they are built.
 
 use pest::Parser as _;
+use pest::Token;
 use pest::iterators::Pair;
 
 use super::ast::{
@@ -373,9 +374,29 @@ impl Builder<'_> {
 }
 
 /// Where a pair's last token ends: composite rules end with their last part.
+///
+/// Reads the pair's tokens from the back: the `End` tokens there are the
+/// ends of the pair, its last part, that part's last part, and so on, so the
+/// walk costs the depth of the last part, with no pairs built.
 fn content_end(pair: &Pair<'_, Rule>) -> usize {
-    let composite = matches!(
-        pair.as_rule(),
+    let mut end = pair.as_span().end();
+    let mut composite = is_composite(pair.as_rule());
+    for token in pair.clone().tokens().rev().skip(1) {
+        match token {
+            Token::End { rule, pos } if composite => {
+                end = pos.pos();
+                composite = is_composite(rule);
+            }
+            _ => break,
+        }
+    }
+    end
+}
+
+/// Rules whose span can run over the blanks after their last part.
+fn is_composite(rule: Rule) -> bool {
+    matches!(
+        rule,
         Rule::declaration
             | Rule::fact_decl
             | Rule::rule_decl
@@ -392,16 +413,14 @@ fn content_end(pair: &Pair<'_, Rule>) -> usize {
             | Rule::collection
             | Rule::operand
             | Rule::list
-    );
-    match pair.clone().into_inner().last() {
-        Some(last) if composite => content_end(&last),
-        _ => pair.as_span().end(),
-    }
+    )
 }
 
+/// A doc comment's text: after `##` and one space, without trailing blanks
+/// (the formatter does not keep them, so they mean nothing).
 fn doc_line(pair: &Pair<'_, Rule>) -> String {
     let text = pair.as_str().strip_prefix("##").unwrap_or("");
-    let text = text.strip_suffix('\r').unwrap_or(text);
+    let text = text.trim_end_matches([' ', '\t', '\r', '\u{feff}']);
     text.strip_prefix(' ').unwrap_or(text).to_string()
 }
 
