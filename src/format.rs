@@ -130,8 +130,11 @@ impl Output {
         );
         let decl_text = body;
         if has_comment(decl_text) {
-            self.lines
-                .extend(decl_text.lines().map(|l| l.trim_end_matches(is_blank).to_string()));
+            self.lines.extend(
+                decl_text
+                    .lines()
+                    .map(|l| l.trim_end_matches(is_blank).to_string()),
+            );
         } else {
             let formatted = match declaration {
                 Declaration::Fact(fact) => fact_line(fact),
