@@ -28,6 +28,11 @@
 //! (table, JSON). [`facts`] loads and binds fact snapshots; [`RuleSet`] ties
 //! the layers together. `ARCHITECTURE.md` has the map.
 
+// The parser pest_derive generates without pest's `std` feature (whose
+// per-call stack probe costs a sixth of parsing; the scanner bounds nesting
+// before pest runs) names `alloc` from the crate root.
+extern crate alloc;
+
 pub mod analysis;
 pub mod batch;
 pub mod check;

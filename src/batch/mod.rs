@@ -13,9 +13,8 @@
 //! | `not a` | `f_a` | `t_a` |
 //!
 //! A comparison becomes a bitset computed from its column once per block,
-//! masked by the column's known bits; the membership of a constant string in
-//! a set column is computed for every entity at once, in one pass over the
-//! set's items, before the first block. Everything that reads
+//! masked by the column's known bits; the memberships of constant strings in
+//! a set column are computed together, in one pass over the block's items. Everything that reads
 //! no entity fact — world facts, world rules, constants — is folded into a
 //! constant before the first block, by the single-entity evaluator itself.
 //! Blocks are independent, so with the `parallel` feature they are spread
@@ -236,13 +235,12 @@ pub fn evaluate(program: &Program, columns: &Columns) -> BatchVerdicts {
     let rules = program
         .entity_rules()
         .iter()
-        .map(|rule| memberships.hoist(lowering.lower(&rule.condition), columns))
+        .map(|rule| memberships.hoist(lowering.lower(&rule.condition)))
         .collect();
-    memberships.fill(columns);
     let kernel = Kernel {
         rules,
         columns,
-        memberships: &memberships.bits,
+        memberships: memberships.plan(),
         len: columns.len(),
     };
     let words = kernel.run();
@@ -295,8 +293,8 @@ enum Op {
         lhs: u32,
         rhs: u32,
     },
-    /// A constant string in a set column, computed once for all entities:
-    /// `memberships[index]` has the entities whose set holds it.
+    /// A constant string in a set column, computed with the others of the
+    /// block: membership bitset `index` has the entities whose set holds it.
     Holds {
         negated: bool,
         set: u32,
@@ -504,81 +502,95 @@ impl Lowering<'_> {
     }
 }
 
-/// Bitsets of the entities whose set holds a string, one for each
-/// (set column, string) that a rule asks about: one pass over the set's
-/// items, before the first block, instead of a search per entity per block.
+/// Which strings the rules look for in which set columns. At the start of
+/// each block, one pass over the block's set items fills a bitset for each
+/// (set column, string) asked about, instead of a search per entity for
+/// every `in`.
 #[derive(Default)]
 struct Memberships {
-    bits: Vec<FixedBitSet>,
     index: std::collections::HashMap<(u32, u32), usize>,
+    /// Per set column asked about: interned id to membership index.
+    plans: Vec<(u32, Vec<Option<usize>>)>,
 }
 
 impl Memberships {
     /// Replaces every `Contains` of a string some entity holds with `Holds`.
-    fn hoist(&mut self, op: Op, columns: &Columns) -> Op {
-        let mut hoist_all = |ops: Vec<Op>| -> Vec<Op> {
-            ops.into_iter().map(|op| self.hoist(op, columns)).collect()
-        };
+    fn hoist(&mut self, op: Op) -> Op {
+        let mut hoist_all =
+            |ops: Vec<Op>| -> Vec<Op> { ops.into_iter().map(|op| self.hoist(op)).collect() };
         match op {
             Op::Contains {
                 negated,
                 set,
                 id: Some(id),
-            } => Op::Holds {
-                negated,
-                set,
-                index: self.bitset(set, id, columns),
-            },
-            Op::Not(inner) => Op::Not(Box::new(self.hoist(*inner, columns))),
+            } => {
+                let next = self.index.len();
+                Op::Holds {
+                    negated,
+                    set,
+                    index: *self.index.entry((set, id)).or_insert(next),
+                }
+            }
+            Op::Not(inner) => Op::Not(Box::new(self.hoist(*inner))),
             Op::And(parts) => Op::And(hoist_all(parts)),
             Op::Or(parts) => Op::Or(hoist_all(parts)),
             Op::Same { equal, lhs, rhs } => Op::Same {
                 equal,
-                lhs: Box::new(self.hoist(*lhs, columns)),
-                rhs: Box::new(self.hoist(*rhs, columns)),
+                lhs: Box::new(self.hoist(*lhs)),
+                rhs: Box::new(self.hoist(*rhs)),
             },
             other => other,
         }
     }
 
-    /// The index of the bitset for (set, id), registered to be filled.
-    fn bitset(&mut self, set: u32, id: u32, columns: &Columns) -> usize {
-        let next = self.bits.len();
-        let index = *self.index.entry((set, id)).or_insert(next);
-        if index == next {
-            self.bits.push(FixedBitSet::with_capacity(columns.len()));
-        }
-        index
-    }
-
-    /// Fills every registered bitset: one pass over each set column's items.
-    fn fill(&mut self, columns: &Columns) {
-        let mut sets: Vec<u32> = self.index.keys().map(|(set, _)| *set).collect();
-        sets.sort_unstable();
-        sets.dedup();
-        for set in sets {
-            let Some(Column::Set { ends, items, .. }) = columns.column(set) else {
-                continue;
+    /// Groups the strings asked about by set column.
+    fn plan(mut self) -> Memberships {
+        let mut plans: Vec<(u32, Vec<Option<usize>>)> = Vec::new();
+        for (&(set, id), &index) in &self.index {
+            let position = match plans.iter().position(|(of, _)| *of == set) {
+                Some(position) => position,
+                None => {
+                    plans.push((set, Vec::new()));
+                    plans.len() - 1
+                }
             };
-            // Interned id to the bitset it fills, for the strings asked about.
-            let mut wanted: Vec<Option<usize>> = Vec::new();
-            for (&(of, id), &index) in &self.index {
-                if of == set {
-                    let id = id as usize;
-                    if wanted.len() <= id {
-                        wanted.resize(id + 1, None);
-                    }
-                    if let Some(slot) = wanted.get_mut(id) {
-                        *slot = Some(index);
-                    }
+            if let Some((_, wanted)) = plans.get_mut(position) {
+                let id = id as usize;
+                if wanted.len() <= id {
+                    wanted.resize(id + 1, None);
+                }
+                if let Some(slot) = wanted.get_mut(id) {
+                    *slot = Some(index);
                 }
             }
-            let mut start = 0;
-            for (entity, &end) in ends.iter().enumerate() {
+        }
+        self.plans = plans;
+        self
+    }
+
+    /// Words of block-local bitsets the memberships need.
+    fn words(&self) -> usize {
+        self.index.len() * BLOCK_WORDS
+    }
+
+    /// Fills the block's membership bitsets, `BLOCK_WORDS` words each.
+    fn fill(&self, columns: &Columns, first_word: usize, out: &mut [Word]) {
+        out.fill(0);
+        let first = first_word * WORD_BITS;
+        let last = (first + BLOCK_ENTITIES).min(columns.len());
+        for (set, wanted) in &self.plans {
+            let Some(Column::Set { ends, items, .. }) = columns.column(*set) else {
+                continue;
+            };
+            let mut start = match first.checked_sub(1) {
+                Some(previous) => ends.get(previous).copied().unwrap_or(0),
+                None => 0,
+            };
+            for (offset, &end) in ends.get(first..last).unwrap_or(&[]).iter().enumerate() {
                 for item in items.get(start..end).unwrap_or(&[]) {
                     if let Some(Some(index)) = wanted.get(*item as usize) {
-                        if let Some(bits) = self.bits.get_mut(*index) {
-                            bits.insert(entity);
+                        if let Some(word) = out.get_mut(index * BLOCK_WORDS + offset / WORD_BITS) {
+                            *word |= 1 << (offset % WORD_BITS);
                         }
                     }
                 }
@@ -592,7 +604,7 @@ impl Memberships {
 struct Kernel<'a> {
     rules: Vec<Op>,
     columns: &'a Columns,
-    memberships: &'a [FixedBitSet],
+    memberships: Memberships,
     len: usize,
 }
 
@@ -605,18 +617,26 @@ impl Kernel<'_> {
         if region == 0 {
             return words;
         }
-        let scratch_len = self.rules.iter().map(depth).max().unwrap_or(0) * PAIR;
+        let scratch = || {
+            let depth = self.rules.iter().map(depth).max().unwrap_or(0);
+            Scratch {
+                pairs: vec![0; depth * PAIR],
+                memberships: vec![0; self.memberships.words()],
+            }
+        };
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
-            words.par_chunks_mut(region).enumerate().for_each_init(
-                || vec![0; scratch_len],
-                |scratch, (block, out)| self.block(block, out, scratch),
-            );
+            words
+                .par_chunks_mut(region)
+                .enumerate()
+                .for_each_init(scratch, |scratch, (block, out)| {
+                    self.block(block, out, scratch)
+                });
         }
         #[cfg(not(feature = "parallel"))]
         {
-            let mut scratch = vec![0; scratch_len];
+            let mut scratch = scratch();
             for (block, out) in words.chunks_mut(region).enumerate() {
                 self.block(block, out, &mut scratch);
             }
@@ -625,21 +645,30 @@ impl Kernel<'_> {
     }
 
     /// Evaluates every rule, in order, for one block.
-    fn block(&self, block: usize, out: &mut [Word], scratch: &mut [Word]) {
+    fn block(&self, block: usize, out: &mut [Word], scratch: &mut Scratch) {
+        let first_word = block * BLOCK_WORDS;
+        self.memberships
+            .fill(self.columns, first_word, &mut scratch.memberships);
         let at = Block {
-            first_word: block * BLOCK_WORDS,
+            first_word,
             columns: self.columns,
-            memberships: self.memberships,
+            memberships: &scratch.memberships,
         };
         for (position, rule) in self.rules.iter().enumerate() {
             let (done, rest) = out.split_at_mut(position * PAIR);
             let Some(pair) = rest.get_mut(..PAIR) else {
                 return;
             };
-            at.eval(rule, done, pair, scratch);
+            at.eval(rule, done, pair, &mut scratch.pairs);
             at.mask(pair, self.len);
         }
     }
+}
+
+/// A thread's working memory: temporary pairs, and the block's memberships.
+struct Scratch {
+    pairs: Vec<Word>,
+    memberships: Vec<Word>,
 }
 
 /// How many temporary pairs evaluating `op` needs.
@@ -656,7 +685,8 @@ fn depth(op: &Op) -> usize {
 struct Block<'a> {
     first_word: usize,
     columns: &'a Columns,
-    memberships: &'a [FixedBitSet],
+    /// The block's membership bitsets, `BLOCK_WORDS` words each.
+    memberships: &'a [Word],
 }
 
 impl Block<'_> {
@@ -782,16 +812,16 @@ impl Block<'_> {
         }
     }
 
-    /// The known words of a bitset for this block, zero beyond its end.
-    fn words<'b>(&self, bits: &'b FixedBitSet) -> impl Iterator<Item = Word> + 'b {
-        let first = self.first_word;
-        bits.as_slice()
-            .get(first..)
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .chain(std::iter::repeat(0))
-            .take(BLOCK_WORDS)
+    /// The block's words of a bitset, zero beyond its end.
+    fn words(&self, bits: &FixedBitSet) -> [Word; BLOCK_WORDS] {
+        let mut words = [0; BLOCK_WORDS];
+        if let Some(from) = bits.as_slice().get(self.first_word..) {
+            words
+                .iter_mut()
+                .zip(from)
+                .for_each(|(to, from)| *to = *from);
+        }
+        words
     }
 
     fn bool(&self, column: u32, pair: &mut [Word]) {
@@ -816,7 +846,8 @@ impl Block<'_> {
     }
 
     fn holds(&self, negated: bool, set: u32, index: usize, pair: &mut [Word]) {
-        let (Some(bits), Some(column)) = (self.memberships.get(index), self.columns.column(set))
+        let words = index * BLOCK_WORDS..(index + 1) * BLOCK_WORDS;
+        let (Some(bits), Some(column)) = (self.memberships.get(words), self.columns.column(set))
         else {
             return pair.fill(0);
         };
@@ -825,7 +856,7 @@ impl Block<'_> {
         for (((yes, no), holds), known) in yes
             .iter_mut()
             .zip(no)
-            .zip(self.words(bits))
+            .zip(bits)
             .zip(self.words(column.known()))
         {
             *yes = holds & known;

@@ -19,6 +19,10 @@ use crate::diagnostic::Diagnostic;
 use crate::limits::MAX_RULE_FILE_BYTES;
 use crate::source::{FileId, Span};
 
+/// How many declarations a file needs before they are parsed on every core.
+#[cfg(feature = "parallel")]
+const PARALLEL_DECLARATIONS: usize = 256;
+
 /// Parses one rule file into its declarations, collecting syntax errors.
 ///
 /// ```
@@ -53,11 +57,29 @@ pub fn parse_file(id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         broken_names: Vec::new(),
         incomplete: false,
     };
-    for chunk in &chunks {
+    let parse = |chunk: &scan::Chunk| {
+        let mut found = Vec::new();
         let parsed = match chunk.has_error {
             true => None,
-            false => parser::parse_declaration(id, text, chunk.start, chunk.end, &mut diagnostics),
+            false => parser::parse_declaration(id, text, chunk.start, chunk.end, &mut found),
         };
+        (parsed, found)
+    };
+    // Declarations parse independently: on every core, when there are
+    // enough of them to be worth it; the results are taken in file order.
+    #[cfg(feature = "parallel")]
+    let parsed: Vec<_> = {
+        use rayon::prelude::*;
+        if chunks.len() >= PARALLEL_DECLARATIONS {
+            chunks.par_iter().map(parse).collect()
+        } else {
+            chunks.iter().map(parse).collect()
+        }
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parsed: Vec<_> = chunks.iter().map(parse).collect();
+    for (chunk, (parsed, found)) in chunks.iter().zip(parsed) {
+        diagnostics.extend(found);
         match parsed {
             Some(declaration) => file.declarations.push(declaration),
             None => {
