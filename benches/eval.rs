@@ -1,8 +1,10 @@
 //! Evaluation speed, each figure beside a baseline measured in the same run.
 //!
 //! - `eval_one`: the coalition `deploy` rule (with the rules it reads) for
-//!   one entity: prereq's single-entity evaluator against the same rules
-//!   hand-written as a Rust function over a struct, the floor.
+//!   one entity: prereq's compiled form (`batch::compile`, one entity of a
+//!   columnar snapshot) and its tree-walking evaluator (`eval`, over a row),
+//!   against the same rules hand-written as a Rust function over a struct,
+//!   the floor.
 //! - `eval_batch`: every coalition rule for 1,000,000 synthetic entities
 //!   (`prereq bench-data`, ~10% of facts unknown): prereq's batch evaluator,
 //!   the same logic hand-written over bitsets, and prereq's single-entity
@@ -115,8 +117,15 @@ fn eval_one(c: &mut Criterion) {
         borders_russia: Some(false),
         troops_offered: Some(10000.0),
     };
+    let columns = Columns::from_facts(program.schema(), &facts).expect("the facts fit");
+    let compiled = batch::compile(program, &columns);
+    let plan = compiled.plan(deploy_closure[3]);
+    let mut scratch = compiled.scratch();
     let mut group = c.benchmark_group("eval_one");
-    group.bench_function("prereq", |b| {
+    group.bench_function("prereq_compiled", |b| {
+        b.iter(|| compiled.entity(&plan, black_box(0), &mut scratch))
+    });
+    group.bench_function("prereq_tree", |b| {
         b.iter(|| {
             prereq::eval::evaluate_rules(&chain, table.world(), black_box(row), &mut verdicts);
             black_box(verdicts[deploy])

@@ -1,5 +1,5 @@
-//! The batch evaluator agrees with the single-entity evaluator and with the
-//! reference evaluator, on random rule sets and facts with unknowns, for
+//! The batch evaluator, and the compiled evaluator one entity at a time,
+//! agree with the single-entity evaluator and with the reference evaluator, on random rule sets and facts with unknowns, for
 //! entity counts that end mid-word, mid-block and on a block's edge; and
 //! the columnar loader reads the same facts as the row loader.
 
@@ -78,17 +78,22 @@ proptest! {
         for index in 0..distinct.len().min(entities.len()) {
             prop_assert_eq!(columns.entity_row(index), from_rows.entity_row(index));
         }
-        let verdicts = batch::evaluate(rule_set.program(), &columns);
+        let compiled = batch::compile(rule_set.program(), &columns);
+        let verdicts = compiled.evaluate();
         prop_assert_eq!(verdicts.len(), entities.len());
+        let mut scratch = compiled.scratch();
         prop_assert_eq!(verdicts.to_verdicts(), row_verdicts(&rule_set, &facts), "{}", text);
         for rule in 0..rules.len() {
             let id = RuleId(rule as u32);
+            let plan = compiled.plan(id);
             let mut satisfied = 0;
             for (index, entity) in entities.iter().enumerate() {
                 let reference = Reference { rules: &rules, world: &world, entity };
                 let expected = verdict(reference.rule(rule));
                 let batch = Verdict::from(verdicts.get(index, id));
                 prop_assert_eq!(batch, expected, "r{} for entity{} of {}\n{}", rule, index, entities.len(), text);
+                let one = Verdict::from(compiled.entity(&plan, index, &mut scratch));
+                prop_assert_eq!(one, expected, "compiled, r{} for entity{}\n{}", rule, index, text);
                 satisfied += usize::from(expected == Verdict::Satisfied);
             }
             prop_assert_eq!(verdicts.counts(id).satisfied, satisfied);

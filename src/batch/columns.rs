@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use fixedbitset::FixedBitSet;
 
@@ -269,6 +270,100 @@ pub struct Columns {
     names: Names,
     columns: Vec<Column>,
     strings: Interner,
+    /// Per entity slot: for a set column, its postings, built on first use.
+    postings: Vec<Postings>,
+    /// Membership bitsets built so far, by (set column, string id).
+    memberships: MembershipCache,
+}
+
+/// The most bytes of membership bitsets a snapshot keeps: beyond it, a
+/// membership test reads the postings at every evaluation instead.
+const MEMBERSHIP_CACHE_BYTES: usize = 256 << 20;
+
+/// For each (set column, string) a rule has asked about, the bitset of the
+/// entities whose set holds the string, kept with the snapshot so that
+/// evaluations after the first read it as they read a `bool` column.
+#[derive(Debug, Default)]
+struct MembershipCache(std::sync::Mutex<HashMap<(u32, u32), std::sync::Arc<FixedBitSet>>>);
+
+impl Clone for MembershipCache {
+    /// A clone starts without the cache; it is built again on first use.
+    fn clone(&self) -> MembershipCache {
+        MembershipCache::default()
+    }
+}
+
+impl PartialEq for MembershipCache {
+    /// A cache: snapshots are equal whether or not they have built it.
+    fn eq(&self, _: &MembershipCache) -> bool {
+        true
+    }
+}
+
+/// For each string of a set column, the entities whose set holds it, in
+/// order: the column inverted. Built the first time a rule asks whether a
+/// set holds a string, and kept with the snapshot, so that membership tests
+/// cost the entities that hold the string, not every string of every set.
+#[derive(Debug, Default)]
+pub(crate) struct Postings(OnceLock<Inverted>);
+
+#[derive(Debug, Default)]
+struct Inverted {
+    /// By interned id: where its entities start in `entities` (one more at the end).
+    starts: Vec<usize>,
+    entities: Vec<u32>,
+}
+
+impl Clone for Postings {
+    /// A clone starts without the cache; it is built again on first use.
+    fn clone(&self) -> Postings {
+        Postings::default()
+    }
+}
+
+impl PartialEq for Postings {
+    /// A cache: snapshots are equal whether or not they have built it.
+    fn eq(&self, _: &Postings) -> bool {
+        true
+    }
+}
+
+impl Inverted {
+    fn of(ends: &[usize], items: &[u32], ids: usize) -> Inverted {
+        let mut starts = vec![0; ids + 1];
+        for &id in items {
+            if let Some(count) = starts.get_mut(id as usize + 1) {
+                *count += 1;
+            }
+        }
+        for index in 1..starts.len() {
+            let before = starts.get(index - 1).copied().unwrap_or(0);
+            if let Some(start) = starts.get_mut(index) {
+                *start += before;
+            }
+        }
+        let mut next = starts.clone();
+        let mut entities = vec![0; items.len()];
+        let mut start = 0;
+        for (entity, &end) in ends.iter().enumerate() {
+            for &id in items.get(start..end).unwrap_or(&[]) {
+                if let Some(at) = next.get_mut(id as usize) {
+                    if let Some(cell) = entities.get_mut(*at) {
+                        *cell = u32::try_from(entity).unwrap_or(u32::MAX);
+                    }
+                    *at += 1;
+                }
+            }
+            start = end;
+        }
+        Inverted { starts, entities }
+    }
+
+    fn holders(&self, id: u32) -> &[u32] {
+        let start = self.starts.get(id as usize).copied().unwrap_or(0);
+        let end = self.starts.get(id as usize + 1).copied().unwrap_or(start);
+        self.entities.get(start..end).unwrap_or(&[])
+    }
 }
 
 impl Columns {
@@ -288,6 +383,10 @@ impl Columns {
             names: Names::default(),
             columns,
             strings: Interner::default(),
+            postings: (0..schema.entity_len())
+                .map(|_| Postings::default())
+                .collect(),
+            memberships: MembershipCache::default(),
         }
     }
 
@@ -384,6 +483,42 @@ impl Columns {
     /// The column of entity slot `slot`.
     pub(crate) fn column(&self, slot: u32) -> Option<&Column> {
         self.columns.get(slot as usize)
+    }
+
+    /// The entities whose set (in set column `column`) holds string `id`,
+    /// in order; the column's postings are built on the first call.
+    pub(crate) fn holders(&self, column: u32, id: u32) -> &[u32] {
+        let (Some(Column::Set { ends, items, .. }), Some(postings)) = (
+            self.columns.get(column as usize),
+            self.postings.get(column as usize),
+        ) else {
+            return &[];
+        };
+        postings
+            .0
+            .get_or_init(|| Inverted::of(ends, items, self.strings.names.len()))
+            .holders(id)
+    }
+
+    /// The entities whose set (in set column `column`) holds string `id`, as
+    /// a bitset built on first use and kept; `None` once the snapshot keeps
+    /// [`MEMBERSHIP_CACHE_BYTES`] of them already.
+    pub(crate) fn membership(&self, column: u32, id: u32) -> Option<std::sync::Arc<FixedBitSet>> {
+        let mut cache = self.memberships.0.lock().ok()?;
+        if let Some(bits) = cache.get(&(column, id)) {
+            return Some(bits.clone());
+        }
+        let bytes = self.len().div_ceil(8);
+        if (cache.len() + 1) * bytes > MEMBERSHIP_CACHE_BYTES {
+            return None;
+        }
+        let mut bits = FixedBitSet::with_capacity(self.len());
+        for &entity in self.holders(column, id) {
+            bits.insert(entity as usize);
+        }
+        let bits = std::sync::Arc::new(bits);
+        cache.insert((column, id), bits.clone());
+        Some(bits)
     }
 
     pub(crate) fn strings(&self) -> &Interner {

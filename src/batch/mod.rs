@@ -203,6 +203,35 @@ impl BatchVerdicts {
 
 /// Evaluates every rule for every entity of `columns`, a block at a time.
 pub fn evaluate(program: &Program, columns: &Columns) -> BatchVerdicts {
+    compile(program, columns).evaluate()
+}
+
+/// Compiles the rules against one columnar snapshot: world facts and world
+/// rules folded into constants, string constants into the snapshot's ids.
+/// The result evaluates every entity as bitsets ([`Compiled::evaluate`]), or
+/// one entity at a time ([`Compiled::entity`]) with no lookup, hashing or
+/// allocation: the compiled form for hot paths.
+///
+/// ```
+/// use prereq::{RuleSet, Tri};
+/// use prereq::batch::{self, Columns};
+/// let rules = RuleSet::parse("r.rules", "
+///     world fact ceasefire: bool
+///     fact troops_offered: number
+///     rule willing requires troops_offered >= 1
+///     rule deploy requires ceasefire and willing
+/// ")?;
+/// let columns = Columns::from_json_str(rules.program().schema(), "facts.json", r#"
+///     {"world": {"ceasefire": true}, "entities": {"UK": {"troops_offered": 10000}, "Ireland": {}}}
+/// "#)?;
+/// let compiled = batch::compile(rules.program(), &columns);
+/// let deploy = compiled.plan(rules.resolved().rule_id("deploy").unwrap());
+/// let mut scratch = compiled.scratch();
+/// assert_eq!(compiled.entity(&deploy, 0, &mut scratch), Tri::True);
+/// assert_eq!(compiled.entity(&deploy, 1, &mut scratch), Tri::Unknown);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compile<'c>(program: &Program, columns: &'c Columns) -> Compiled<'c> {
     let rule_count = program.rule_count();
     let mut world_verdicts = vec![Tri::Unknown; rule_count];
     eval::evaluate_rules(
@@ -237,19 +266,118 @@ pub fn evaluate(program: &Program, columns: &Columns) -> BatchVerdicts {
         .iter()
         .map(|rule| memberships.hoist(lowering.lower(&rule.condition)))
         .collect();
-    let kernel = Kernel {
-        rules,
-        columns,
-        memberships: memberships.plan(),
-        len: columns.len(),
-    };
-    let words = kernel.run();
-    BatchVerdicts {
-        len: columns.len(),
+    Compiled {
+        kernel: Kernel {
+            rules,
+            columns,
+            memberships: memberships.cache(columns),
+            len: columns.len(),
+        },
         world,
         position,
-        entity_rules: program.entity_rules().len(),
-        words,
+    }
+}
+
+/// Rules compiled against one columnar snapshot (see [`compile`]).
+pub struct Compiled<'c> {
+    kernel: Kernel<'c>,
+    /// By rule id: world rules' verdicts; `None` for entity rules.
+    world: Vec<Option<Tri>>,
+    /// By rule id: the rule's position among entity rules.
+    position: Vec<Option<usize>>,
+}
+
+/// What evaluating one rule for one entity takes: the entity rules it
+/// reads, directly or not, in evaluation order (see [`Compiled::plan`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The rule's verdict when it is a world rule (the same for everyone).
+    world: Option<Tri>,
+    /// Positions of the entity rules to evaluate, the rule itself last.
+    positions: Vec<usize>,
+}
+
+impl Compiled<'_> {
+    /// Every rule for every entity, a block of entities at a time.
+    pub fn evaluate(&self) -> BatchVerdicts {
+        BatchVerdicts {
+            len: self.kernel.len,
+            world: self.world.clone(),
+            position: self.position.clone(),
+            entity_rules: self.kernel.rules.len(),
+            words: self.kernel.run(),
+        }
+    }
+
+    /// The entity rules `rule` needs, in evaluation order.
+    pub fn plan(&self, rule: RuleId) -> Plan {
+        let world = self.world.get(rule.index()).copied().flatten();
+        let Some(Some(target)) = self.position.get(rule.index()).copied() else {
+            return Plan {
+                world: Some(world.unwrap_or(Tri::Unknown)),
+                positions: Vec::new(),
+            };
+        };
+        let mut needed = vec![false; target + 1];
+        if let Some(cell) = needed.get_mut(target) {
+            *cell = true;
+        }
+        for position in (0..=target).rev() {
+            if needed.get(position) == Some(&true) {
+                if let Some(op) = self.kernel.rules.get(position) {
+                    mark_rules(op, &mut needed);
+                }
+            }
+        }
+        Plan {
+            world: None,
+            positions: (0..=target)
+                .filter(|p| needed.get(*p) == Some(&true))
+                .collect(),
+        }
+    }
+
+    /// Working memory for [`Compiled::entity`]: one verdict per entity rule.
+    pub fn scratch(&self) -> Vec<Tri> {
+        vec![Tri::Unknown; self.kernel.rules.len()]
+    }
+
+    /// The verdict of the plan's rule for entity `entity`, evaluating the
+    /// rules it needs one after the other; `scratch` comes from
+    /// [`Compiled::scratch`] and is reused from call to call.
+    pub fn entity(&self, plan: &Plan, entity: usize, scratch: &mut [Tri]) -> Tri {
+        if let Some(verdict) = plan.world {
+            return verdict;
+        }
+        let mut verdict = Tri::Unknown;
+        for &position in &plan.positions {
+            let Some(op) = self.kernel.rules.get(position) else {
+                continue;
+            };
+            verdict = self.kernel.one(op, entity, scratch);
+            if let Some(cell) = scratch.get_mut(position) {
+                *cell = verdict;
+            }
+        }
+        verdict
+    }
+}
+
+/// Marks the entity rules `op` reads.
+fn mark_rules(op: &Op, needed: &mut [bool]) {
+    match op {
+        Op::Rule(position) => {
+            if let Some(cell) = needed.get_mut(*position) {
+                *cell = true;
+            }
+        }
+        Op::Not(inner) => mark_rules(inner, needed),
+        Op::And(parts) | Op::Or(parts) => parts.iter().for_each(|part| mark_rules(part, needed)),
+        Op::Same { lhs, rhs, .. } => {
+            mark_rules(lhs, needed);
+            mark_rules(rhs, needed);
+        }
+        _ => {}
     }
 }
 
@@ -298,6 +426,7 @@ enum Op {
     Holds {
         negated: bool,
         set: u32,
+        id: u32,
         index: usize,
     },
     /// A constant string in a set column.
@@ -503,14 +632,14 @@ impl Lowering<'_> {
 }
 
 /// Which strings the rules look for in which set columns. At the start of
-/// each block, one pass over the block's set items fills a bitset for each
-/// (set column, string) asked about, instead of a search per entity for
-/// every `in`.
+/// each block, a bitset for each (set column, string) asked about is filled
+/// from the column's postings (built once per snapshot), instead of a search
+/// per entity for every `in`.
 #[derive(Default)]
 struct Memberships {
     index: std::collections::HashMap<(u32, u32), usize>,
-    /// Per set column asked about: interned id to membership index.
-    plans: Vec<(u32, Vec<Option<usize>>)>,
+    /// By membership index: the snapshot's bitset, when it keeps one.
+    cached: Vec<Option<std::sync::Arc<FixedBitSet>>>,
 }
 
 impl Memberships {
@@ -528,6 +657,7 @@ impl Memberships {
                 Op::Holds {
                     negated,
                     set,
+                    id,
                     index: *self.index.entry((set, id)).or_insert(next),
                 }
             }
@@ -543,58 +673,56 @@ impl Memberships {
         }
     }
 
-    /// Groups the strings asked about by set column.
-    fn plan(mut self) -> Memberships {
-        let mut plans: Vec<(u32, Vec<Option<usize>>)> = Vec::new();
-        for (&(set, id), &index) in &self.index {
-            let position = match plans.iter().position(|(of, _)| *of == set) {
-                Some(position) => position,
-                None => {
-                    plans.push((set, Vec::new()));
-                    plans.len() - 1
-                }
-            };
-            if let Some((_, wanted)) = plans.get_mut(position) {
-                let id = id as usize;
-                if wanted.len() <= id {
-                    wanted.resize(id + 1, None);
-                }
-                if let Some(slot) = wanted.get_mut(id) {
-                    *slot = Some(index);
-                }
-            }
-        }
-        self.plans = plans;
-        self
-    }
-
     /// Words of block-local bitsets the memberships need.
     fn words(&self) -> usize {
         self.index.len() * BLOCK_WORDS
     }
 
-    /// Fills the block's membership bitsets, `BLOCK_WORDS` words each.
+    /// Takes the snapshot's membership bitsets (built on first use).
+    fn cache(mut self, columns: &Columns) -> Memberships {
+        let mut cached = vec![None; self.index.len()];
+        for (&(set, id), &index) in &self.index {
+            if let Some(cell) = cached.get_mut(index) {
+                *cell = columns.membership(set, id);
+            }
+        }
+        self.cached = cached;
+        self
+    }
+
+    /// Fills the block's membership bitsets, `BLOCK_WORDS` words each: a copy
+    /// of the snapshot's bitset, or else from the set column's postings (the
+    /// cost is the entities that hold the string, not every string of every set).
     fn fill(&self, columns: &Columns, first_word: usize, out: &mut [Word]) {
         out.fill(0);
         let first = first_word * WORD_BITS;
-        let last = (first + BLOCK_ENTITIES).min(columns.len());
-        for (set, wanted) in &self.plans {
-            let Some(Column::Set { ends, items, .. }) = columns.column(*set) else {
+        let last = first + BLOCK_ENTITIES;
+        for (&(set, id), &index) in &self.index {
+            if let Some(Some(bits)) = self.cached.get(index) {
+                let from = bits.as_slice().get(first_word..).unwrap_or(&[]);
+                let words = out
+                    .get_mut(index * BLOCK_WORDS..(index + 1) * BLOCK_WORDS)
+                    .unwrap_or(&mut []);
+                words
+                    .iter_mut()
+                    .zip(from)
+                    .for_each(|(to, from)| *to = *from);
                 continue;
-            };
-            let mut start = match first.checked_sub(1) {
-                Some(previous) => ends.get(previous).copied().unwrap_or(0),
-                None => 0,
-            };
-            for (offset, &end) in ends.get(first..last).unwrap_or(&[]).iter().enumerate() {
-                for item in items.get(start..end).unwrap_or(&[]) {
-                    if let Some(Some(index)) = wanted.get(*item as usize) {
-                        if let Some(word) = out.get_mut(index * BLOCK_WORDS + offset / WORD_BITS) {
-                            *word |= 1 << (offset % WORD_BITS);
-                        }
-                    }
+            }
+            let holders = columns.holders(set, id);
+            let from = holders.partition_point(|&e| (e as usize) < first);
+            let words = out
+                .get_mut(index * BLOCK_WORDS..(index + 1) * BLOCK_WORDS)
+                .unwrap_or(&mut []);
+            for &entity in holders.get(from..).unwrap_or(&[]) {
+                let entity = entity as usize;
+                if entity >= last {
+                    break;
                 }
-                start = end;
+                let offset = entity - first;
+                if let Some(word) = words.get_mut(offset / WORD_BITS) {
+                    *word |= 1 << (offset % WORD_BITS);
+                }
             }
         }
     }
@@ -642,6 +770,138 @@ impl Kernel<'_> {
             }
         }
         words
+    }
+
+    /// The value of `op` for one entity, given the verdicts (by position)
+    /// of the entity rules evaluated before it.
+    fn one(&self, op: &Op, entity: usize, done: &[Tri]) -> Tri {
+        let column = |c: &u32| self.columns.column(*c);
+        let known = |c: &Column| c.known().contains(entity);
+        match op {
+            Op::Const(value) => *value,
+            Op::Bool(c) => match column(c) {
+                Some(Column::Bool { value, known }) if known.contains(entity) => {
+                    Tri::from(value.contains(entity))
+                }
+                _ => Tri::Unknown,
+            },
+            Op::Rule(position) => done.get(*position).copied().unwrap_or(Tri::Unknown),
+            Op::Not(inner) => !self.one(inner, entity, done),
+            Op::And(parts) => {
+                let mut result = Tri::True;
+                for part in parts {
+                    match self.one(part, entity, done) {
+                        Tri::False => return Tri::False,
+                        value => result = result.min(value),
+                    }
+                }
+                result
+            }
+            Op::Or(parts) => {
+                let mut result = Tri::False;
+                for part in parts {
+                    match self.one(part, entity, done) {
+                        Tri::True => return Tri::True,
+                        value => result = result.max(value),
+                    }
+                }
+                result
+            }
+            Op::Same { equal, lhs, rhs } => {
+                let same = self.one(lhs, entity, done).iff(self.one(rhs, entity, done));
+                if *equal { same } else { !same }
+            }
+            Op::Compare {
+                op,
+                column: c,
+                constant,
+            } => match self.number(*c, entity) {
+                Some(n) => Tri::from(op.holds(&n, constant)),
+                None => Tri::Unknown,
+            },
+            Op::CompareColumns { op, lhs, rhs } => {
+                match (self.number(*lhs, entity), self.number(*rhs, entity)) {
+                    (Some(a), Some(b)) => Tri::from(op.holds(&a, &b)),
+                    _ => Tri::Unknown,
+                }
+            }
+            Op::StringIs {
+                equal,
+                column: c,
+                id,
+            } => match self.string(*c, entity) {
+                Some(value) => Tri::from((Some(value) == *id) == *equal),
+                None => Tri::Unknown,
+            },
+            Op::StringsEqual { equal, lhs, rhs } => {
+                match (self.string(*lhs, entity), self.string(*rhs, entity)) {
+                    (Some(a), Some(b)) => Tri::from((a == b) == *equal),
+                    _ => Tri::Unknown,
+                }
+            }
+            Op::Holds {
+                negated, set, id, ..
+            }
+            | Op::Contains {
+                negated,
+                set,
+                id: Some(id),
+            } => match self.set(*set, entity) {
+                Some(items) => Tri::from(items.contains(id) != *negated),
+                None => Tri::Unknown,
+            },
+            Op::Contains {
+                negated,
+                set,
+                id: None,
+            } => match column(set) {
+                Some(c) if known(c) => Tri::from(*negated),
+                _ => Tri::Unknown,
+            },
+            Op::InList {
+                negated,
+                column: c,
+                ids,
+            } => match self.string(*c, entity) {
+                Some(value) => Tri::from(ids.binary_search(&value).is_ok() != *negated),
+                None => Tri::Unknown,
+            },
+            Op::ColumnInSet {
+                negated,
+                element,
+                set,
+            } => match (self.string(*element, entity), self.set(*set, entity)) {
+                (Some(value), Some(items)) => Tri::from(items.contains(&value) != *negated),
+                _ => Tri::Unknown,
+            },
+        }
+    }
+
+    fn number(&self, column: u32, entity: usize) -> Option<f64> {
+        match self.columns.column(column) {
+            Some(Column::Number { value, known }) if known.contains(entity) => {
+                value.get(entity).copied()
+            }
+            _ => None,
+        }
+    }
+
+    fn string(&self, column: u32, entity: usize) -> Option<u32> {
+        match self.columns.column(column) {
+            Some(Column::String { value, known }) if known.contains(entity) => {
+                value.get(entity).copied()
+            }
+            _ => None,
+        }
+    }
+
+    fn set(&self, column: u32, entity: usize) -> Option<&[u32]> {
+        match self.columns.column(column) {
+            Some(Column::Set { ends, items, known }) if known.contains(entity) => {
+                Some(set_items(ends, items, entity))
+            }
+            _ => None,
+        }
     }
 
     /// Evaluates every rule, in order, for one block.
@@ -758,6 +1018,7 @@ impl Block<'_> {
                 negated,
                 set,
                 index,
+                ..
             } => self.holds(*negated, *set, *index, pair),
             Op::Contains { negated, set, id } => {
                 let Some(id) = id else {
