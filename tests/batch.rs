@@ -160,3 +160,37 @@ fn toml_and_json_columns_are_the_same_and_give_the_row_verdicts() {
     assert_eq!(columns.entity_index("Poland"), Some(13));
     assert_eq!(columns.entity_index("Narnia"), None);
 }
+
+#[test]
+fn sets_read_into_columns_drop_repeated_strings() {
+    let rules = RuleSet::parse(
+        "s.rules",
+        "fact tags: set<string>\nrule tagged requires \"x\" in tags and \"y\" in tags and \"z\" not in tags\n",
+    )
+    .unwrap();
+    let columns = Columns::from_json_str(
+        rules.program().schema(),
+        "s.json",
+        r#"{"entities": {"a": {"tags": ["y", "x", "x", "y", "x"]}, "b": {"tags": []}, "c": {"tags": ["x"]}}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        columns.entity_row(0),
+        vec![Some(prereq::facts::Value::Set(
+            vec!["x".into(), "y".into()].into_boxed_slice()
+        ))]
+    );
+    let tagged = rules.resolved().rule_id("tagged").unwrap();
+    let verdicts = batch::evaluate(rules.program(), &columns);
+    let got: Vec<Verdict> = (0..3)
+        .map(|e| Verdict::from(verdicts.get(e, tagged)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            Verdict::Satisfied,
+            Verdict::Unsatisfied,
+            Verdict::Unsatisfied
+        ]
+    );
+}

@@ -13,14 +13,15 @@
 //! its path, in the same words as [`crate::RuleSet::evaluate`] uses.
 
 use std::collections::HashMap;
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use fixedbitset::FixedBitSet;
 
-use crate::compile::{Schema, Slot};
+use crate::compile::{FactSlot, Schema, Slot};
 use crate::facts::bind::{FactTable, Value, locate, typed};
 use crate::facts::de::{FactSink, LIMITS, Refusal, read_document};
 use crate::facts::{FactProblem, FactValue, Facts, FactsError};
@@ -79,24 +80,24 @@ impl Column {
         }
     }
 
-    /// Adds an entity whose value is unknown.
+    /// Adds an entity whose value is unknown; `len` counts it.
     fn push_unknown(&mut self, len: usize) {
         match self {
             Column::Bool { value, known } => {
-                value.grow(len);
-                known.grow(len);
+                grow(value, len);
+                grow(known, len);
             }
             Column::Number { value, known } => {
                 value.push(0.0);
-                known.grow(len);
+                grow(known, len);
             }
             Column::String { value, known } => {
                 value.push(0);
-                known.grow(len);
+                grow(known, len);
             }
             Column::Set { ends, items, known } => {
                 ends.push(items.len());
-                known.grow(len);
+                grow(known, len);
             }
         }
     }
@@ -131,6 +132,33 @@ impl Column {
         }
     }
 
+    /// Sets the last entity's set, `entity`, from its strings as written.
+    fn set_strings(&mut self, entity: usize, set: &[String], strings: &mut Interner) {
+        if let Column::Set { ends, items, known } = self {
+            let start = items.len();
+            items.extend(set.iter().map(|s| strings.intern(s)));
+            let mut kept = start;
+            if let Some(run) = items.get_mut(start..) {
+                run.sort_unstable();
+                // Keep the first of each run of equal ids, in place.
+                for read in 0..run.len() {
+                    let (id, previous) = (run.get(read).copied(), kept.checked_sub(start + 1));
+                    if previous.is_none_or(|p| run.get(p).copied() != id) {
+                        if let (Some(id), Some(slot)) = (id, run.get_mut(kept - start)) {
+                            *slot = id;
+                        }
+                        kept += 1;
+                    }
+                }
+            }
+            items.truncate(kept);
+            if let Some(end) = ends.last_mut() {
+                *end = items.len();
+            }
+            known.insert(entity);
+        }
+    }
+
     /// Entity `entity`'s value, if known.
     fn value(&self, entity: usize, strings: &Interner) -> Option<Value> {
         if !self.known().contains(entity) {
@@ -152,6 +180,16 @@ impl Column {
     }
 }
 
+/// Makes room for `len` bits, a few thousand at a time: growing a bitset
+/// one entity at a time would cost a call per entity and column. Bits past
+/// the last entity stay zero (unknown), so the extra length changes nothing.
+fn grow(bits: &mut FixedBitSet, len: usize) {
+    const STEP: usize = 1 << 14;
+    if bits.len() < len {
+        bits.grow(len.next_multiple_of(STEP));
+    }
+}
+
 /// The interned ids of entity `entity`'s set.
 pub(crate) fn set_items<'a>(ends: &[usize], items: &'a [u32], entity: usize) -> &'a [u32] {
     let start = match entity.checked_sub(1) {
@@ -165,7 +203,7 @@ pub(crate) fn set_items<'a>(ends: &[usize], items: &'a [u32], entity: usize) -> 
 /// Every distinct string of the facts, numbered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Interner {
-    ids: HashMap<Box<str>, u32>,
+    ids: FxHashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
 }
 
@@ -196,7 +234,7 @@ struct Names {
     text: String,
     ends: Vec<usize>,
     /// Hash of a name to the first entity with that hash.
-    first: HashMap<u64, u32>,
+    first: FxHashMap<u64, u32>,
     /// The next entity with the same hash, or `u32::MAX`.
     next: Vec<u32>,
 }
@@ -215,9 +253,7 @@ impl Names {
     }
 
     fn hash(name: &str) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        name.hash(&mut hasher);
-        hasher.finish()
+        rustc_hash::FxBuildHasher.hash_one(name)
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -617,19 +653,14 @@ impl<'s> Builder<'s> {
     }
 
     /// Places one value of the world (`under_entity` false) or of the last entity.
-    fn place(
-        &mut self,
-        name: &str,
-        value: &FactValue,
-        under_entity: bool,
-    ) -> Result<(usize, Value), Refusal> {
-        let located = locate(self.schema, name, under_entity);
+    fn place(&mut self, name: &str, under_entity: bool) -> Result<(usize, &'s FactSlot), Refusal> {
+        let schema = self.schema;
+        let located = locate(schema, name, under_entity);
         let slot = located.as_ref().ok().map(|(slot, _)| *slot);
         if !self.first_time(name, slot, under_entity) {
             return Err(Refusal::fact_twice());
         }
-        let (slot, fact) = located?;
-        Ok((slot, typed(fact, value)?))
+        located
     }
 
     fn finish(self) -> Result<Columns, FactsError> {
@@ -646,7 +677,8 @@ impl<'s> Builder<'s> {
 
 impl FactSink for Builder<'_> {
     fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        let (slot, value) = self.place(name, &value, false)?;
+        let (slot, fact) = self.place(name, false)?;
+        let value = typed(fact, &value)?;
         if let Some(cell) = self.columns.world.get_mut(slot) {
             *cell = Some(value);
         }
@@ -666,10 +698,17 @@ impl FactSink for Builder<'_> {
     }
 
     fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        let (slot, value) = self.place(name, &value, true)?;
+        let (slot, fact) = self.place(name, true)?;
         let entity = self.columns.len().saturating_sub(1);
-        if let Some(column) = self.columns.columns.get_mut(slot) {
-            column.set_last(entity, value, &mut self.columns.strings);
+        let Some(column) = self.columns.columns.get_mut(slot) else {
+            return Ok(());
+        };
+        match (fact.ty, value) {
+            // Straight into ids: no sorted copy of the strings on the way.
+            (FactType::StringSet, FactValue::Strings(set)) => {
+                column.set_strings(entity, &set, &mut self.columns.strings);
+            }
+            (_, value) => column.set_last(entity, typed(fact, &value)?, &mut self.columns.strings),
         }
         Ok(())
     }

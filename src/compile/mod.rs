@@ -9,7 +9,7 @@
 //! Architecture invariant: compile reads only the [`ResolvedRules`] (never
 //! the AST or the facts) and cannot fail: everything it needs was checked.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::check::{Collection, Cond, CondKind, FactId, ResolvedRules, RuleId, RuleKind, Term};
 use crate::syntax::ast::{CompareOp, FactType, Scope};
@@ -38,7 +38,7 @@ pub struct FactSlot {
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
     facts: Vec<FactSlot>,
-    by_name: HashMap<String, FactId>,
+    by_name: FxHashMap<String, FactId>,
     world_len: usize,
     entity_len: usize,
 }
