@@ -657,6 +657,20 @@ fn main() {
         ns_per(d, n),
     ));
 
+    let columns = prereq::batch::Columns::from_facts(rules.program().schema(), &facts)
+        .expect("the generated facts fit");
+    let deploy = rules.resolved().rule_id(RULE).expect("the rule exists");
+    let d = best_round(rounds, expected, || {
+        prereq::batch::evaluate(rules.program(), black_box(&columns))
+            .counts(deploy)
+            .satisfied
+    });
+    results.push((
+        "prereq batch",
+        "batch::evaluate, all 8 rules for all N entities, / N",
+        ns_per(d, n),
+    ));
+
     let d = best_round(rounds, expected, || {
         let report = rules.evaluate(black_box(&facts)).expect("evaluate");
         report
