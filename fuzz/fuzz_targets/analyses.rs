@@ -4,7 +4,8 @@
 //! parts agrees with the compiled evaluator; every unlock option, applied,
 //! satisfies the rule; every leverage effect, applied, brings in exactly the
 //! entities it claims; a snapshot diffed with itself is empty; the batch
-//! evaluator agrees with the single-entity evaluator on every verdict.
+//! evaluator, and the compiled form one entity at a time, agree with the
+//! single-entity evaluator on every verdict.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -129,7 +130,16 @@ fuzz_target!(|input: Input| {
     let snapshot = rules.snapshot(&facts).expect("generated facts fit");
     let report = snapshot.report();
     let columns = prereq::batch::Columns::from_facts(rules.program().schema(), &facts).expect("generated facts fit");
-    let batch = prereq::batch::evaluate(rules.program(), &columns);
+    let compiled = prereq::batch::compile(rules.program(), &columns);
+    let batch = compiled.evaluate();
+    let mut scratch = compiled.scratch();
+    for (id, _) in rules.resolved().rules.iter().enumerate() {
+        let rule = prereq::check::RuleId(id as u32);
+        let plan = compiled.plan(rule);
+        for entity in 0..columns.len() {
+            assert_eq!(compiled.entity(&plan, entity, &mut scratch), batch.get(entity, rule), "one entity and batch disagree\n{source}");
+        }
+    }
     let single = prereq::eval::evaluate(rules.program(), &prereq::facts::bind::bind(&facts, rules.program().schema()).expect("facts fit"));
     assert_eq!(batch.to_verdicts(), single, "batch and single-entity evaluation disagree\n{source}");
     assert!(diff(&snapshot, &snapshot).changed.is_empty());

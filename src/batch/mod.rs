@@ -13,8 +13,14 @@
 //! | `not a` | `f_a` | `t_a` |
 //!
 //! A comparison becomes a bitset computed from its column once per block,
-//! masked by the column's known bits; the memberships of constant strings in
-//! a set column are computed together, in one pass over the block's items. Everything that reads
+//! masked by the column's known bits; the membership of a constant string in
+//! a set column is a bitset built once per snapshot (from the column's
+//! postings) and kept with it, read like a `bool` column afterwards.
+//!
+//! [`compile`] does the folding once for a snapshot; the [`Compiled`] rules
+//! evaluate every entity ([`Compiled::evaluate`]) or one entity at a time
+//! ([`Compiled::entity`]), the hot path for a program that asks about one
+//! entity of a loaded snapshot. Everything that reads
 //! no entity fact — world facts, world rules, constants — is folded into a
 //! constant before the first block, by the single-entity evaluator itself.
 //! Blocks are independent, so with the `parallel` feature they are spread

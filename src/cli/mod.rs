@@ -394,17 +394,21 @@ fn check(args: &CheckArgs) -> Outcome {
             painter.error(&error.to_string());
             EXIT_USAGE
         })?;
-    let output = match args.format {
-        Format::Json => report.to_json() + "\n",
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = match args.format {
+        Format::Json => report
+            .write_json(&mut out)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n")),
         Format::Table => {
             let color = args
                 .rules
                 .color
                 .enabled_for(std::io::stdout().is_terminal());
-            table::render(&report, table::Style { color })
+            out.write_all(table::render(&report, table::Style { color }).as_bytes())
         }
     };
-    let _ = std::io::stdout().lock().write_all(output.as_bytes());
+    let _ = out.flush();
     Ok(())
 }
 

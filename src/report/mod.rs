@@ -188,14 +188,31 @@ impl Report {
 
     /// The report as JSON: `{"results":[{"entity":…,"rule":…,"verdict":…},…]}`.
     pub fn to_json(&self) -> String {
-        #[derive(Serialize)]
-        struct Results<'a> {
-            results: Vec<Row<'a>>,
+        let mut bytes = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = self.write_json(&mut bytes);
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// Writes [`Report::to_json`]'s text row by row, never holding it whole:
+    /// a million entities' verdicts go out in constant memory.
+    pub fn write_json(&self, out: impl std::io::Write) -> serde_json::Result<()> {
+        struct Rows<'r>(&'r Report);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.rows())
+            }
         }
-        let results = Results {
-            results: self.rows().collect(),
-        };
-        serde_json::to_string(&results).unwrap_or_default()
+        #[derive(Serialize)]
+        struct Results<'r> {
+            results: Rows<'r>,
+        }
+        serde_json::to_writer(
+            out,
+            &Results {
+                results: Rows(self),
+            },
+        )
     }
 }
 
