@@ -1168,11 +1168,15 @@ impl Block<'_> {
                     t.iter_mut().zip(f).zip(self.words(known)).enumerate()
                 {
                     let first = (self.first_word + word) * WORD_BITS;
-                    let values = value.get(first..).unwrap_or(&[]);
-                    let mut bits: Word = 0;
-                    for (bit, n) in values.iter().take(WORD_BITS).enumerate() {
-                        bits |= Word::from(test(*n)) << bit;
-                    }
+                    let full: Option<&[f64; WORD_BITS]> = value
+                        .get(first..first + WORD_BITS)
+                        .and_then(|values| values.try_into().ok());
+                    let bits = match full {
+                        // A whole word of values: a fixed-length loop the
+                        // compiler unrolls and vectorises.
+                        Some(values) => test_word(values, &test),
+                        None => test_word_tail(value.get(first..).unwrap_or(&[]), &test),
+                    };
                     *t = bits & known;
                     *f = !bits & known;
                 }
@@ -1276,6 +1280,35 @@ impl Block<'_> {
             *f &= keep;
         }
     }
+}
+
+/// One bit per value: whether it passes `test`. The tests fill a byte per
+/// value (a loop the compiler vectorises), then each 8 bytes of 0 or 1 are
+/// gathered into 8 bits with one multiplication: byte `i`, at bit `8i`,
+/// times `2^(56 - 7i)` lands on bit `56 + i`, and no two partial products
+/// share a bit, so nothing carries into the top byte.
+fn test_word(values: &[f64; WORD_BITS], test: &impl Fn(f64) -> bool) -> Word {
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    let mut flags = [0u8; WORD_BITS];
+    for (flag, n) in flags.iter_mut().zip(values) {
+        *flag = u8::from(test(*n));
+    }
+    let mut bits: u64 = 0;
+    for (byte, chunk) in flags.chunks_exact(8).enumerate() {
+        let eight = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        bits |= (eight.wrapping_mul(GATHER) >> 56) << (8 * byte);
+    }
+    // A word holds WORD_BITS bits, so `bits` fits.
+    Word::try_from(bits).unwrap_or(Word::MAX)
+}
+
+/// [`test_word`] for the last, partial word of values.
+fn test_word_tail(values: &[f64], test: &impl Fn(f64) -> bool) -> Word {
+    let mut bits: Word = 0;
+    for (bit, n) in values.iter().take(WORD_BITS).enumerate() {
+        bits |= Word::from(test(*n)) << bit;
+    }
+    bits
 }
 
 fn intersection(a: &FixedBitSet, b: &FixedBitSet) -> FixedBitSet {
