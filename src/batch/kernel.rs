@@ -1,0 +1,608 @@
+//! The kernel: lowered rules evaluated a block of entities at a time, or
+//! for one entity.
+//!
+//! A block's three-valued values are pairs of word arrays (is true, then is
+//! false); `and`/`or`/`not` combine them word by word; leaves read the
+//! block's words of a column. Temporaries come from a per-thread scratch
+//! sized by the rules' depth, so a block allocates nothing.
+
+use fixedbitset::FixedBitSet;
+
+use super::columns::{Column, Columns, set_items};
+use super::lower::{Memberships, Op};
+use super::{BLOCK_ENTITIES, BLOCK_WORDS, PAIR, WORD_BITS, Word};
+use crate::eval::Tri;
+use crate::syntax::ast::CompareOp;
+
+/// The lowered entity rules and the columns they read.
+pub(super) struct Kernel<'a> {
+    pub(super) rules: Vec<Op>,
+    pub(super) columns: &'a Columns,
+    pub(super) memberships: Memberships,
+    pub(super) len: usize,
+}
+
+impl Kernel<'_> {
+    /// Every block's verdicts, block after block.
+    pub(super) fn run(&self) -> Vec<Word> {
+        let region = self.rules.len() * PAIR;
+        let blocks = self.len.div_ceil(BLOCK_ENTITIES);
+        let mut words = vec![0; blocks * region];
+        if region == 0 {
+            return words;
+        }
+        let scratch = || {
+            let depth = self.rules.iter().map(depth).max().unwrap_or(0);
+            Scratch {
+                pairs: vec![0; depth * PAIR],
+                memberships: vec![0; self.memberships.words()],
+            }
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            words
+                .par_chunks_mut(region)
+                .enumerate()
+                .for_each_init(scratch, |scratch, (block, out)| {
+                    self.block(block, out, scratch)
+                });
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            let mut scratch = scratch();
+            for (block, out) in words.chunks_mut(region).enumerate() {
+                self.block(block, out, &mut scratch);
+            }
+        }
+        words
+    }
+
+    /// The value of `op` for one entity, given the verdicts (by position)
+    /// of the entity rules evaluated before it.
+    pub(super) fn one(&self, op: &Op, entity: usize, done: &[Tri]) -> Tri {
+        let column = |c: &u32| self.columns.column(*c);
+        let known = |c: &Column| c.known().contains(entity);
+        match op {
+            Op::Const(value) => *value,
+            Op::Bool(c) => match column(c) {
+                Some(Column::Bool { value, known }) if known.contains(entity) => {
+                    Tri::from(value.contains(entity))
+                }
+                _ => Tri::Unknown,
+            },
+            Op::Rule(position) => done.get(*position).copied().unwrap_or(Tri::Unknown),
+            Op::Not(inner) => !self.one(inner, entity, done),
+            Op::And(parts) => {
+                let mut result = Tri::True;
+                for part in parts {
+                    match self.one(part, entity, done) {
+                        Tri::False => return Tri::False,
+                        value => result = result.min(value),
+                    }
+                }
+                result
+            }
+            Op::Or(parts) => {
+                let mut result = Tri::False;
+                for part in parts {
+                    match self.one(part, entity, done) {
+                        Tri::True => return Tri::True,
+                        value => result = result.max(value),
+                    }
+                }
+                result
+            }
+            Op::Same { equal, lhs, rhs } => {
+                let same = self.one(lhs, entity, done).iff(self.one(rhs, entity, done));
+                if *equal { same } else { !same }
+            }
+            Op::Compare {
+                op,
+                column: c,
+                constant,
+            } => match self.number(*c, entity) {
+                Some(n) => Tri::from(op.holds(&n, constant)),
+                None => Tri::Unknown,
+            },
+            Op::CompareColumns { op, lhs, rhs } => {
+                match (self.number(*lhs, entity), self.number(*rhs, entity)) {
+                    (Some(a), Some(b)) => Tri::from(op.holds(&a, &b)),
+                    _ => Tri::Unknown,
+                }
+            }
+            Op::StringIs {
+                equal,
+                column: c,
+                id,
+            } => match self.string(*c, entity) {
+                Some(value) => Tri::from((Some(value) == *id) == *equal),
+                None => Tri::Unknown,
+            },
+            Op::StringsEqual { equal, lhs, rhs } => {
+                match (self.string(*lhs, entity), self.string(*rhs, entity)) {
+                    (Some(a), Some(b)) => Tri::from((a == b) == *equal),
+                    _ => Tri::Unknown,
+                }
+            }
+            Op::Holds {
+                negated, set, id, ..
+            }
+            | Op::Contains {
+                negated,
+                set,
+                id: Some(id),
+            } => match self.set(*set, entity) {
+                Some(items) => Tri::from(items.contains(id) != *negated),
+                None => Tri::Unknown,
+            },
+            Op::Contains {
+                negated,
+                set,
+                id: None,
+            } => match column(set) {
+                Some(c) if known(c) => Tri::from(*negated),
+                _ => Tri::Unknown,
+            },
+            Op::InList {
+                negated,
+                column: c,
+                ids,
+            } => match self.string(*c, entity) {
+                Some(value) => Tri::from(ids.binary_search(&value).is_ok() != *negated),
+                None => Tri::Unknown,
+            },
+            Op::ColumnInSet {
+                negated,
+                element,
+                set,
+            } => match (self.string(*element, entity), self.set(*set, entity)) {
+                (Some(value), Some(items)) => Tri::from(items.contains(&value) != *negated),
+                _ => Tri::Unknown,
+            },
+        }
+    }
+
+    fn number(&self, column: u32, entity: usize) -> Option<f64> {
+        match self.columns.column(column) {
+            Some(Column::Number { value, known }) if known.contains(entity) => {
+                value.get(entity).copied()
+            }
+            _ => None,
+        }
+    }
+
+    fn string(&self, column: u32, entity: usize) -> Option<u32> {
+        match self.columns.column(column) {
+            Some(Column::String { value, known }) if known.contains(entity) => {
+                value.get(entity).copied()
+            }
+            _ => None,
+        }
+    }
+
+    fn set(&self, column: u32, entity: usize) -> Option<&[u32]> {
+        match self.columns.column(column) {
+            Some(Column::Set { ends, items, known }) if known.contains(entity) => {
+                Some(set_items(ends, items, entity))
+            }
+            _ => None,
+        }
+    }
+
+    /// Evaluates every rule, in order, for one block.
+    fn block(&self, block: usize, out: &mut [Word], scratch: &mut Scratch) {
+        let first_word = block * BLOCK_WORDS;
+        self.memberships
+            .fill(self.columns, first_word, &mut scratch.memberships);
+        let at = Block {
+            first_word,
+            columns: self.columns,
+            memberships: &scratch.memberships,
+        };
+        for (position, rule) in self.rules.iter().enumerate() {
+            let (done, rest) = out.split_at_mut(position * PAIR);
+            let Some(pair) = rest.get_mut(..PAIR) else {
+                return;
+            };
+            at.eval(rule, done, pair, &mut scratch.pairs);
+            at.mask(pair, self.len);
+        }
+    }
+}
+
+/// A thread's working memory: temporary pairs, and the block's memberships.
+struct Scratch {
+    pairs: Vec<Word>,
+    memberships: Vec<Word>,
+}
+
+/// How many temporary pairs evaluating `op` needs.
+fn depth(op: &Op) -> usize {
+    match op {
+        Op::Not(inner) => depth(inner),
+        Op::And(parts) | Op::Or(parts) => 1 + parts.iter().map(depth).max().unwrap_or(0),
+        Op::Same { lhs, rhs, .. } => 1 + depth(lhs).max(depth(rhs)),
+        _ => 0,
+    }
+}
+
+/// One block of entities being evaluated.
+struct Block<'a> {
+    first_word: usize,
+    columns: &'a Columns,
+    /// The block's membership bitsets, `BLOCK_WORDS` words each.
+    memberships: &'a [Word],
+}
+
+impl Block<'_> {
+    /// Evaluates `op` into `pair` (is-true words, then is-false words).
+    fn eval(&self, op: &Op, done: &[Word], pair: &mut [Word], scratch: &mut [Word]) {
+        match op {
+            Op::Const(value) => {
+                let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+                t.fill(if *value == Tri::True { !0 } else { 0 });
+                f.fill(if *value == Tri::False { !0 } else { 0 });
+            }
+            Op::Bool(column) => self.bool(*column, pair),
+            Op::Rule(position) => {
+                let from = done
+                    .get(position * PAIR..(position + 1) * PAIR)
+                    .unwrap_or(&[]);
+                pair.fill(0);
+                for (to, from) in pair.iter_mut().zip(from) {
+                    *to = *from;
+                }
+            }
+            Op::Not(inner) => {
+                self.eval(inner, done, pair, scratch);
+                let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+                t.swap_with_slice(f);
+            }
+            Op::And(parts) => self.junction(parts, true, done, pair, scratch),
+            Op::Or(parts) => self.junction(parts, false, done, pair, scratch),
+            Op::Same { equal, lhs, rhs } => {
+                self.eval(lhs, done, pair, scratch);
+                with_temporary(scratch, |other, scratch| {
+                    self.eval(rhs, done, other, scratch);
+                    let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+                    let (ot, of) = other.split_at(BLOCK_WORDS);
+                    for (((t, f), ot), of) in t.iter_mut().zip(f).zip(ot).zip(of) {
+                        let same = (*t & ot) | (*f & of);
+                        let differ = (*t & of) | (*f & ot);
+                        (*t, *f) = if *equal {
+                            (same, differ)
+                        } else {
+                            (differ, same)
+                        };
+                    }
+                });
+            }
+            Op::Compare {
+                op,
+                column,
+                constant,
+            } => {
+                let c = *constant;
+                // One loop per operator, so that each compiles to straight-line code.
+                match op {
+                    CompareOp::Eq => self.numbers(*column, pair, |n| n == c),
+                    CompareOp::Ne => self.numbers(*column, pair, |n| n != c),
+                    CompareOp::Lt => self.numbers(*column, pair, |n| n < c),
+                    CompareOp::Le => self.numbers(*column, pair, |n| n <= c),
+                    CompareOp::Gt => self.numbers(*column, pair, |n| n > c),
+                    CompareOp::Ge => self.numbers(*column, pair, |n| n >= c),
+                }
+            }
+            Op::CompareColumns { op, lhs, rhs } => self.compare_columns(*op, *lhs, *rhs, pair),
+            Op::StringIs { equal, column, id } => {
+                let is = |value: u32| Some(value) == *id;
+                self.strings(*column, pair, |value| is(value) == *equal);
+            }
+            Op::StringsEqual { equal, lhs, rhs } => self.strings_equal(*equal, *lhs, *rhs, pair),
+            Op::Holds {
+                negated,
+                set,
+                index,
+                ..
+            } => self.holds(*negated, *set, *index, pair),
+            Op::Contains { negated, set, id } => {
+                let Some(id) = id else {
+                    // No entity's set holds the string: `in` is false, and
+                    // `not in` true, wherever the set is known.
+                    self.known_as(*set, *negated, pair);
+                    return;
+                };
+                self.sets(*set, pair, |items| items.contains(id) != *negated);
+            }
+            Op::InList {
+                negated,
+                column,
+                ids,
+            } => self.strings(*column, pair, |value| {
+                ids.binary_search(&value).is_ok() != *negated
+            }),
+            Op::ColumnInSet {
+                negated,
+                element,
+                set,
+            } => self.column_in_set(*negated, *element, *set, pair),
+        }
+    }
+
+    /// `and` (`conjunction`) or `or` of the parts, folded word by word.
+    fn junction(
+        &self,
+        parts: &[Op],
+        conjunction: bool,
+        done: &[Word],
+        pair: &mut [Word],
+        scratch: &mut [Word],
+    ) {
+        let Some((first, rest)) = parts.split_first() else {
+            return self.eval(&Op::Const(Tri::from(conjunction)), done, pair, scratch);
+        };
+        self.eval(first, done, pair, scratch);
+        for part in rest {
+            with_temporary(scratch, |other, scratch| {
+                self.eval(part, done, other, scratch);
+                let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+                let (ot, of) = other.split_at(BLOCK_WORDS);
+                if conjunction {
+                    t.iter_mut().zip(ot).for_each(|(t, o)| *t &= o);
+                    f.iter_mut().zip(of).for_each(|(f, o)| *f |= o);
+                } else {
+                    t.iter_mut().zip(ot).for_each(|(t, o)| *t |= o);
+                    f.iter_mut().zip(of).for_each(|(f, o)| *f &= o);
+                }
+            });
+        }
+    }
+
+    /// The block's words of a bitset, zero beyond its end.
+    fn words(&self, bits: &FixedBitSet) -> [Word; BLOCK_WORDS] {
+        let mut words = [0; BLOCK_WORDS];
+        if let Some(from) = bits.as_slice().get(self.first_word..) {
+            words
+                .iter_mut()
+                .zip(from)
+                .for_each(|(to, from)| *to = *from);
+        }
+        words
+    }
+
+    fn bool(&self, column: u32, pair: &mut [Word]) {
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        match self.columns.column(column) {
+            Some(Column::Bool { value, known }) => {
+                for (((t, f), value), known) in t
+                    .iter_mut()
+                    .zip(f)
+                    .zip(self.words(value))
+                    .zip(self.words(known))
+                {
+                    *t = value & known;
+                    *f = !value & known;
+                }
+            }
+            _ => {
+                t.fill(0);
+                f.fill(0);
+            }
+        }
+    }
+
+    fn holds(&self, negated: bool, set: u32, index: usize, pair: &mut [Word]) {
+        let words = index * BLOCK_WORDS..(index + 1) * BLOCK_WORDS;
+        let (Some(bits), Some(column)) = (self.memberships.get(words), self.columns.column(set))
+        else {
+            return pair.fill(0);
+        };
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        let (yes, no) = if negated { (f, t) } else { (t, f) };
+        for (((yes, no), holds), known) in yes
+            .iter_mut()
+            .zip(no)
+            .zip(bits)
+            .zip(self.words(column.known()))
+        {
+            *yes = holds & known;
+            *no = !holds & known;
+        }
+    }
+
+    /// Where the column is known, `value` for every entity: true or false.
+    fn known_as(&self, column: u32, value: bool, pair: &mut [Word]) {
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        let (yes, no) = if value { (t, f) } else { (f, t) };
+        no.fill(0);
+        yes.fill(0);
+        if let Some(column) = self.columns.column(column) {
+            for (yes, known) in yes.iter_mut().zip(self.words(column.known())) {
+                *yes = known;
+            }
+        }
+    }
+
+    /// Sets the pair from a test of each entity, where `known` says it applies.
+    fn tested(&self, pair: &mut [Word], known: &FixedBitSet, mut test: impl FnMut(usize) -> bool) {
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        for (word, ((t, f), known)) in t.iter_mut().zip(f).zip(self.words(known)).enumerate() {
+            let first = (self.first_word + word) * WORD_BITS;
+            let mut bits: Word = 0;
+            if known != 0 {
+                for bit in 0..WORD_BITS {
+                    bits |= Word::from(test(first + bit)) << bit;
+                }
+            }
+            *t = bits & known;
+            *f = !bits & known;
+        }
+    }
+
+    fn numbers(&self, column: u32, pair: &mut [Word], test: impl Fn(f64) -> bool) {
+        match self.columns.column(column) {
+            Some(Column::Number { value, known }) => {
+                let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+                for (word, ((t, f), known)) in
+                    t.iter_mut().zip(f).zip(self.words(known)).enumerate()
+                {
+                    let first = (self.first_word + word) * WORD_BITS;
+                    let full: Option<&[f64; WORD_BITS]> = value
+                        .get(first..first + WORD_BITS)
+                        .and_then(|values| values.try_into().ok());
+                    let bits = match full {
+                        // A whole word of values: a fixed-length loop the
+                        // compiler unrolls and vectorises.
+                        Some(values) => test_word(values, &test),
+                        None => test_word_tail(value.get(first..).unwrap_or(&[]), &test),
+                    };
+                    *t = bits & known;
+                    *f = !bits & known;
+                }
+            }
+            _ => pair.fill(0),
+        }
+    }
+
+    fn compare_columns(&self, op: CompareOp, lhs: u32, rhs: u32, pair: &mut [Word]) {
+        match (self.columns.column(lhs), self.columns.column(rhs)) {
+            (
+                Some(Column::Number {
+                    value: a,
+                    known: ka,
+                }),
+                Some(Column::Number {
+                    value: b,
+                    known: kb,
+                }),
+            ) => {
+                let both = intersection(ka, kb);
+                self.tested(pair, &both, |i| match (a.get(i), b.get(i)) {
+                    (Some(x), Some(y)) => op.holds(x, y),
+                    _ => false,
+                });
+            }
+            _ => pair.fill(0),
+        }
+    }
+
+    fn strings(&self, column: u32, pair: &mut [Word], test: impl Fn(u32) -> bool) {
+        match self.columns.column(column) {
+            Some(Column::String { value, known }) => {
+                self.tested(pair, known, |i| value.get(i).is_some_and(|v| test(*v)));
+            }
+            _ => pair.fill(0),
+        }
+    }
+
+    fn strings_equal(&self, equal: bool, lhs: u32, rhs: u32, pair: &mut [Word]) {
+        match (self.columns.column(lhs), self.columns.column(rhs)) {
+            (
+                Some(Column::String {
+                    value: a,
+                    known: ka,
+                }),
+                Some(Column::String {
+                    value: b,
+                    known: kb,
+                }),
+            ) => {
+                let both = intersection(ka, kb);
+                self.tested(pair, &both, |i| (a.get(i) == b.get(i)) == equal);
+            }
+            _ => pair.fill(0),
+        }
+    }
+
+    fn sets(&self, set: u32, pair: &mut [Word], test: impl Fn(&[u32]) -> bool) {
+        match self.columns.column(set) {
+            Some(Column::Set { ends, items, known }) => {
+                self.tested(pair, known, |i| test(set_items(ends, items, i)));
+            }
+            _ => pair.fill(0),
+        }
+    }
+
+    fn column_in_set(&self, negated: bool, element: u32, set: u32, pair: &mut [Word]) {
+        match (self.columns.column(element), self.columns.column(set)) {
+            (
+                Some(Column::String { value, known: ke }),
+                Some(Column::Set {
+                    ends,
+                    items,
+                    known: ks,
+                }),
+            ) => {
+                let both = intersection(ke, ks);
+                self.tested(pair, &both, |i| {
+                    let found = value
+                        .get(i)
+                        .is_some_and(|id| set_items(ends, items, i).contains(id));
+                    found != negated
+                });
+            }
+            _ => pair.fill(0),
+        }
+    }
+
+    /// Clears the bits of entities past the last one.
+    fn mask(&self, pair: &mut [Word], len: usize) {
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        for (word, (t, f)) in t.iter_mut().zip(f).enumerate() {
+            let first = (self.first_word + word) * WORD_BITS;
+            let keep = match len.saturating_sub(first) {
+                0 => 0,
+                n if n >= WORD_BITS => !0,
+                n => (1 << n) - 1,
+            };
+            *t &= keep;
+            *f &= keep;
+        }
+    }
+}
+
+/// One bit per value: whether it passes `test`. The tests fill a byte per
+/// value (a loop the compiler vectorises), then each 8 bytes of 0 or 1 are
+/// gathered into 8 bits with one multiplication: byte `i`, at bit `8i`,
+/// times `2^(56 - 7i)` lands on bit `56 + i`, and no two partial products
+/// share a bit, so nothing carries into the top byte.
+fn test_word(values: &[f64; WORD_BITS], test: &impl Fn(f64) -> bool) -> Word {
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    let mut flags = [0u8; WORD_BITS];
+    for (flag, n) in flags.iter_mut().zip(values) {
+        *flag = u8::from(test(*n));
+    }
+    let mut bits: u64 = 0;
+    for (byte, chunk) in flags.chunks_exact(8).enumerate() {
+        let eight = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        bits |= (eight.wrapping_mul(GATHER) >> 56) << (8 * byte);
+    }
+    // A word holds WORD_BITS bits, so `bits` fits.
+    Word::try_from(bits).unwrap_or(Word::MAX)
+}
+
+/// [`test_word`] for the last, partial word of values.
+fn test_word_tail(values: &[f64], test: &impl Fn(f64) -> bool) -> Word {
+    let mut bits: Word = 0;
+    for (bit, n) in values.iter().take(WORD_BITS).enumerate() {
+        bits |= Word::from(test(*n)) << bit;
+    }
+    bits
+}
+
+fn intersection(a: &FixedBitSet, b: &FixedBitSet) -> FixedBitSet {
+    let mut both = a.clone();
+    both.intersect_with(b);
+    both
+}
+
+/// Runs `body` with a temporary pair taken from `scratch` and the scratch
+/// left after it (a fresh one if the scratch is used up, which the depth
+/// computed beforehand rules out).
+fn with_temporary(scratch: &mut [Word], body: impl FnOnce(&mut [Word], &mut [Word])) {
+    match scratch.split_at_mut_checked(PAIR) {
+        Some((pair, rest)) => body(pair, rest),
+        None => body(&mut [0; PAIR], &mut []),
+    }
+}

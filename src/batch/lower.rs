@@ -1,0 +1,363 @@
+//! Lowering: the compiled rules specialised to one columnar snapshot.
+//!
+//! World facts and world rules become constants (folded by the single-entity
+//! evaluator, so both agree on them), entity facts become column numbers,
+//! string constants become the snapshot's interned ids, and the membership
+//! tests of constant strings are hoisted so that each block reads them as
+//! bitsets ([`Memberships`]).
+
+use fixedbitset::FixedBitSet;
+
+use super::columns::Columns;
+use super::{BLOCK_ENTITIES, BLOCK_WORDS, WORD_BITS, Word};
+use crate::compile::{Arg, Node, SetArg, Slot};
+use crate::eval::{self, Tri};
+use crate::facts::Value;
+use crate::syntax::ast::CompareOp;
+
+/// A condition specialised to one snapshot: world facts and world rules
+/// folded into constants, strings into interned ids, entity facts into columns.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Op {
+    Const(Tri),
+    Bool(u32),
+    Rule(usize),
+    Not(Box<Op>),
+    And(Vec<Op>),
+    Or(Vec<Op>),
+    /// `==` (`equal`) or `!=` between two conditions.
+    Same {
+        equal: bool,
+        lhs: Box<Op>,
+        rhs: Box<Op>,
+    },
+    /// A number column against a constant.
+    Compare {
+        op: CompareOp,
+        column: u32,
+        constant: f64,
+    },
+    /// Two number columns.
+    CompareColumns {
+        op: CompareOp,
+        lhs: u32,
+        rhs: u32,
+    },
+    /// A string column against a constant (`None`: a string no entity holds).
+    StringIs {
+        equal: bool,
+        column: u32,
+        id: Option<u32>,
+    },
+    /// Two string columns.
+    StringsEqual {
+        equal: bool,
+        lhs: u32,
+        rhs: u32,
+    },
+    /// A constant string in a set column, computed with the others of the
+    /// block: membership bitset `index` has the entities whose set holds it.
+    Holds {
+        negated: bool,
+        set: u32,
+        id: u32,
+        index: usize,
+    },
+    /// A constant string in a set column.
+    Contains {
+        negated: bool,
+        set: u32,
+        id: Option<u32>,
+    },
+    /// A string column in a constant list of ids.
+    InList {
+        negated: bool,
+        column: u32,
+        ids: Vec<u32>,
+    },
+    /// A string column in a set column.
+    ColumnInSet {
+        negated: bool,
+        element: u32,
+        set: u32,
+    },
+}
+
+/// An operand: a constant for every entity (`None`: unknown), or a column.
+enum Operand<T> {
+    Same(Option<T>),
+    Column(u32),
+}
+
+pub(super) struct Lowering<'a> {
+    pub(super) columns: &'a Columns,
+    pub(super) world_verdicts: &'a [Tri],
+    pub(super) position: &'a [Option<usize>],
+}
+
+impl Lowering<'_> {
+    /// The node's value when it reads no entity fact.
+    fn fold(&self, node: &Node) -> Op {
+        Op::Const(eval::evaluate_node(
+            node,
+            self.columns.world(),
+            &[],
+            self.world_verdicts,
+        ))
+    }
+
+    pub(super) fn lower(&self, node: &Node) -> Op {
+        match node {
+            Node::Const(_) => self.fold(node),
+            Node::Bool(Slot::Entity(column)) => Op::Bool(*column),
+            Node::Bool(Slot::World(_)) => self.fold(node),
+            Node::Rule(rule) => match self.position.get(rule.index()) {
+                Some(Some(position)) => Op::Rule(*position),
+                _ => self.fold(node),
+            },
+            Node::Not(inner) => match self.lower(inner) {
+                Op::Const(value) => Op::Const(!value),
+                inner => Op::Not(Box::new(inner)),
+            },
+            Node::And(parts) => self.junction(parts, Tri::all, Op::And),
+            Node::Or(parts) => self.junction(parts, Tri::any, Op::Or),
+            Node::Conds { equal, lhs, rhs } => match (self.lower(lhs), self.lower(rhs)) {
+                (Op::Const(_), Op::Const(_)) => self.fold(node),
+                (lhs, rhs) => Op::Same {
+                    equal: *equal,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+            },
+            Node::Numbers { op, lhs, rhs } => self.numbers(node, *op, lhs, rhs),
+            Node::Strings { equal, lhs, rhs } => self.strings(node, *equal, lhs, rhs),
+            Node::Member {
+                negated,
+                element,
+                set,
+            } => self.member(node, *negated, element, set),
+        }
+    }
+
+    /// `and` / `or`: the constant parts folded into one, which decides
+    /// alone when it is the absorbing value (false for `and`, true for `or`).
+    fn junction(
+        &self,
+        parts: &[Node],
+        combine: fn(Vec<Tri>) -> Tri,
+        make: fn(Vec<Op>) -> Op,
+    ) -> Op {
+        let absorbing = combine(vec![Tri::True, Tri::False]);
+        let (constants, mut rest): (Vec<Op>, Vec<Op>) = parts
+            .iter()
+            .map(|part| self.lower(part))
+            .partition(|op| matches!(op, Op::Const(_)));
+        let folded = combine(
+            constants
+                .iter()
+                .filter_map(|op| match op {
+                    Op::Const(value) => Some(*value),
+                    _ => None,
+                })
+                .collect(),
+        );
+        if folded == absorbing || rest.is_empty() {
+            return Op::Const(folded);
+        }
+        if folded == Tri::Unknown {
+            rest.push(Op::Const(Tri::Unknown));
+        }
+        make(rest)
+    }
+
+    /// A world fact's value, if known.
+    fn world(&self, slot: u32) -> Option<&Value> {
+        self.columns
+            .world()
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+    }
+
+    fn number(&self, arg: &Arg<f64>) -> Operand<f64> {
+        match arg {
+            Arg::Const(n) => Operand::Same(Some(*n)),
+            Arg::Slot(Slot::Entity(column)) => Operand::Column(*column),
+            Arg::Slot(Slot::World(slot)) => Operand::Same(match self.world(*slot) {
+                Some(Value::Number(n)) => Some(*n),
+                _ => None,
+            }),
+        }
+    }
+
+    fn numbers(&self, node: &Node, op: CompareOp, lhs: &Arg<f64>, rhs: &Arg<f64>) -> Op {
+        match (self.number(lhs), self.number(rhs)) {
+            (Operand::Same(_), Operand::Same(_)) => self.fold(node),
+            (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
+            (Operand::Column(column), Operand::Same(Some(constant))) => Op::Compare {
+                op,
+                column,
+                constant,
+            },
+            (Operand::Same(Some(constant)), Operand::Column(column)) => Op::Compare {
+                op: op.mirrored(),
+                column,
+                constant,
+            },
+            (Operand::Column(lhs), Operand::Column(rhs)) => Op::CompareColumns { op, lhs, rhs },
+        }
+    }
+
+    /// A string operand as an interned id (`Some(None)`: a string no entity holds).
+    fn string(&self, arg: &Arg<Box<str>>) -> Operand<Option<u32>> {
+        let strings = self.columns.strings();
+        match arg {
+            Arg::Const(s) => Operand::Same(Some(strings.get(s))),
+            Arg::Slot(Slot::Entity(column)) => Operand::Column(*column),
+            Arg::Slot(Slot::World(slot)) => Operand::Same(match self.world(*slot) {
+                Some(Value::String(s)) => Some(strings.get(s)),
+                _ => None,
+            }),
+        }
+    }
+
+    fn strings(&self, node: &Node, equal: bool, lhs: &Arg<Box<str>>, rhs: &Arg<Box<str>>) -> Op {
+        match (self.string(lhs), self.string(rhs)) {
+            (Operand::Same(_), Operand::Same(_)) => self.fold(node),
+            (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
+            (Operand::Column(column), Operand::Same(Some(id)))
+            | (Operand::Same(Some(id)), Operand::Column(column)) => {
+                Op::StringIs { equal, column, id }
+            }
+            (Operand::Column(lhs), Operand::Column(rhs)) => Op::StringsEqual { equal, lhs, rhs },
+        }
+    }
+
+    fn member(&self, node: &Node, negated: bool, element: &Arg<Box<str>>, set: &SetArg) -> Op {
+        let strings = self.columns.strings();
+        let ids = |items: &[Box<str>]| -> Vec<u32> {
+            let mut ids: Vec<u32> = items.iter().filter_map(|s| strings.get(s)).collect();
+            ids.sort_unstable();
+            ids
+        };
+        let set = match set {
+            SetArg::List(items) => Operand::Same(Some(ids(items))),
+            SetArg::Slot(Slot::Entity(column)) => Operand::Column(*column),
+            SetArg::Slot(Slot::World(slot)) => Operand::Same(match self.world(*slot) {
+                Some(Value::Set(items)) => Some(ids(items)),
+                _ => None,
+            }),
+        };
+        match (self.string(element), set) {
+            (Operand::Same(_), Operand::Same(_)) => self.fold(node),
+            (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
+            (Operand::Same(Some(id)), Operand::Column(set)) => Op::Contains { negated, set, id },
+            (Operand::Column(column), Operand::Same(Some(ids))) => Op::InList {
+                negated,
+                column,
+                ids,
+            },
+            (Operand::Column(element), Operand::Column(set)) => Op::ColumnInSet {
+                negated,
+                element,
+                set,
+            },
+        }
+    }
+}
+
+/// Which strings the rules look for in which set columns. At the start of
+/// each block, a bitset for each (set column, string) asked about is filled
+/// from the column's postings (built once per snapshot), instead of a search
+/// per entity for every `in`.
+#[derive(Default)]
+pub(super) struct Memberships {
+    index: std::collections::HashMap<(u32, u32), usize>,
+    /// By membership index: the snapshot's bitset, when it keeps one.
+    cached: Vec<Option<std::sync::Arc<FixedBitSet>>>,
+}
+
+impl Memberships {
+    /// Replaces every `Contains` of a string some entity holds with `Holds`.
+    pub(super) fn hoist(&mut self, op: Op) -> Op {
+        let mut hoist_all =
+            |ops: Vec<Op>| -> Vec<Op> { ops.into_iter().map(|op| self.hoist(op)).collect() };
+        match op {
+            Op::Contains {
+                negated,
+                set,
+                id: Some(id),
+            } => {
+                let next = self.index.len();
+                Op::Holds {
+                    negated,
+                    set,
+                    id,
+                    index: *self.index.entry((set, id)).or_insert(next),
+                }
+            }
+            Op::Not(inner) => Op::Not(Box::new(self.hoist(*inner))),
+            Op::And(parts) => Op::And(hoist_all(parts)),
+            Op::Or(parts) => Op::Or(hoist_all(parts)),
+            Op::Same { equal, lhs, rhs } => Op::Same {
+                equal,
+                lhs: Box::new(self.hoist(*lhs)),
+                rhs: Box::new(self.hoist(*rhs)),
+            },
+            other => other,
+        }
+    }
+
+    /// Words of block-local bitsets the memberships need.
+    pub(super) fn words(&self) -> usize {
+        self.index.len() * BLOCK_WORDS
+    }
+
+    /// Takes the snapshot's membership bitsets (built on first use).
+    pub(super) fn cache(mut self, columns: &Columns) -> Memberships {
+        let mut cached = vec![None; self.index.len()];
+        for (&(set, id), &index) in &self.index {
+            if let Some(cell) = cached.get_mut(index) {
+                *cell = columns.membership(set, id);
+            }
+        }
+        self.cached = cached;
+        self
+    }
+
+    /// Fills the block's membership bitsets, `BLOCK_WORDS` words each: a copy
+    /// of the snapshot's bitset, or else from the set column's postings (the
+    /// cost is the entities that hold the string, not every string of every set).
+    pub(super) fn fill(&self, columns: &Columns, first_word: usize, out: &mut [Word]) {
+        out.fill(0);
+        let first = first_word * WORD_BITS;
+        let last = first + BLOCK_ENTITIES;
+        for (&(set, id), &index) in &self.index {
+            if let Some(Some(bits)) = self.cached.get(index) {
+                let from = bits.as_slice().get(first_word..).unwrap_or(&[]);
+                let words = out
+                    .get_mut(index * BLOCK_WORDS..(index + 1) * BLOCK_WORDS)
+                    .unwrap_or(&mut []);
+                words
+                    .iter_mut()
+                    .zip(from)
+                    .for_each(|(to, from)| *to = *from);
+                continue;
+            }
+            let holders = columns.holders(set, id);
+            let from = holders.partition_point(|&e| (e as usize) < first);
+            let words = out
+                .get_mut(index * BLOCK_WORDS..(index + 1) * BLOCK_WORDS)
+                .unwrap_or(&mut []);
+            for &entity in holders.get(from..).unwrap_or(&[]) {
+                let entity = entity as usize;
+                if entity >= last {
+                    break;
+                }
+                let offset = entity - first;
+                if let Some(word) = words.get_mut(offset / WORD_BITS) {
+                    *word |= 1 << (offset % WORD_BITS);
+                }
+            }
+        }
+    }
+}
