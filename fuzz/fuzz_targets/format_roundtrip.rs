@@ -27,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let input = text.strip_prefix('\u{feff}').unwrap_or(text);
     assert_eq!(ast_without_spans(&formatted), ast_without_spans(input), "AST changed:\n{input}\n---\n{formatted}");
     assert_eq!(format_source(&formatted).expect("formatted text parses"), formatted, "not idempotent");
-    for line in input.lines() {
+    // Lines as the grammar sees them: a lone CR ends a line (and a comment) too.
+    for line in input.split(['\n', '\r']) {
         if let Some(at) = line.find('#') {
             // Trailing blanks (the grammar's, a byte order mark among them) are the formatter's to drop.
             let comment = line[at..].trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
