@@ -85,7 +85,11 @@ impl Scanner<'_> {
                 b' ' | b'\t' | b'\r' | b'\n' => at + 1,
                 // A byte order mark is a blank to the grammar: it is no
                 // content, and must not split comments from the declaration.
-                0xEF if self.text.get(at..).is_some_and(|rest| rest.starts_with('\u{feff}')) => {
+                0xEF if self
+                    .text
+                    .get(at..)
+                    .is_some_and(|rest| rest.starts_with('\u{feff}')) =>
+                {
                     at + '\u{feff}'.len_utf8()
                 }
                 b'#' if bytes.get(at + 1) == Some(&b'#') => {
