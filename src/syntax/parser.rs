@@ -11,7 +11,6 @@
 //! against the same limit before they are built.
 
 use pest::Parser as _;
-use pest::Token;
 use pest::iterators::Pair;
 
 use super::ast::{
@@ -375,20 +374,20 @@ impl Builder<'_> {
 
 /// Where a pair's last token ends: composite rules end with their last part.
 ///
-/// Reads the pair's tokens from the back: the `End` tokens there are the
-/// ends of the pair, its last part, that part's last part, and so on, so the
-/// walk costs the depth of the last part, with no pairs built.
+/// Walks down the last parts (`next_back` finds a pair's last part without
+/// walking the others), so the cost is the depth of the last part. pest's
+/// `Pair::tokens` would be cheaper in release builds, but checks its whole
+/// token queue on every call when debug assertions are on, which makes long
+/// chains quadratic in tests.
 fn content_end(pair: &Pair<'_, Rule>) -> usize {
     let mut end = pair.as_span().end();
-    let mut composite = is_composite(pair.as_rule());
-    for token in pair.clone().tokens().rev().skip(1) {
-        match token {
-            Token::End { rule, pos } if composite => {
-                end = pos.pos();
-                composite = is_composite(rule);
-            }
-            _ => break,
-        }
+    let mut current = pair.clone();
+    while is_composite(current.as_rule()) {
+        let Some(last) = current.into_inner().next_back() else {
+            break;
+        };
+        end = last.as_span().end();
+        current = last;
     }
     end
 }
