@@ -344,19 +344,52 @@ impl Block<'_> {
         };
         self.eval(first, done, pair, scratch);
         for part in rest {
+            // A rule already evaluated, or a `bool` column, is combined
+            // straight from where it lies, without a temporary.
+            if let Some((ot, of)) = self.direct(part, done) {
+                combine(pair, &ot, &of, conjunction);
+                continue;
+            }
             with_temporary(scratch, |other, scratch| {
                 self.eval(part, done, other, scratch);
-                let (t, f) = pair.split_at_mut(BLOCK_WORDS);
                 let (ot, of) = other.split_at(BLOCK_WORDS);
-                if conjunction {
-                    t.iter_mut().zip(ot).for_each(|(t, o)| *t &= o);
-                    f.iter_mut().zip(of).for_each(|(f, o)| *f |= o);
-                } else {
-                    t.iter_mut().zip(ot).for_each(|(t, o)| *t |= o);
-                    f.iter_mut().zip(of).for_each(|(f, o)| *f &= o);
-                }
+                combine(pair, ot, of, conjunction);
             });
         }
+    }
+
+    /// The words of a part that needs no evaluation: an earlier rule's
+    /// verdicts or a `bool` column, possibly under `not`.
+    fn direct(&self, op: &Op, done: &[Word]) -> Option<([Word; BLOCK_WORDS], [Word; BLOCK_WORDS])> {
+        let (negated, op) = match op {
+            Op::Not(inner) => (true, &**inner),
+            other => (false, other),
+        };
+        let (mut t, mut f) = ([0; BLOCK_WORDS], [0; BLOCK_WORDS]);
+        match op {
+            Op::Rule(position) => {
+                let from = done.get(position * PAIR..(position + 1) * PAIR)?;
+                let (ft, ff) = from.split_at(BLOCK_WORDS);
+                t.iter_mut().zip(ft).for_each(|(to, from)| *to = *from);
+                f.iter_mut().zip(ff).for_each(|(to, from)| *to = *from);
+            }
+            Op::Bool(column) => {
+                let Some(Column::Bool { value, known }) = self.columns.column(*column) else {
+                    return None;
+                };
+                for (((t, f), value), known) in t
+                    .iter_mut()
+                    .zip(f.iter_mut())
+                    .zip(self.words(value))
+                    .zip(self.words(known))
+                {
+                    *t = value & known;
+                    *f = !value & known;
+                }
+            }
+            _ => return None,
+        }
+        Some(if negated { (f, t) } else { (t, f) })
     }
 
     /// The block's words of a bitset, zero beyond its end.
@@ -559,6 +592,18 @@ impl Block<'_> {
             *t &= keep;
             *f &= keep;
         }
+    }
+}
+
+/// Combines `other` into `pair`: Kleene `and` (`conjunction`) or `or`.
+fn combine(pair: &mut [Word], other_true: &[Word], other_false: &[Word], conjunction: bool) {
+    let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+    if conjunction {
+        t.iter_mut().zip(other_true).for_each(|(t, o)| *t &= o);
+        f.iter_mut().zip(other_false).for_each(|(f, o)| *f |= o);
+    } else {
+        t.iter_mut().zip(other_true).for_each(|(t, o)| *t |= o);
+        f.iter_mut().zip(other_false).for_each(|(f, o)| *f &= o);
     }
 }
 
