@@ -9,26 +9,9 @@
 
 mod common;
 
+use common::ast_without_spans;
 use prereq::format::format_source;
-use prereq::{Sources, syntax};
 use proptest::prelude::*;
-
-/// The declarations of a file as text with every span removed.
-fn ast_without_spans(text: &str) -> String {
-    let mut sources = Sources::default();
-    let (file, diagnostics) = syntax::parse_file(sources.add("f.rules", text), text);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}\n{text}");
-    let debug = format!("{:?}", file.declarations);
-    let mut out = String::with_capacity(debug.len());
-    let mut rest = debug.as_str();
-    while let Some(at) = rest.find("Span {") {
-        out.push_str(&rest[..at]);
-        let close = rest[at..].find('}').unwrap();
-        rest = &rest[at + close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
 
 /// Rule text with comments added: whole lines, and at the ends of lines.
 fn with_comments(text: &str, marks: &[u8]) -> String {

@@ -10,6 +10,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::Path;
 
 use prereq::format::format_source;
@@ -70,22 +72,6 @@ fn facts_load_regressions() {
     }
 }
 
-/// The declarations of a rule file as text, with every span left out.
-fn ast_without_spans(text: &str) -> String {
-    let mut sources = prereq::Sources::default();
-    let (file, _) = prereq::syntax::parse_file(sources.add("f.rules", text), text);
-    let debug = format!("{:?}", file.declarations);
-    let mut out = String::new();
-    let mut rest = debug.as_str();
-    while let Some(at) = rest.find("Span {") {
-        out.push_str(&rest[..at]);
-        let close = rest[at..].find('}').unwrap();
-        rest = &rest[at + close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[test]
 fn format_roundtrip_regressions() {
     for (name, data) in inputs("format_roundtrip") {
@@ -97,8 +83,8 @@ fn format_roundtrip_regressions() {
         };
         let input = text.strip_prefix('\u{feff}').unwrap_or(text);
         assert_eq!(
-            ast_without_spans(&formatted),
-            ast_without_spans(input),
+            common::ast_without_spans(&formatted),
+            common::ast_without_spans(input),
             "{name}: formatting changed the AST"
         );
         assert_eq!(

@@ -218,6 +218,26 @@ pub fn entity_rows() -> impl Strategy<Value = Vec<Row>> {
     prop::collection::vec(row(names), 0..4)
 }
 
+// ----- the AST without spans ----------------------------------------------
+
+/// The declarations of a file as text with every span removed (the file
+/// must parse without diagnostics).
+pub fn ast_without_spans(text: &str) -> String {
+    let mut sources = prereq::Sources::default();
+    let (file, diagnostics) = prereq::syntax::parse_file(sources.add("f.rules", text), text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}\n{text}");
+    let debug = format!("{:?}", file.declarations);
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some(at) = rest.find("Span {") {
+        out.push_str(&rest[..at]);
+        let close = rest[at..].find('}').unwrap();
+        rest = &rest[at + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 // ----- printing -------------------------------------------------------------
 
 pub fn print_cond(cond: &Cond) -> String {
