@@ -17,7 +17,7 @@ use std::hash::BuildHasher;
 
 use rustc_hash::FxHashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use fixedbitset::FixedBitSet;
 
@@ -307,61 +307,47 @@ pub struct Columns {
     columns: Vec<Column>,
     strings: Interner,
     /// Per entity slot: for a set column, its postings, built on first use.
-    postings: Vec<Postings>,
+    postings: Vec<Cache<OnceLock<Inverted>>>,
     /// Membership bitsets built so far, by (set column, string id).
-    memberships: MembershipCache,
+    memberships: Cache<Mutex<MembershipBits>>,
 }
 
-/// The most bytes of membership bitsets a snapshot keeps: beyond it, a
-/// membership test reads the postings at every evaluation instead.
-const MEMBERSHIP_CACHE_BYTES: usize = 256 << 20;
+/// Membership bitsets by (set column, string id).
+type MembershipBits = HashMap<(u32, u32), Arc<FixedBitSet>>;
 
-/// For each (set column, string) a rule has asked about, the bitset of the
-/// entities whose set holds the string, kept with the snapshot so that
-/// evaluations after the first read it as they read a `bool` column.
+/// Something a snapshot computes on first use and keeps: it changes no
+/// result, so a clone starts without it and snapshots compare equal whether
+/// or not they have built it.
 #[derive(Debug, Default)]
-struct MembershipCache(std::sync::Mutex<HashMap<(u32, u32), std::sync::Arc<FixedBitSet>>>);
+struct Cache<T>(T);
 
-impl Clone for MembershipCache {
-    /// A clone starts without the cache; it is built again on first use.
-    fn clone(&self) -> MembershipCache {
-        MembershipCache::default()
+impl<T: Default> Clone for Cache<T> {
+    fn clone(&self) -> Cache<T> {
+        Cache::default()
     }
 }
 
-impl PartialEq for MembershipCache {
-    /// A cache: snapshots are equal whether or not they have built it.
-    fn eq(&self, _: &MembershipCache) -> bool {
+impl<T> PartialEq for Cache<T> {
+    fn eq(&self, _: &Cache<T>) -> bool {
         true
     }
 }
+
+/// The most bytes of membership bitsets a snapshot keeps (bitsets of the
+/// entities whose set holds a string a rule asks about, so that evaluations
+/// after the first read them as they read a `bool` column): beyond it, a
+/// membership test reads the postings at every evaluation instead.
+const MEMBERSHIP_CACHE_BYTES: usize = 256 << 20;
 
 /// For each string of a set column, the entities whose set holds it, in
 /// order: the column inverted. Built the first time a rule asks whether a
 /// set holds a string, and kept with the snapshot, so that membership tests
 /// cost the entities that hold the string, not every string of every set.
 #[derive(Debug, Default)]
-pub(crate) struct Postings(OnceLock<Inverted>);
-
-#[derive(Debug, Default)]
 struct Inverted {
     /// By interned id: where its entities start in `entities` (one more at the end).
     starts: Vec<usize>,
     entities: Vec<u32>,
-}
-
-impl Clone for Postings {
-    /// A clone starts without the cache; it is built again on first use.
-    fn clone(&self) -> Postings {
-        Postings::default()
-    }
-}
-
-impl PartialEq for Postings {
-    /// A cache: snapshots are equal whether or not they have built it.
-    fn eq(&self, _: &Postings) -> bool {
-        true
-    }
 }
 
 impl Inverted {
@@ -419,10 +405,8 @@ impl Columns {
             names: Names::default(),
             columns,
             strings: Interner::default(),
-            postings: (0..schema.entity_len())
-                .map(|_| Postings::default())
-                .collect(),
-            memberships: MembershipCache::default(),
+            postings: (0..schema.entity_len()).map(|_| Cache::default()).collect(),
+            memberships: Cache::default(),
         }
     }
 
@@ -539,7 +523,7 @@ impl Columns {
     /// The entities whose set (in set column `column`) holds string `id`, as
     /// a bitset built on first use and kept; `None` once the snapshot keeps
     /// [`MEMBERSHIP_CACHE_BYTES`] of them already.
-    pub(crate) fn membership(&self, column: u32, id: u32) -> Option<std::sync::Arc<FixedBitSet>> {
+    pub(crate) fn membership(&self, column: u32, id: u32) -> Option<Arc<FixedBitSet>> {
         let mut cache = self.memberships.0.lock().ok()?;
         if let Some(bits) = cache.get(&(column, id)) {
             return Some(bits.clone());
@@ -552,7 +536,7 @@ impl Columns {
         for &entity in self.holders(column, id) {
             bits.insert(entity as usize);
         }
-        let bits = std::sync::Arc::new(bits);
+        let bits = Arc::new(bits);
         cache.insert((column, id), bits.clone());
         Some(bits)
     }

@@ -127,20 +127,11 @@ impl Kernel<'_> {
             }
             Op::Holds {
                 negated, set, id, ..
-            }
-            | Op::Contains {
-                negated,
-                set,
-                id: Some(id),
             } => match self.set(*set, entity) {
                 Some(items) => Tri::from(items.contains(id) != *negated),
                 None => Tri::Unknown,
             },
-            Op::Contains {
-                negated,
-                set,
-                id: None,
-            } => match column(set) {
+            Op::Absent { negated, set } => match column(set) {
                 Some(c) if known(c) => Tri::from(*negated),
                 _ => Tri::Unknown,
             },
@@ -306,15 +297,7 @@ impl Block<'_> {
                 index,
                 ..
             } => self.holds(*negated, *set, *index, pair),
-            Op::Contains { negated, set, id } => {
-                let Some(id) = id else {
-                    // No entity's set holds the string: `in` is false, and
-                    // `not in` true, wherever the set is known.
-                    self.known_as(*set, *negated, pair);
-                    return;
-                };
-                self.sets(*set, pair, |items| items.contains(id) != *negated);
-            }
+            Op::Absent { negated, set } => self.known_as(*set, *negated, pair),
             Op::InList {
                 negated,
                 column,
@@ -457,10 +440,16 @@ impl Block<'_> {
         }
     }
 
-    /// Sets the pair from a test of each entity, where `known` says it applies.
-    fn tested(&self, pair: &mut [Word], known: &FixedBitSet, mut test: impl FnMut(usize) -> bool) {
+    /// Sets the pair from a test of each entity, where `known` (the block's
+    /// words) says it applies.
+    fn tested(
+        &self,
+        pair: &mut [Word],
+        known: [Word; BLOCK_WORDS],
+        mut test: impl FnMut(usize) -> bool,
+    ) {
         let (t, f) = pair.split_at_mut(BLOCK_WORDS);
-        for (word, ((t, f), known)) in t.iter_mut().zip(f).zip(self.words(known)).enumerate() {
+        for (word, ((t, f), known)) in t.iter_mut().zip(f).zip(known).enumerate() {
             let first = (self.first_word + word) * WORD_BITS;
             let mut bits: Word = 0;
             if known != 0 {
@@ -510,8 +499,8 @@ impl Block<'_> {
                     known: kb,
                 }),
             ) => {
-                let both = intersection(ka, kb);
-                self.tested(pair, &both, |i| match (a.get(i), b.get(i)) {
+                let both = self.both_known(ka, kb);
+                self.tested(pair, both, |i| match (a.get(i), b.get(i)) {
                     (Some(x), Some(y)) => op.holds(x, y),
                     _ => false,
                 });
@@ -523,7 +512,9 @@ impl Block<'_> {
     fn strings(&self, column: u32, pair: &mut [Word], test: impl Fn(u32) -> bool) {
         match self.columns.column(column) {
             Some(Column::String { value, known }) => {
-                self.tested(pair, known, |i| value.get(i).is_some_and(|v| test(*v)));
+                self.tested(pair, self.words(known), |i| {
+                    value.get(i).is_some_and(|v| test(*v))
+                });
             }
             _ => pair.fill(0),
         }
@@ -541,17 +532,8 @@ impl Block<'_> {
                     known: kb,
                 }),
             ) => {
-                let both = intersection(ka, kb);
-                self.tested(pair, &both, |i| (a.get(i) == b.get(i)) == equal);
-            }
-            _ => pair.fill(0),
-        }
-    }
-
-    fn sets(&self, set: u32, pair: &mut [Word], test: impl Fn(&[u32]) -> bool) {
-        match self.columns.column(set) {
-            Some(Column::Set { ends, items, known }) => {
-                self.tested(pair, known, |i| test(set_items(ends, items, i)));
+                let both = self.both_known(ka, kb);
+                self.tested(pair, both, |i| (a.get(i) == b.get(i)) == equal);
             }
             _ => pair.fill(0),
         }
@@ -567,8 +549,8 @@ impl Block<'_> {
                     known: ks,
                 }),
             ) => {
-                let both = intersection(ke, ks);
-                self.tested(pair, &both, |i| {
+                let both = self.both_known(ke, ks);
+                self.tested(pair, both, |i| {
                     let found = value
                         .get(i)
                         .is_some_and(|id| set_items(ends, items, i).contains(id));
@@ -577,6 +559,15 @@ impl Block<'_> {
             }
             _ => pair.fill(0),
         }
+    }
+
+    /// The block's words of entities known in both bitsets.
+    fn both_known(&self, a: &FixedBitSet, b: &FixedBitSet) -> [Word; BLOCK_WORDS] {
+        let mut both = self.words(a);
+        both.iter_mut()
+            .zip(self.words(b))
+            .for_each(|(both, b)| *both &= b);
+        both
     }
 
     /// Clears the bits of entities past the last one.
@@ -634,12 +625,6 @@ fn test_word_tail(values: &[f64], test: &impl Fn(f64) -> bool) -> Word {
         bits |= Word::from(test(*n)) << bit;
     }
     bits
-}
-
-fn intersection(a: &FixedBitSet, b: &FixedBitSet) -> FixedBitSet {
-    let mut both = a.clone();
-    both.intersect_with(b);
-    both
 }
 
 /// Runs `body` with a temporary pair taken from `scratch` and the scratch

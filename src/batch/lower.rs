@@ -63,11 +63,11 @@ pub(super) enum Op {
         id: u32,
         index: usize,
     },
-    /// A constant string in a set column.
-    Contains {
+    /// A constant string no entity's set holds, in a set column: `in` is
+    /// false, and `not in` true, wherever the set is known.
+    Absent {
         negated: bool,
         set: u32,
-        id: Option<u32>,
     },
     /// A string column in a constant list of ids.
     InList {
@@ -93,6 +93,8 @@ pub(super) struct Lowering<'a> {
     pub(super) columns: &'a Columns,
     pub(super) world_verdicts: &'a [Tri],
     pub(super) position: &'a [Option<usize>],
+    /// The memberships the lowered rules read, registered as they are met.
+    pub(super) memberships: Memberships,
 }
 
 impl Lowering<'_> {
@@ -106,7 +108,7 @@ impl Lowering<'_> {
         ))
     }
 
-    pub(super) fn lower(&self, node: &Node) -> Op {
+    pub(super) fn lower(&mut self, node: &Node) -> Op {
         match node {
             Node::Const(_) => self.fold(node),
             Node::Bool(Slot::Entity(column)) => Op::Bool(*column),
@@ -142,7 +144,7 @@ impl Lowering<'_> {
     /// `and` / `or`: the constant parts folded into one, which decides
     /// alone when it is the absorbing value (false for `and`, true for `or`).
     fn junction(
-        &self,
+        &mut self,
         parts: &[Node],
         combine: fn(Vec<Tri>) -> Tri,
         make: fn(Vec<Op>) -> Op,
@@ -232,7 +234,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn member(&self, node: &Node, negated: bool, element: &Arg<Box<str>>, set: &SetArg) -> Op {
+    fn member(&mut self, node: &Node, negated: bool, element: &Arg<Box<str>>, set: &SetArg) -> Op {
         let strings = self.columns.strings();
         let ids = |items: &[Box<str>]| -> Vec<u32> {
             let mut ids: Vec<u32> = items.iter().filter_map(|s| strings.get(s)).collect();
@@ -250,7 +252,13 @@ impl Lowering<'_> {
         match (self.string(element), set) {
             (Operand::Same(_), Operand::Same(_)) => self.fold(node),
             (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
-            (Operand::Same(Some(id)), Operand::Column(set)) => Op::Contains { negated, set, id },
+            (Operand::Same(Some(Some(id))), Operand::Column(set)) => Op::Holds {
+                negated,
+                set,
+                id,
+                index: self.memberships.register(set, id),
+            },
+            (Operand::Same(Some(None)), Operand::Column(set)) => Op::Absent { negated, set },
             (Operand::Column(column), Operand::Same(Some(ids))) => Op::InList {
                 negated,
                 column,
@@ -277,34 +285,10 @@ pub(super) struct Memberships {
 }
 
 impl Memberships {
-    /// Replaces every `Contains` of a string some entity holds with `Holds`.
-    pub(super) fn hoist(&mut self, op: Op) -> Op {
-        let mut hoist_all =
-            |ops: Vec<Op>| -> Vec<Op> { ops.into_iter().map(|op| self.hoist(op)).collect() };
-        match op {
-            Op::Contains {
-                negated,
-                set,
-                id: Some(id),
-            } => {
-                let next = self.index.len();
-                Op::Holds {
-                    negated,
-                    set,
-                    id,
-                    index: *self.index.entry((set, id)).or_insert(next),
-                }
-            }
-            Op::Not(inner) => Op::Not(Box::new(self.hoist(*inner))),
-            Op::And(parts) => Op::And(hoist_all(parts)),
-            Op::Or(parts) => Op::Or(hoist_all(parts)),
-            Op::Same { equal, lhs, rhs } => Op::Same {
-                equal,
-                lhs: Box::new(self.hoist(*lhs)),
-                rhs: Box::new(self.hoist(*rhs)),
-            },
-            other => other,
-        }
+    /// The index of the bitset for string `id` in set column `set`.
+    fn register(&mut self, set: u32, id: u32) -> usize {
+        let next = self.index.len();
+        *self.index.entry((set, id)).or_insert(next)
     }
 
     /// Words of block-local bitsets the memberships need.

@@ -38,8 +38,6 @@ mod lower;
 
 pub use columns::Columns;
 
-use fixedbitset::FixedBitSet;
-
 use crate::check::RuleId;
 use crate::compile::Program;
 use crate::eval::{self, Tri, Verdicts};
@@ -181,17 +179,6 @@ impl BatchVerdicts {
         }
     }
 
-    /// The entities for which `rule` is satisfied, as a bitset.
-    pub fn satisfied(&self, rule: RuleId) -> FixedBitSet {
-        let mut set = FixedBitSet::with_capacity(self.len);
-        for entity in 0..self.len {
-            if self.get(entity, rule) == Tri::True {
-                set.insert(entity);
-            }
-        }
-        set
-    }
-
     /// The same verdicts laid out entity by entity, as reports read them.
     pub fn to_verdicts(&self) -> Verdicts {
         let rule_count = self.world.len();
@@ -262,22 +249,22 @@ pub fn compile<'c>(program: &Program, columns: &'c Columns) -> Compiled<'c> {
             *cell = Some(index);
         }
     }
-    let lowering = Lowering {
+    let mut lowering = Lowering {
         columns,
         world_verdicts: &world_verdicts,
         position: &position,
+        memberships: Memberships::default(),
     };
-    let mut memberships = Memberships::default();
     let rules = program
         .entity_rules()
         .iter()
-        .map(|rule| memberships.hoist(lowering.lower(&rule.condition)))
+        .map(|rule| lowering.lower(&rule.condition))
         .collect();
     Compiled {
         kernel: Kernel {
             rules,
             columns,
-            memberships: memberships.cache(columns),
+            memberships: lowering.memberships.cache(columns),
             len: columns.len(),
         },
         world,
