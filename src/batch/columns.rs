@@ -135,23 +135,10 @@ impl Column {
     /// Sets the last entity's set, `entity`, from its strings as written.
     fn set_strings(&mut self, entity: usize, set: &[String], strings: &mut Interner) {
         if let Column::Set { ends, items, known } = self {
-            let start = items.len();
-            items.extend(set.iter().map(|s| strings.intern(s)));
-            let mut kept = start;
-            if let Some(run) = items.get_mut(start..) {
-                run.sort_unstable();
-                // Keep the first of each run of equal ids, in place.
-                for read in 0..run.len() {
-                    let (id, previous) = (run.get(read).copied(), kept.checked_sub(start + 1));
-                    if previous.is_none_or(|p| run.get(p).copied() != id) {
-                        if let (Some(id), Some(slot)) = (id, run.get_mut(kept - start)) {
-                            *slot = id;
-                        }
-                        kept += 1;
-                    }
-                }
-            }
-            items.truncate(kept);
+            let mut ids: Vec<u32> = set.iter().map(|s| strings.intern(s)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            items.append(&mut ids);
             if let Some(end) = ends.last_mut() {
                 *end = items.len();
             }

@@ -112,11 +112,11 @@ impl FactSink for FactsReader {
     }
 
     fn entity(&mut self, name: &str) -> Result<(), Refusal> {
-        if self.facts.entity_index.contains_key(name) {
-            return Err(Refusal::entity_twice());
+        if self.facts.push_entity(name) {
+            Ok(())
+        } else {
+            Err(Refusal::entity_twice())
         }
-        self.facts.add_entity(name);
-        Ok(())
     }
 
     fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {

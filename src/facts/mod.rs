@@ -258,15 +258,22 @@ impl Facts {
 
     /// Adds an entity with no facts yet (all unknown), if it is not there already.
     pub fn add_entity(&mut self, entity: &str) -> &mut Facts {
-        if !self.entity_index.contains_key(entity) {
-            self.entity_index
-                .insert(entity.to_string(), self.entities.len());
-            self.entities.push(EntityFacts {
-                name: entity.to_string(),
-                facts: Vec::new(),
-            });
-        }
+        self.push_entity(entity);
         self
+    }
+
+    /// Adds an entity with no facts yet; false if it is there already.
+    fn push_entity(&mut self, entity: &str) -> bool {
+        if self.entity_index.contains_key(entity) {
+            return false;
+        }
+        self.entity_index
+            .insert(entity.to_string(), self.entities.len());
+        self.entities.push(EntityFacts {
+            name: entity.to_string(),
+            facts: Vec::new(),
+        });
+        true
     }
 
     /// Where the facts came from (a path, or the name given).
