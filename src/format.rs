@@ -19,7 +19,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
 use crate::syntax::ast::{Declaration, Expr, ExprKind, FactDecl, RuleDecl, Scope};
-use crate::syntax::{self, scan_chunks};
+use crate::syntax::{self, is_blank, scan_chunks};
 
 /// The width a rule must fit in to stay on one line.
 pub const WIDTH: usize = 80;
@@ -59,13 +59,6 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
         out.trailing(after);
     }
     Ok(out.finish())
-}
-
-/// Whether a character is a blank to the grammar (`WHITESPACE`): a space,
-/// a tab, a line break or a byte order mark. Other Unicode spaces are not
-/// blanks there, and may only stand inside comments, which keep them.
-fn is_blank(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{feff}')
 }
 
 fn trim_blanks(line: &str) -> &str {

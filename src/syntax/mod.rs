@@ -19,6 +19,13 @@ use crate::diagnostic::Diagnostic;
 use crate::limits::MAX_RULE_FILE_BYTES;
 use crate::source::{FileId, Span};
 
+/// Whether a character is a blank to the grammar (`WHITESPACE`): a space,
+/// a tab, a line break or a byte order mark. Other Unicode spaces are not
+/// blanks there, and may only stand inside comments, which keep them.
+pub(crate) fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{feff}')
+}
+
 /// How many declarations a file needs before they are parsed on every core.
 #[cfg(feature = "parallel")]
 const PARALLEL_DECLARATIONS: usize = 256;

@@ -419,7 +419,7 @@ fn is_composite(rule: Rule) -> bool {
 /// (the formatter does not keep them, so they mean nothing).
 fn doc_line(pair: &Pair<'_, Rule>) -> String {
     let text = pair.as_str().strip_prefix("##").unwrap_or("");
-    let text = text.trim_end_matches([' ', '\t', '\r', '\u{feff}']);
+    let text = text.trim_end_matches(super::is_blank);
     text.strip_prefix(' ').unwrap_or(text).to_string()
 }
 
