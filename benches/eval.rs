@@ -1,10 +1,11 @@
 //! Evaluation speed, each figure beside a baseline measured in the same run.
 //!
 //! - `eval_one`: the coalition `deploy` rule (with the rules it reads) for
-//!   one entity: prereq's compiled form (`batch::compile`, one entity of a
-//!   columnar snapshot) and its tree-walking evaluator (`eval`, over a row),
-//!   against the same rules hand-written as a Rust function over a struct,
-//!   the floor.
+//!   one entity: prereq's compiled plan over the entity's `batch::Row` (the
+//!   counterpart of the hand-written struct), the same plan reading one
+//!   entity of a columnar snapshot, and the tree-walking evaluator (`eval`,
+//!   over a row of values), against the same rules hand-written as a Rust
+//!   function over a struct, the floor.
 //! - `eval_batch`: every coalition rule for 1,000,000 synthetic entities
 //!   (`prereq bench-data`, ~10% of facts unknown): prereq's batch evaluator,
 //!   the same logic hand-written over bitsets, and prereq's single-entity
@@ -124,6 +125,10 @@ fn eval_one(c: &mut Criterion) {
     let mut group = c.benchmark_group("eval_one");
     group.bench_function("prereq_compiled", |b| {
         b.iter(|| compiled.entity(&plan, black_box(0), &mut scratch))
+    });
+    let uk_row = compiled.row(0);
+    group.bench_function("prereq_row", |b| {
+        b.iter(|| plan.evaluate(black_box(&uk_row), &mut scratch))
     });
     group.bench_function("prereq_tree", |b| {
         b.iter(|| {

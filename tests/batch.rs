@@ -94,9 +94,76 @@ proptest! {
                 prop_assert_eq!(batch, expected, "r{} for entity{} of {}\n{}", rule, index, entities.len(), text);
                 let one = Verdict::from(compiled.entity(&plan, index, &mut scratch));
                 prop_assert_eq!(one, expected, "compiled, r{} for entity{}\n{}", rule, index, text);
+                if index < distinct.len() {
+                    let row = compiled.row(index);
+                    let from_row = Verdict::from(plan.evaluate(&row, &mut scratch));
+                    prop_assert_eq!(from_row, expected, "row, r{} for entity{}\n{}", rule, index, text);
+                }
                 satisfied += usize::from(expected == Verdict::Satisfied);
             }
             prop_assert_eq!(verdicts.counts(id).satisfied, satisfied);
+        }
+    }
+}
+
+/// Facts and rules wide enough that a plan's row and registers take more
+/// than one word: 70 `bool` and 70 `number` facts, and a rule of 70
+/// junctions over them.
+fn wide_rules() -> String {
+    let mut text = String::new();
+    for i in 0..70 {
+        text += &format!("fact b{i}: bool\nfact n{i}: number\n");
+    }
+    let parts: Vec<String> = (0..70)
+        .map(|i| format!("(b{i} or n{i} >= {})", i % 3))
+        .collect();
+    text += &format!("rule wide requires {}\n", parts.join(" and "));
+    text += "rule wider requires wide or (not b69 and n0 < 1) or b35 == (n35 > 0)\n";
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn plans_span_several_words_of_facts_and_registers(
+        entities in prop::collection::vec(
+            prop::collection::vec((prop::option::weighted(0.9, any::<bool>()), prop::option::weighted(0.9, 0u8..4)), 70),
+            1..40,
+        ),
+    ) {
+        let rules = RuleSet::parse("wide.rules", &wide_rules()).unwrap();
+        let entities: serde_json::Map<String, serde_json::Value> = entities
+            .iter()
+            .enumerate()
+            .map(|(index, facts)| {
+                let mut object = serde_json::Map::new();
+                for (i, (flag, number)) in facts.iter().enumerate() {
+                    if let Some(flag) = flag {
+                        object.insert(format!("b{i}"), (*flag).into());
+                    }
+                    if let Some(number) = number {
+                        object.insert(format!("n{i}"), (*number).into());
+                    }
+                }
+                (format!("e{index}"), object.into())
+            })
+            .collect();
+        let json = serde_json::json!({"entities": entities}).to_string();
+        let columns = Columns::from_json_str(rules.program().schema(), "wide.json", &json).unwrap();
+        let compiled = batch::compile(rules.program(), &columns);
+        let verdicts = compiled.evaluate();
+        let facts = Facts::from_json_str("wide.json", &json).unwrap();
+        prop_assert_eq!(verdicts.to_verdicts(), row_verdicts(&rules, &facts));
+        let mut scratch = compiled.scratch();
+        for name in ["wide", "wider"] {
+            let id = rules.resolved().rule_id(name).unwrap();
+            let plan = compiled.plan(id);
+            for entity in 0..columns.len() {
+                let batch = verdicts.get(entity, id);
+                prop_assert_eq!(compiled.entity(&plan, entity, &mut scratch), batch, "{} for e{}", name, entity);
+                prop_assert_eq!(plan.evaluate(&compiled.row(entity), &mut scratch), batch, "{} for e{} from its row", name, entity);
+            }
         }
     }
 }

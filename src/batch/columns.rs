@@ -492,6 +492,11 @@ impl Columns {
         self.columns.get(slot as usize)
     }
 
+    /// How many entity columns there are (one per entity fact).
+    pub(crate) fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
     /// The entities whose set (in set column `column`) holds string `id`,
     /// in order; the column's postings are built on the first call.
     pub(crate) fn holders(&self, column: u32, id: u32) -> &[u32] {

@@ -1,5 +1,4 @@
-//! The kernel: lowered rules evaluated a block of entities at a time, or
-//! for one entity.
+//! The kernel: lowered rules evaluated a block of entities at a time.
 //!
 //! A block's three-valued values are pairs of word arrays (is true, then is
 //! false); `and`/`or`/`not` combine them word by word; leaves read the
@@ -9,7 +8,7 @@
 use fixedbitset::FixedBitSet;
 
 use super::columns::{Column, Columns, set_items};
-use super::lower::{Memberships, Op};
+use super::lower::{Leaf, Memberships, Op};
 use super::{BLOCK_ENTITIES, BLOCK_WORDS, PAIR, WORD_BITS, Word};
 use crate::eval::Tri;
 use crate::syntax::ast::CompareOp;
@@ -56,129 +55,6 @@ impl Kernel<'_> {
             }
         }
         words
-    }
-
-    /// The value of `op` for one entity, given the verdicts (by position)
-    /// of the entity rules evaluated before it.
-    pub(super) fn one(&self, op: &Op, entity: usize, done: &[Tri]) -> Tri {
-        let column = |c: &u32| self.columns.column(*c);
-        let known = |c: &Column| c.known().contains(entity);
-        match op {
-            Op::Const(value) => *value,
-            Op::Bool(c) => match column(c) {
-                Some(Column::Bool { value, known }) if known.contains(entity) => {
-                    Tri::from(value.contains(entity))
-                }
-                _ => Tri::Unknown,
-            },
-            Op::Rule(position) => done.get(*position).copied().unwrap_or(Tri::Unknown),
-            Op::Not(inner) => !self.one(inner, entity, done),
-            Op::And(parts) => {
-                let mut result = Tri::True;
-                for part in parts {
-                    match self.one(part, entity, done) {
-                        Tri::False => return Tri::False,
-                        value => result = result.min(value),
-                    }
-                }
-                result
-            }
-            Op::Or(parts) => {
-                let mut result = Tri::False;
-                for part in parts {
-                    match self.one(part, entity, done) {
-                        Tri::True => return Tri::True,
-                        value => result = result.max(value),
-                    }
-                }
-                result
-            }
-            Op::Same { equal, lhs, rhs } => {
-                let same = self.one(lhs, entity, done).iff(self.one(rhs, entity, done));
-                if *equal { same } else { !same }
-            }
-            Op::Compare {
-                op,
-                column: c,
-                constant,
-            } => match self.number(*c, entity) {
-                Some(n) => Tri::from(op.holds(&n, constant)),
-                None => Tri::Unknown,
-            },
-            Op::CompareColumns { op, lhs, rhs } => {
-                match (self.number(*lhs, entity), self.number(*rhs, entity)) {
-                    (Some(a), Some(b)) => Tri::from(op.holds(&a, &b)),
-                    _ => Tri::Unknown,
-                }
-            }
-            Op::StringIs {
-                equal,
-                column: c,
-                id,
-            } => match self.string(*c, entity) {
-                Some(value) => Tri::from((Some(value) == *id) == *equal),
-                None => Tri::Unknown,
-            },
-            Op::StringsEqual { equal, lhs, rhs } => {
-                match (self.string(*lhs, entity), self.string(*rhs, entity)) {
-                    (Some(a), Some(b)) => Tri::from((a == b) == *equal),
-                    _ => Tri::Unknown,
-                }
-            }
-            Op::Holds {
-                negated, set, id, ..
-            } => match self.set(*set, entity) {
-                Some(items) => Tri::from(items.contains(id) != *negated),
-                None => Tri::Unknown,
-            },
-            Op::Absent { negated, set } => match column(set) {
-                Some(c) if known(c) => Tri::from(*negated),
-                _ => Tri::Unknown,
-            },
-            Op::InList {
-                negated,
-                column: c,
-                ids,
-            } => match self.string(*c, entity) {
-                Some(value) => Tri::from(ids.binary_search(&value).is_ok() != *negated),
-                None => Tri::Unknown,
-            },
-            Op::ColumnInSet {
-                negated,
-                element,
-                set,
-            } => match (self.string(*element, entity), self.set(*set, entity)) {
-                (Some(value), Some(items)) => Tri::from(items.contains(&value) != *negated),
-                _ => Tri::Unknown,
-            },
-        }
-    }
-
-    fn number(&self, column: u32, entity: usize) -> Option<f64> {
-        match self.columns.column(column) {
-            Some(Column::Number { value, known }) if known.contains(entity) => {
-                value.get(entity).copied()
-            }
-            _ => None,
-        }
-    }
-
-    fn string(&self, column: u32, entity: usize) -> Option<u32> {
-        match self.columns.column(column) {
-            Some(Column::String { value, known }) if known.contains(entity) => {
-                value.get(entity).copied()
-            }
-            _ => None,
-        }
-    }
-
-    fn set(&self, column: u32, entity: usize) -> Option<&[u32]> {
-        match self.columns.column(column) {
-            Some(Column::Set { ends, items, known }) if known.contains(entity) => {
-                Some(set_items(ends, items, entity))
-            }
-            _ => None,
-        }
     }
 
     /// Evaluates every rule, in order, for one block.
@@ -269,7 +145,14 @@ impl Block<'_> {
                     }
                 });
             }
-            Op::Compare {
+            Op::Leaf(leaf) => self.leaf(leaf, pair),
+        }
+    }
+
+    /// Evaluates a comparison or membership into `pair`.
+    fn leaf(&self, leaf: &Leaf, pair: &mut [Word]) {
+        match leaf {
+            Leaf::Compare {
                 op,
                 column,
                 constant,
@@ -285,27 +168,27 @@ impl Block<'_> {
                     CompareOp::Ge => self.numbers(*column, pair, |n| n >= c),
                 }
             }
-            Op::CompareColumns { op, lhs, rhs } => self.compare_columns(*op, *lhs, *rhs, pair),
-            Op::StringIs { equal, column, id } => {
+            Leaf::CompareColumns { op, lhs, rhs } => self.compare_columns(*op, *lhs, *rhs, pair),
+            Leaf::StringIs { equal, column, id } => {
                 let is = |value: u32| Some(value) == *id;
                 self.strings(*column, pair, |value| is(value) == *equal);
             }
-            Op::StringsEqual { equal, lhs, rhs } => self.strings_equal(*equal, *lhs, *rhs, pair),
-            Op::Holds {
+            Leaf::StringsEqual { equal, lhs, rhs } => self.strings_equal(*equal, *lhs, *rhs, pair),
+            Leaf::Holds {
                 negated,
                 set,
                 index,
                 ..
             } => self.holds(*negated, *set, *index, pair),
-            Op::Absent { negated, set } => self.known_as(*set, *negated, pair),
-            Op::InList {
+            Leaf::Absent { negated, set } => self.known_as(*set, *negated, pair),
+            Leaf::InList {
                 negated,
                 column,
                 ids,
             } => self.strings(*column, pair, |value| {
                 ids.binary_search(&value).is_ok() != *negated
             }),
-            Op::ColumnInSet {
+            Leaf::ColumnInSet {
                 negated,
                 element,
                 set,

@@ -31,6 +31,13 @@ pub(super) enum Op {
         lhs: Box<Op>,
         rhs: Box<Op>,
     },
+    /// A comparison or membership: reads columns, not other values.
+    Leaf(Leaf),
+}
+
+/// A condition's leaf: a comparison or membership over columns.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Leaf {
     /// A number column against a constant.
     Compare {
         op: CompareOp,
@@ -38,11 +45,7 @@ pub(super) enum Op {
         constant: f64,
     },
     /// Two number columns.
-    CompareColumns {
-        op: CompareOp,
-        lhs: u32,
-        rhs: u32,
-    },
+    CompareColumns { op: CompareOp, lhs: u32, rhs: u32 },
     /// A string column against a constant (`None`: a string no entity holds).
     StringIs {
         equal: bool,
@@ -50,11 +53,7 @@ pub(super) enum Op {
         id: Option<u32>,
     },
     /// Two string columns.
-    StringsEqual {
-        equal: bool,
-        lhs: u32,
-        rhs: u32,
-    },
+    StringsEqual { equal: bool, lhs: u32, rhs: u32 },
     /// A constant string in a set column, computed with the others of the
     /// block: membership bitset `index` has the entities whose set holds it.
     Holds {
@@ -65,10 +64,7 @@ pub(super) enum Op {
     },
     /// A constant string no entity's set holds, in a set column: `in` is
     /// false, and `not in` true, wherever the set is known.
-    Absent {
-        negated: bool,
-        set: u32,
-    },
+    Absent { negated: bool, set: u32 },
     /// A string column in a constant list of ids.
     InList {
         negated: bool,
@@ -81,6 +77,22 @@ pub(super) enum Op {
         element: u32,
         set: u32,
     },
+}
+
+impl Leaf {
+    /// The columns the leaf reads.
+    pub(super) fn columns(&self) -> Vec<u32> {
+        match self {
+            Leaf::Compare { column, .. }
+            | Leaf::StringIs { column, .. }
+            | Leaf::InList { column, .. } => vec![*column],
+            Leaf::Holds { set, .. } | Leaf::Absent { set, .. } => vec![*set],
+            Leaf::CompareColumns { lhs, rhs, .. } | Leaf::StringsEqual { lhs, rhs, .. } => {
+                vec![*lhs, *rhs]
+            }
+            Leaf::ColumnInSet { element, set, .. } => vec![*element, *set],
+        }
+    }
 }
 
 /// An operand: a constant for every entity (`None`: unknown), or a column.
@@ -195,17 +207,19 @@ impl Lowering<'_> {
         match (self.number(lhs), self.number(rhs)) {
             (Operand::Same(_), Operand::Same(_)) => self.fold(node),
             (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
-            (Operand::Column(column), Operand::Same(Some(constant))) => Op::Compare {
+            (Operand::Column(column), Operand::Same(Some(constant))) => Op::Leaf(Leaf::Compare {
                 op,
                 column,
                 constant,
-            },
-            (Operand::Same(Some(constant)), Operand::Column(column)) => Op::Compare {
+            }),
+            (Operand::Same(Some(constant)), Operand::Column(column)) => Op::Leaf(Leaf::Compare {
                 op: op.mirrored(),
                 column,
                 constant,
-            },
-            (Operand::Column(lhs), Operand::Column(rhs)) => Op::CompareColumns { op, lhs, rhs },
+            }),
+            (Operand::Column(lhs), Operand::Column(rhs)) => {
+                Op::Leaf(Leaf::CompareColumns { op, lhs, rhs })
+            }
         }
     }
 
@@ -228,9 +242,11 @@ impl Lowering<'_> {
             (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
             (Operand::Column(column), Operand::Same(Some(id)))
             | (Operand::Same(Some(id)), Operand::Column(column)) => {
-                Op::StringIs { equal, column, id }
+                Op::Leaf(Leaf::StringIs { equal, column, id })
             }
-            (Operand::Column(lhs), Operand::Column(rhs)) => Op::StringsEqual { equal, lhs, rhs },
+            (Operand::Column(lhs), Operand::Column(rhs)) => {
+                Op::Leaf(Leaf::StringsEqual { equal, lhs, rhs })
+            }
         }
     }
 
@@ -252,23 +268,25 @@ impl Lowering<'_> {
         match (self.string(element), set) {
             (Operand::Same(_), Operand::Same(_)) => self.fold(node),
             (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
-            (Operand::Same(Some(Some(id))), Operand::Column(set)) => Op::Holds {
+            (Operand::Same(Some(Some(id))), Operand::Column(set)) => Op::Leaf(Leaf::Holds {
                 negated,
                 set,
                 id,
                 index: self.memberships.register(set, id),
-            },
-            (Operand::Same(Some(None)), Operand::Column(set)) => Op::Absent { negated, set },
-            (Operand::Column(column), Operand::Same(Some(ids))) => Op::InList {
+            }),
+            (Operand::Same(Some(None)), Operand::Column(set)) => {
+                Op::Leaf(Leaf::Absent { negated, set })
+            }
+            (Operand::Column(column), Operand::Same(Some(ids))) => Op::Leaf(Leaf::InList {
                 negated,
                 column,
                 ids,
-            },
-            (Operand::Column(element), Operand::Column(set)) => Op::ColumnInSet {
+            }),
+            (Operand::Column(element), Operand::Column(set)) => Op::Leaf(Leaf::ColumnInSet {
                 negated,
                 element,
                 set,
-            },
+            }),
         }
     }
 }

@@ -35,14 +35,17 @@
 mod columns;
 mod kernel;
 mod lower;
+mod plan;
 
 pub use columns::Columns;
+pub use plan::{Plan, Row, Scratch};
 
 use crate::check::RuleId;
 use crate::compile::Program;
 use crate::eval::{self, Tri, Verdicts};
 use kernel::Kernel;
-use lower::{Lowering, Memberships, Op};
+use lower::{Lowering, Memberships};
+use plan::Planner;
 
 /// A machine word of entities.
 type Word = fixedbitset::Block;
@@ -281,16 +284,6 @@ pub struct Compiled<'c> {
     position: Vec<Option<usize>>,
 }
 
-/// What evaluating one rule for one entity takes: the entity rules it
-/// reads, directly or not, in evaluation order (see [`Compiled::plan`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    /// The rule's verdict when it is a world rule (the same for everyone).
-    world: Option<Tri>,
-    /// Positions of the entity rules to evaluate, the rule itself last.
-    positions: Vec<usize>,
-}
-
 impl Compiled<'_> {
     /// Every rule for every entity, a block of entities at a time.
     pub fn evaluate(&self) -> BatchVerdicts {
@@ -303,74 +296,44 @@ impl Compiled<'_> {
         }
     }
 
-    /// The entity rules `rule` needs, in evaluation order.
+    /// What evaluating `rule` for one entity takes: the rule and the
+    /// entity rules it reads, flattened into a few steps (see [`Plan`]).
     pub fn plan(&self, rule: RuleId) -> Plan {
-        let world = self.world.get(rule.index()).copied().flatten();
-        let Some(Some(target)) = self.position.get(rule.index()).copied() else {
-            return Plan {
-                world: Some(world.unwrap_or(Tri::Unknown)),
-                positions: Vec::new(),
-            };
-        };
-        let mut needed = vec![false; target + 1];
-        if let Some(cell) = needed.get_mut(target) {
-            *cell = true;
-        }
-        for position in (0..=target).rev() {
-            if needed.get(position) == Some(&true) {
-                if let Some(op) = self.kernel.rules.get(position) {
-                    mark_rules(op, &mut needed);
-                }
-            }
-        }
-        Plan {
-            world: None,
-            positions: (0..=target)
-                .filter(|p| needed.get(*p) == Some(&true))
-                .collect(),
+        match (
+            self.world.get(rule.index()).copied().flatten(),
+            self.position.get(rule.index()).copied().flatten(),
+        ) {
+            (None, Some(position)) => Planner::plan(&self.kernel.rules, position),
+            (world, _) => Plan::constant(world.unwrap_or(Tri::Unknown)),
         }
     }
 
-    /// Working memory for [`Compiled::entity`]: one verdict per entity rule.
-    pub fn scratch(&self) -> Vec<Tri> {
-        vec![Tri::Unknown; self.kernel.rules.len()]
+    /// Working memory for [`Compiled::entity`] and [`Plan::evaluate`].
+    pub fn scratch(&self) -> Scratch {
+        Scratch::new(self.kernel.columns.column_count())
     }
 
-    /// The verdict of the plan's rule for entity `entity`, evaluating the
-    /// rules it needs one after the other; `scratch` comes from
-    /// [`Compiled::scratch`] and is reused from call to call.
-    pub fn entity(&self, plan: &Plan, entity: usize, scratch: &mut [Tri]) -> Tri {
-        if let Some(verdict) = plan.world {
-            return verdict;
-        }
-        let mut verdict = Tri::Unknown;
-        for &position in &plan.positions {
-            let Some(op) = self.kernel.rules.get(position) else {
-                continue;
-            };
-            verdict = self.kernel.one(op, entity, scratch);
-            if let Some(cell) = scratch.get_mut(position) {
-                *cell = verdict;
-            }
-        }
+    /// Entity `entity`'s facts as a [`Row`], for evaluating plans on it
+    /// again and again without reading the columns.
+    pub fn row(&self, entity: usize) -> Row {
+        let columns = self.kernel.columns;
+        let mut row = Row::unknown(columns.column_count());
+        let every: Vec<u32> = (0..columns.column_count())
+            .filter_map(|column| u32::try_from(column).ok())
+            .collect();
+        row.load(columns, &every, entity);
+        row
+    }
+
+    /// The verdict of the plan's rule for entity `entity`: the columns the
+    /// plan reads are copied into the scratch's row, then the plan runs
+    /// ([`Plan::evaluate`]). `scratch` comes from [`Compiled::scratch`] and
+    /// is reused from call to call.
+    pub fn entity(&self, plan: &Plan, entity: usize, scratch: &mut Scratch) -> Tri {
+        let mut row = std::mem::take(&mut scratch.row);
+        row.load(self.kernel.columns, plan.columns(), entity);
+        let verdict = plan.evaluate(&row, scratch);
+        scratch.row = row;
         verdict
-    }
-}
-
-/// Marks the entity rules `op` reads.
-fn mark_rules(op: &Op, needed: &mut [bool]) {
-    match op {
-        Op::Rule(position) => {
-            if let Some(cell) = needed.get_mut(*position) {
-                *cell = true;
-            }
-        }
-        Op::Not(inner) => mark_rules(inner, needed),
-        Op::And(parts) | Op::Or(parts) => parts.iter().for_each(|part| mark_rules(part, needed)),
-        Op::Same { lhs, rhs, .. } => {
-            mark_rules(lhs, needed);
-            mark_rules(rhs, needed);
-        }
-        _ => {}
     }
 }

@@ -1,0 +1,184 @@
+//! The row: one entity's facts laid out for plans.
+//!
+//! A bit per column says whether the fact is known, and a bit per `bool`
+//! column holds its value, so a plan reads every `bool` fact of the
+//! entity from one word; a 64-bit scalar per column holds a number's bits,
+//! a string's id in the snapshot, or where a set's ids lie among the row's
+//! items.
+
+use super::super::columns::{Column, Columns, set_items};
+use super::super::lower::Leaf;
+use super::super::{WORD_BITS, Word};
+use crate::eval::Tri;
+
+/// One entity's facts, laid out for plans: per column a "known" bit and,
+/// for a `bool`, a value bit; a 64-bit scalar (a number's bits, a string's
+/// id, or where a set's ids lie among the row's items).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row {
+    known: Vec<Word>,
+    value: Vec<Word>,
+    scalars: Vec<u64>,
+    items: Vec<u32>,
+}
+
+impl Row {
+    /// A row of `columns` columns, every fact unknown.
+    pub(in crate::batch) fn unknown(columns: usize) -> Row {
+        let words = columns.div_ceil(WORD_BITS);
+        Row {
+            known: vec![0; words],
+            value: vec![0; words],
+            scalars: vec![0; columns],
+            items: Vec::new(),
+        }
+    }
+
+    /// Fills the row with entity `entity`'s values of `wanted` (other
+    /// columns keep what they held).
+    pub(in crate::batch) fn load(&mut self, columns: &Columns, wanted: &[u32], entity: usize) {
+        self.items.clear();
+        for &column in wanted {
+            self.load_column(columns, column, entity);
+        }
+    }
+
+    fn load_column(&mut self, columns: &Columns, column: u32, entity: usize) {
+        let index = column as usize;
+        let Some(known) = self.known.get_mut(index / WORD_BITS) else {
+            return;
+        };
+        let bit: Word = 1 << (index % WORD_BITS);
+        let column = columns.column(column);
+        let is_known = column.is_some_and(|c| c.known().contains(entity));
+        *known = if is_known {
+            *known | bit
+        } else {
+            *known & !bit
+        };
+        let scalar = match column {
+            Some(Column::Bool { value, .. }) => {
+                if let Some(word) = self.value.get_mut(index / WORD_BITS) {
+                    *word = if value.contains(entity) {
+                        *word | bit
+                    } else {
+                        *word & !bit
+                    };
+                }
+                0
+            }
+            Some(Column::Number { value, .. }) => value.get(entity).map_or(0, |n| n.to_bits()),
+            Some(Column::String { value, .. }) => value.get(entity).map_or(0, |id| u64::from(*id)),
+            Some(Column::Set { ends, items, .. }) => {
+                let start = self.items.len();
+                self.items.extend_from_slice(set_items(ends, items, entity));
+                pack(start, self.items.len())
+            }
+            None => 0,
+        };
+        if let Some(cell) = self.scalars.get_mut(index) {
+            *cell = scalar;
+        }
+    }
+
+    /// Word `word` of the `bool` columns: (is true, is false) bits.
+    pub(super) fn bools(&self, word: usize) -> (Word, Word) {
+        let known = self.known.get(word).copied().unwrap_or(0);
+        let value = self.value.get(word).copied().unwrap_or(0);
+        (known & value, known & !value)
+    }
+
+    fn is_known(&self, column: u32) -> bool {
+        let index = column as usize;
+        self.known
+            .get(index / WORD_BITS)
+            .is_some_and(|word| word & (1 << (index % WORD_BITS)) != 0)
+    }
+
+    /// Column `column`'s scalar, whether the fact is known or not.
+    pub(super) fn scalar_bits(&self, column: usize) -> u64 {
+        self.scalars.get(column).copied().unwrap_or(0)
+    }
+
+    fn scalar(&self, column: u32) -> Option<u64> {
+        if !self.is_known(column) {
+            return None;
+        }
+        self.scalars.get(column as usize).copied()
+    }
+
+    fn number(&self, column: u32) -> Option<f64> {
+        self.scalar(column).map(f64::from_bits)
+    }
+
+    fn string(&self, column: u32) -> Option<u64> {
+        self.scalar(column)
+    }
+
+    fn set(&self, column: u32) -> Option<&[u32]> {
+        let (start, end) = unpack(self.scalar(column)?);
+        self.items.get(start..end)
+    }
+
+    /// A comparison's or membership's value for this row.
+    #[inline]
+    pub(super) fn leaf(&self, leaf: &Leaf) -> Tri {
+        let known = |value: Option<bool>| value.map_or(Tri::Unknown, Tri::from);
+        match leaf {
+            Leaf::Compare {
+                op,
+                column,
+                constant,
+            } => known(self.number(*column).map(|n| op.holds(&n, constant))),
+            Leaf::CompareColumns { op, lhs, rhs } => known(
+                self.number(*lhs)
+                    .zip(self.number(*rhs))
+                    .map(|(a, b)| op.holds(&a, &b)),
+            ),
+            Leaf::StringIs { equal, column, id } => known(
+                self.string(*column)
+                    .map(|value| (Some(value) == id.map(u64::from)) == *equal),
+            ),
+            Leaf::StringsEqual { equal, lhs, rhs } => known(
+                self.string(*lhs)
+                    .zip(self.string(*rhs))
+                    .map(|(a, b)| (a == b) == *equal),
+            ),
+            Leaf::Holds {
+                negated, set, id, ..
+            } => known(self.set(*set).map(|items| items.contains(id) != *negated)),
+            Leaf::Absent { negated, set } => known(self.is_known(*set).then_some(*negated)),
+            Leaf::InList {
+                negated,
+                column,
+                ids,
+            } => known(self.string(*column).map(|value| {
+                let found = u32::try_from(value).is_ok_and(|v| ids.binary_search(&v).is_ok());
+                found != *negated
+            })),
+            Leaf::ColumnInSet {
+                negated,
+                element,
+                set,
+            } => known(
+                self.string(*element)
+                    .zip(self.set(*set))
+                    .map(|(value, items)| {
+                        let found = u32::try_from(value).is_ok_and(|v| items.contains(&v));
+                        found != *negated
+                    }),
+            ),
+        }
+    }
+}
+
+/// Where a set's ids lie among a row's items, in one scalar.
+fn pack(start: usize, end: usize) -> u64 {
+    let half = |n: usize| u64::from(u32::try_from(n).unwrap_or(u32::MAX));
+    half(start) | (half(end) << 32)
+}
+
+fn unpack(scalar: u64) -> (usize, usize) {
+    let half = |n: u64| usize::try_from(n & u64::from(u32::MAX)).unwrap_or(usize::MAX);
+    (half(scalar), half(scalar >> 32))
+}
