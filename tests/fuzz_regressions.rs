@@ -15,7 +15,7 @@ mod common;
 use std::path::Path;
 
 use prereq::format::format_source;
-use prereq::{Facts, FactsError, LoadError, RuleSet};
+use prereq::{Facts, FactsError, LoadError, RuleSet, Sources, syntax};
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,6 +36,12 @@ fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
 fn parse_check_regressions() {
     for (name, data) in inputs("parse_check") {
         let text = String::from_utf8_lossy(&data);
+        let id = Sources::default().add("fuzz.rules", text.as_ref());
+        assert_eq!(
+            syntax::parse_file(id, &text),
+            syntax::parse_file_with_pest(id, &text),
+            "{name}: the fast path and pest disagree"
+        );
         match RuleSet::parse("fuzz.rules", &text) {
             Ok(rules) => {
                 let _ = rules.warnings().to_string();

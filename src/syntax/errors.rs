@@ -9,14 +9,10 @@
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
+use super::KEYWORDS;
 use super::parser::Rule;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
-
-const RESERVED: [&str; 16] = [
-    "fact", "world", "rule", "requires", "unless", "and", "or", "not", "in", "true", "false",
-    "fixed", "bool", "number", "string", "set",
-];
 
 /// Converts a pest error in the declaration at `chunk_start` of `text`.
 pub(crate) fn syntax_error(
@@ -191,7 +187,7 @@ fn describe(rule: Rule) -> &'static str {
 
 /// A hint for the usual slips, judged from the token found and what was expected.
 fn hint(found: &str, expected: &str, chunk: &str, position: usize) -> Option<String> {
-    let reserved = RESERVED.contains(&found);
+    let reserved = KEYWORDS.contains(&found);
     if reserved && expected == "a name" {
         return Some(format!(
             "`{found}` is a reserved word and cannot be a name; pick another, such as `{found}_`"
