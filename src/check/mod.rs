@@ -21,11 +21,15 @@ pub use model::{
     Symbol, Term,
 };
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
 use crate::syntax::ast::{ExprKind, File, RuleDecl};
+
+/// How many rules a rule set needs before they are typed on every core.
+#[cfg(feature = "parallel")]
+const PARALLEL_RULES: usize = 256;
 
 /// Checks parsed files; returns the resolved rule set (if there was no
 /// error) and every diagnostic found, warnings included.
@@ -60,21 +64,37 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
         .flat_map(|f| &f.broken_names)
         .map(String::as_str)
         .collect();
-    let mut typer = types::Typer {
-        facts: &declared.facts,
-        symbols: &declared.symbols,
-        broken_names: &broken_names,
-        diagnostics: &mut diagnostics,
+    let type_rule = |decl: &&RuleDecl| {
+        let mut found = Vec::new();
+        let mut typer = types::Typer {
+            facts: &declared.facts,
+            symbols: &declared.symbols,
+            broken_names: &broken_names,
+            diagnostics: &mut found,
+        };
+        let requires = typer.condition(&decl.requires, "a rule");
+        let unless = decl.unless.as_ref().map(|e| typer.condition(e, "`unless`"));
+        let conditions = requires.zip(unless.map_or(Some(None), |u| u.map(Some)));
+        (conditions, found)
     };
-    let typed: Vec<_> = declared
-        .rules
-        .iter()
-        .map(|decl| {
-            let requires = typer.condition(&decl.requires, "a rule");
-            let unless = decl.unless.as_ref().map(|e| typer.condition(e, "`unless`"));
-            Some((requires?, unless.map_or(Some(None), |u| u.map(Some))?))
-        })
-        .collect();
+    // Rules type independently: on every core when there are enough of
+    // them; diagnostics are taken in rule order either way.
+    #[cfg(feature = "parallel")]
+    let typed_with_diagnostics: Vec<_> = {
+        use rayon::prelude::*;
+        if declared.rules.len() >= PARALLEL_RULES {
+            declared.rules.par_iter().map(type_rule).collect()
+        } else {
+            declared.rules.iter().map(type_rule).collect()
+        }
+    };
+    #[cfg(not(feature = "parallel"))]
+    let typed_with_diagnostics: Vec<_> = declared.rules.iter().map(type_rule).collect();
+    let mut typed = Vec::with_capacity(typed_with_diagnostics.len());
+    for (conditions, found) in typed_with_diagnostics {
+        diagnostics.extend(found);
+        typed.push(conditions);
+    }
     let evaluation_order = graph::evaluation_order(&nodes, &mut diagnostics);
     graph::chain_lengths(&nodes, &evaluation_order, &mut diagnostics);
     let world = graph::world_rules(&nodes, &declared.facts, &evaluation_order);
@@ -115,7 +135,7 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
 }
 
 /// The declared names a rule's expressions use, with the span of each use.
-fn names_used(decl: &RuleDecl, symbols: &HashMap<String, Symbol>) -> Vec<(Symbol, Span)> {
+fn names_used(decl: &RuleDecl, symbols: &FxHashMap<String, Symbol>) -> Vec<(Symbol, Span)> {
     let mut uses = Vec::new();
     for expr in decl.expressions() {
         expr.walk(|e| {

@@ -5,7 +5,7 @@
 //! apart from `requires` (explanations show them separately), and rules
 //! come with their evaluation order and whether they are world rules.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::source::Span;
 use crate::syntax::ast::{CompareOp, FactType, Scope};
@@ -175,7 +175,7 @@ pub struct ResolvedRules {
     /// Every rule once, each after the rules it refers to.
     pub evaluation_order: Vec<RuleId>,
     /// Every declared name.
-    pub symbols: HashMap<String, Symbol>,
+    pub symbols: FxHashMap<String, Symbol>,
 }
 
 impl ResolvedRules {

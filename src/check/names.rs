@@ -4,7 +4,7 @@
 //! declared twice (pointing at both places, and saying so when a fact name is
 //! reused for a rule), and suggests the nearest declared name for a typo.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
 use super::model::{FactId, FactInfo, RuleId, Symbol};
@@ -16,7 +16,7 @@ use crate::syntax::ast::{Declaration, File, RuleDecl};
 pub(super) struct Declarations<'a> {
     pub facts: Vec<FactInfo>,
     pub rules: Vec<&'a RuleDecl>,
-    pub symbols: HashMap<String, Symbol>,
+    pub symbols: FxHashMap<String, Symbol>,
 }
 
 /// Collects declarations from all files, reporting duplicates.
@@ -27,9 +27,9 @@ pub(super) fn declare<'a>(
     let mut declared = Declarations {
         facts: Vec::new(),
         rules: Vec::new(),
-        symbols: HashMap::new(),
+        symbols: FxHashMap::default(),
     };
-    let mut first_spans: HashMap<String, Span> = HashMap::new();
+    let mut first_spans: FxHashMap<String, Span> = FxHashMap::default();
     for declaration in files.iter().flat_map(|file| &file.declarations) {
         let name = declaration.name();
         let symbol = match declaration {

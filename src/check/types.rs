@@ -5,7 +5,7 @@
 //! becomes an `Invalid` value, which silences the errors it would otherwise
 //! cause further up (one mistake, one message).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::model::{Collection, Cond, CondKind, FactInfo, Symbol, Term};
 use super::names::suggest;
@@ -39,7 +39,7 @@ impl Typed {
 /// Resolves and types expressions against the declared names.
 pub(super) struct Typer<'a> {
     pub facts: &'a [FactInfo],
-    pub symbols: &'a HashMap<String, Symbol>,
+    pub symbols: &'a FxHashMap<String, Symbol>,
     /// Names of declarations that failed to parse (already reported).
     pub broken_names: &'a [&'a str],
     pub diagnostics: &'a mut Vec<Diagnostic>,
