@@ -1,11 +1,13 @@
 //! Evaluation speed, each figure beside a baseline measured in the same run.
 //!
 //! - `eval_one`: the coalition `deploy` rule (with the rules it reads) for
-//!   one entity: prereq's compiled plan over the entity's `batch::Row` (the
-//!   counterpart of the hand-written struct), the same plan reading one
-//!   entity of a columnar snapshot, and the tree-walking evaluator (`eval`,
-//!   over a row of values), against the same rules hand-written as a Rust
-//!   function over a struct, the floor.
+//!   one entity: the function `prereq codegen` writes for it
+//!   (tests/generated/coalition.rs, world facts constant as in the
+//!   hand-written call), prereq's compiled plan over the entity's
+//!   `batch::Row` (the interpreter's counterpart of the hand-written
+//!   struct), the same plan reading one entity of a columnar snapshot, and
+//!   the tree-walking evaluator (`eval`, over a row of values), against the
+//!   same rules hand-written as a Rust function over a struct, the floor.
 //! - `eval_batch`: every coalition rule for 1,000,000 synthetic entities
 //!   (`prereq bench-data`, ~10% of facts unknown): prereq's batch evaluator,
 //!   the same logic hand-written over bitsets, and prereq's single-entity
@@ -24,6 +26,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// The coalition rules as `prereq codegen rules/` writes them.
+#[rustfmt::skip]
+#[allow(dead_code)] // the benchmark calls `deploy` alone
+#[path = "../tests/generated/coalition.rs"]
+mod coalition;
 use prereq::batch::{self, Columns};
 use prereq::facts::Value;
 use prereq::synthetic::CoalitionFacts;
@@ -129,6 +137,25 @@ fn eval_one(c: &mut Criterion) {
     let uk_row = compiled.row(0);
     group.bench_function("prereq_row", |b| {
         b.iter(|| plan.evaluate(black_box(&uk_row), &mut scratch))
+    });
+    let (world, entity) = (
+        coalition::World {
+            us_backstop: Some(true),
+            ceasefire: Some(true),
+        },
+        coalition::Entity {
+            in_coalition: Some(true),
+            legal_basis: Some(true),
+            rules_of_engagement: Some(true),
+            needs_us_backstop: Some(true),
+            borders_russia: Some(false),
+            troops_offered: Some(10000.0),
+            contributions: None,
+            resists_asset_seizure: None,
+        },
+    );
+    group.bench_function("prereq_codegen", |b| {
+        b.iter(|| coalition::deploy(&world, black_box(&entity)))
     });
     group.bench_function("prereq_tree", |b| {
         b.iter(|| {

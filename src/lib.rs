@@ -36,6 +36,7 @@ extern crate alloc;
 pub mod analysis;
 pub mod batch;
 pub mod check;
+pub mod codegen;
 pub mod compile;
 pub mod diagnostic;
 pub mod eval;

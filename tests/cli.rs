@@ -578,3 +578,22 @@ fn fmt_checks_rewrites_and_never_touches_a_broken_file() {
         "the example is formatted"
     );
 }
+
+#[test]
+fn codegen_writes_the_committed_module_and_refuses_invalid_rules() {
+    let run = prereq(&["codegen", "rules/"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/generated/coalition.rs"),
+    )
+    .unwrap();
+    assert_eq!(run.stdout, committed);
+    let out = std::env::temp_dir().join(format!("prereq-codegen-{}.rs", std::process::id()));
+    let run = prereq(&["codegen", "rules/", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), committed);
+    std::fs::remove_file(&out).unwrap();
+    let run = prereq(&["codegen", "tests/bad/rules/rule_cycle.rules"]);
+    assert_eq!(run.code, 1, "invalid rules exit 1");
+    assert!(run.stdout.is_empty(), "no code for invalid rules");
+}

@@ -59,6 +59,18 @@ enum Command {
     Test(TestArgs),
     /// Write synthetic facts for rules/coalition.rules, to reproduce the benchmarks.
     BenchData(BenchDataArgs),
+    /// Write the rules as a Rust module: fact structs and one function per rule.
+    Codegen(CodegenArgs),
+}
+
+#[derive(Debug, Args)]
+struct CodegenArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -340,6 +352,7 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt(&args),
         Command::Test(args) => test(&args),
         Command::BenchData(args) => bench_data(&args),
+        Command::Codegen(args) => codegen(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -703,6 +716,24 @@ fn bench_data(args: &BenchDataArgs) -> Outcome {
     };
     written.map_err(|error| {
         painter(ColorChoice::Auto).error(&error);
+        EXIT_INVALID
+    })
+}
+
+fn codegen(args: &CodegenArgs) -> Outcome {
+    let painter = painter(args.rules.color);
+    let rules = load_rules(&args.rules, &painter)?;
+    let code = prereq::codegen::rust(&rules);
+    let written = match &args.output {
+        Some(path) => write_atomically(path, |out| out.write_all(code.as_bytes()))
+            .map_err(|error| format!("{}: {error}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(code.as_bytes())
+            .map_err(|error| format!("cannot write: {error}")),
+    };
+    written.map_err(|error| {
+        painter.error(&error);
         EXIT_INVALID
     })
 }

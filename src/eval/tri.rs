@@ -47,7 +47,32 @@ impl Tri {
         result
     }
 
+    /// Kleene `and` of two values: the lesser (False < Unknown < True).
+    ///
+    /// ```
+    /// use prereq::Tri;
+    /// assert_eq!(Tri::True.and(Tri::Unknown), Tri::Unknown);
+    /// assert_eq!(Tri::False.and(Tri::Unknown), Tri::False);
+    /// ```
+    #[inline]
+    pub fn and(self, other: Tri) -> Tri {
+        self.min(other)
+    }
+
+    /// Kleene `or` of two values: the greater (False < Unknown < True).
+    ///
+    /// ```
+    /// use prereq::Tri;
+    /// assert_eq!(Tri::True.or(Tri::Unknown), Tri::True);
+    /// assert_eq!(Tri::False.or(Tri::Unknown), Tri::Unknown);
+    /// ```
+    #[inline]
+    pub fn or(self, other: Tri) -> Tri {
+        self.max(other)
+    }
+
     /// Equivalence: unknown if either side is unknown.
+    #[inline]
     pub fn iff(self, other: Tri) -> Tri {
         match (self, other) {
             (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
@@ -57,14 +82,30 @@ impl Tri {
 }
 
 impl From<bool> for Tri {
+    #[inline]
     fn from(value: bool) -> Tri {
         if value { Tri::True } else { Tri::False }
+    }
+}
+
+/// A fact that may be unknown: `None` is [`Tri::Unknown`].
+///
+/// ```
+/// use prereq::Tri;
+/// assert_eq!(Tri::from(Some(true)), Tri::True);
+/// assert_eq!(Tri::from(None::<bool>), Tri::Unknown);
+/// ```
+impl From<Option<bool>> for Tri {
+    #[inline]
+    fn from(value: Option<bool>) -> Tri {
+        value.map_or(Tri::Unknown, Tri::from)
     }
 }
 
 impl Not for Tri {
     type Output = Tri;
 
+    #[inline]
     fn not(self) -> Tri {
         match self {
             Tri::False => Tri::True,

@@ -84,6 +84,12 @@ impl From<&str> for FactValue {
     }
 }
 
+impl From<String> for FactValue {
+    fn from(value: String) -> Self {
+        FactValue::String(value)
+    }
+}
+
 impl<const N: usize> From<[&str; N]> for FactValue {
     fn from(values: [&str; N]) -> Self {
         FactValue::Strings(values.iter().map(|s| s.to_string()).collect())

@@ -16,6 +16,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+/// The coalition rules as `prereq codegen rules/` writes them.
+#[rustfmt::skip]
+#[allow(dead_code)] // only `deploy` is measured
+#[path = "../../../tests/generated/coalition.rs"]
+mod coalition;
+
 use prereq::compile::{CompiledRule, Node};
 use prereq::facts::{FactTable, Value as FactSlotValue};
 use prereq::{Facts, RuleSet, Tri};
@@ -475,6 +481,20 @@ const MIN_TIMED: Duration = Duration::from_millis(500);
 /// rule) at least `rounds` times and for at least [`MIN_TIMED`]; returns the
 /// best round's time and the number of rounds. Every round must count
 /// `expected` satisfied entities.
+/// An entity as the generated module holds it.
+fn generated_entity(e: &Entity) -> coalition::Entity {
+    coalition::Entity {
+        in_coalition: Some(e.in_coalition),
+        legal_basis: Some(e.legal_basis),
+        rules_of_engagement: Some(e.rules_of_engagement),
+        needs_us_backstop: Some(e.needs_us_backstop),
+        borders_russia: Some(e.borders_russia),
+        troops_offered: Some(e.troops_offered as f64),
+        contributions: Some(e.contributions.clone()),
+        resists_asset_seizure: Some(e.resists_asset_seizure),
+    }
+}
+
 fn best_round(
     rounds: usize,
     expected: usize,
@@ -566,6 +586,20 @@ fn main() {
         "report has one deploy verdict per entity"
     );
 
+    // prereq's compiled plan over each entity's row, and the generated code.
+    let columns = prereq::batch::Columns::from_facts(rules.program().schema(), &facts)
+        .expect("the generated facts fit");
+    let deploy = rules.resolved().rule_id(RULE).expect("the rule exists");
+    let compiled = prereq::batch::compile(rules.program(), &columns);
+    let plan = compiled.plan(deploy);
+    let plan_rows: Vec<prereq::batch::Row> = (0..n).map(|i| compiled.row(i)).collect();
+    let mut scratch = compiled.scratch();
+    let generated_world = coalition::World {
+        us_backstop: Some(world.us_backstop),
+        ceasefire: Some(world.ceasefire),
+    };
+    let generated_entities: Vec<coalition::Entity> = entities.iter().map(generated_entity).collect();
+
     let mut expected = 0usize;
     for (i, e) in entities.iter().enumerate() {
         let tri = prereq_deploy.eval(&rows[i]);
@@ -587,6 +621,11 @@ fn main() {
         let cel_fresh = cel_eval(&cel_program, &cel_ctx);
         let all = [
             ("prereq snapshot report", from_report),
+            ("prereq plan", plan.evaluate(&plan_rows[i], &mut scratch) == Tri::True),
+            (
+                "prereq codegen",
+                coalition::deploy(&generated_world, &generated_entities[i]) == Tri::True,
+            ),
             ("Cedar", cedar_v),
             ("Rego interpreter", rego_i),
             ("Rego RVM", rego_v),
@@ -657,9 +696,30 @@ fn main() {
         ns_per(d, n),
     ));
 
-    let columns = prereq::batch::Columns::from_facts(rules.program().schema(), &facts)
-        .expect("the generated facts fit");
-    let deploy = rules.resolved().rule_id(RULE).expect("the rule exists");
+    let d = best_round(rounds, expected, || {
+        plan_rows
+            .iter()
+            .filter(|row| plan.evaluate(black_box(row), &mut scratch) == Tri::True)
+            .count()
+    });
+    results.push((
+        "prereq plan",
+        "batch::Plan::evaluate, deploy's plan over each entity's Row",
+        ns_per(d, n),
+    ));
+
+    let d = best_round(rounds, expected, || {
+        generated_entities
+            .iter()
+            .filter(|e| coalition::deploy(&generated_world, black_box(e)) == Tri::True)
+            .count()
+    });
+    results.push((
+        "prereq codegen",
+        "deploy() from `prereq codegen rules/`, over coalition::Entity",
+        ns_per(d, n),
+    ));
+
     let d = best_round(rounds, expected, || {
         prereq::batch::evaluate(rules.program(), black_box(&columns))
             .counts(deploy)
