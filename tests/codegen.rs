@@ -9,9 +9,10 @@
     clippy::panic
 )]
 
-#[rustfmt::skip]
-#[path = "generated/coalition.rs"]
-mod coalition;
+/// Included, as a build script's output would be.
+mod coalition {
+    include!("generated/coalition.rs");
+}
 
 #[rustfmt::skip]
 #[path = "generated/every_construct.rs"]
