@@ -8,14 +8,26 @@
 //! evaluator runs, `unless` already lowered to `and not` — so the verdicts
 //! are the evaluator's, with nothing left to interpret: the compiler
 //! inlines rule into rule and folds constants, and a rule costs what it
-//! would cost written by hand. The module needs `prereq` for [`Tri`] only.
+//! would cost written by hand. The module needs `prereq` for [`Tri`] only,
+//! and is items alone (plain comments, paths from `::prereq`), so it can be
+//! a file of its own or be `include!`d.
+//!
+//! A function computes each rule it reads once, into a local, by calling
+//! that rule's function: unlike the evaluator, which computes every rule
+//! once per entity, a rule reached along several paths is computed once per
+//! path, and a chain of rules is as many calls deep (the compiler inlines
+//! most of them). Names are kept, Rust's keywords made raw identifiers, and
+//! the few that cannot be raw given trailing `_`s until they differ from
+//! every declared name.
 //!
 //! Architecture invariant: reads only the compiled program and the resolved
 //! names and docs; generated code agrees with [`eval`](crate::eval) on every
 //! verdict (`tests/codegen.rs` compiles the generated coalition module and a
 //! module of every construct, and compares them on random facts).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt::Write as _;
 
 use crate::RuleSet;
@@ -36,14 +48,15 @@ use crate::syntax::ast::{FactType, Scope};
 /// let code = prereq::codegen::rust(&rules);
 /// assert!(code.contains("pub struct Entity {"));
 /// assert!(code.contains("pub troops_offered: Option<f64>,"));
-/// assert!(code.contains("pub fn deploy(world: &World, entity: &Entity) -> prereq::Tri {"));
+/// assert!(code.contains("pub fn deploy(world: &World, entity: &Entity) -> ::prereq::Tri {"));
 /// # Ok::<(), prereq::LoadError>(())
 /// ```
 pub fn rust(rules: &RuleSet) -> String {
+    let idents = Idents::new(rules);
     let mut out = String::new();
     header(rules, &mut out);
-    facts_struct(rules, Scope::World, &mut out);
-    facts_struct(rules, Scope::Entity, &mut out);
+    facts_struct(rules, &idents, Scope::World, &mut out);
+    facts_struct(rules, &idents, Scope::Entity, &mut out);
     for (index, rule) in rules.resolved().rules.iter().enumerate() {
         let id = RuleId(u32::try_from(index).unwrap_or(u32::MAX));
         let Some(condition) = condition(rules, id) else {
@@ -53,27 +66,34 @@ pub fn rust(rules: &RuleSet) -> String {
         docs(&rule.docs, "", &mut out);
         let code = Code {
             rules,
+            idents: &idents,
             reads_world: Cell::new(false),
             reads_entity: Cell::new(false),
+            referenced: RefCell::new(Vec::new()),
         };
         let body = code.node(condition);
         let _ = writeln!(
             out,
-            "pub fn {}({}) -> prereq::Tri {{\n    {body}\n}}",
-            ident(&rule.name),
+            "pub fn {}({}) -> ::prereq::Tri {{",
+            idents.get(&rule.name),
             code.parameters(rule.kind)
         );
+        for line in code.rule_values() {
+            let _ = writeln!(out, "    {line}");
+        }
+        let _ = writeln!(out, "    {body}\n}}");
     }
     out
 }
 
 fn header(rules: &RuleSet, out: &mut String) {
-    let files: Vec<&str> = rules
+    let files: Vec<String> = rules
         .sources()
         .iter()
         .map(|(_, file)| {
             let name = std::path::Path::new(file.name()).file_name();
-            name.and_then(|n| n.to_str()).unwrap_or(file.name())
+            let name = name.and_then(|n| n.to_str()).unwrap_or(file.name());
+            name.replace(char::is_control, "?")
         })
         .collect();
     // Plain comments and no `use`: the module can be a file of its own or
@@ -90,7 +110,7 @@ fn header(rules: &RuleSet, out: &mut String) {
     );
 }
 
-fn facts_struct(rules: &RuleSet, scope: Scope, out: &mut String) {
+fn facts_struct(rules: &RuleSet, idents: &Idents, scope: Scope, out: &mut String) {
     let (name, what) = match scope {
         Scope::World => ("World", "The world's facts, the same for every entity"),
         Scope::Entity => ("Entity", "One entity's facts"),
@@ -109,7 +129,7 @@ fn facts_struct(rules: &RuleSet, scope: Scope, out: &mut String) {
             FactType::String => "String",
             FactType::StringSet => "Vec<String>",
         };
-        let _ = writeln!(out, "    pub {}: Option<{ty}>,", ident(&fact.name));
+        let _ = writeln!(out, "    pub {}: Option<{ty}>,", idents.get(&fact.name));
     }
     out.push_str("}\n");
 }
@@ -131,32 +151,62 @@ fn condition(rules: &RuleSet, id: RuleId) -> Option<&Node> {
         .map(|rule| &rule.condition)
 }
 
-/// A name as a Rust identifier: Rust's keywords as raw identifiers, and the
-/// few that cannot be raw with `_` after them.
-fn ident(name: &str) -> String {
-    const CANNOT_BE_RAW: [&str; 5] = ["self", "super", "crate", "Self", "_"];
-    const KEYWORDS: [&str; 47] = [
-        "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if",
-        "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-        "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "async",
-        "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
-        "typeof", "unsized", "virtual", "yield", "try",
-    ];
-    if CANNOT_BE_RAW.contains(&name) {
-        format!("{name}_")
-    } else if KEYWORDS.contains(&name) || name == "gen" {
-        format!("r#{name}")
-    } else {
-        name.to_string()
+/// Declared names as Rust identifiers: most as they are, Rust's keywords as
+/// raw identifiers, and the few that cannot be raw (`self`, `super`,
+/// `crate`, `_`) with `_` after them — as many as it takes to differ from
+/// every declared name.
+struct Idents {
+    escaped: FxHashMap<String, String>,
+}
+
+impl Idents {
+    fn new(rules: &RuleSet) -> Idents {
+        const CANNOT_BE_RAW: [&str; 4] = ["self", "super", "crate", "_"];
+        const KEYWORDS: [&str; 48] = [
+            "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for",
+            "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+            "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where",
+            "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+            "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+        ];
+        let resolved = rules.resolved();
+        let declared: FxHashSet<&str> = resolved
+            .facts
+            .iter()
+            .map(|fact| fact.name.as_str())
+            .chain(resolved.rules.iter().map(|rule| rule.name.as_str()))
+            .collect();
+        let mut escaped = FxHashMap::default();
+        for name in &declared {
+            if CANNOT_BE_RAW.contains(name) {
+                let mut ident = format!("{name}_");
+                while declared.contains(ident.as_str()) {
+                    ident.push('_');
+                }
+                escaped.insert(name.to_string(), ident);
+            } else if KEYWORDS.contains(name) {
+                escaped.insert(name.to_string(), format!("r#{name}"));
+            }
+        }
+        Idents { escaped }
+    }
+
+    fn get<'n>(&'n self, name: &'n str) -> &'n str {
+        self.escaped.get(name).map_or(name, String::as_str)
     }
 }
 
 /// Writes compiled conditions as Rust expressions, noting which
-/// parameters they read.
+/// parameters and which rules they read.
 struct Code<'r> {
     rules: &'r RuleSet,
+    idents: &'r Idents,
     reads_world: Cell<bool>,
     reads_entity: Cell<bool>,
+    /// The rules the condition reads, in order, each once: their values
+    /// are computed first, into locals `rule_NAME` (which no parameter,
+    /// function or other local can be called).
+    referenced: RefCell<Vec<RuleId>>,
 }
 
 impl Code<'_> {
@@ -176,22 +226,42 @@ impl Code<'_> {
         }
     }
 
+    /// `let rule_NAME = self::NAME(..);` for each rule the condition reads.
+    fn rule_values(&self) -> Vec<String> {
+        self.referenced
+            .borrow()
+            .iter()
+            .filter_map(|id| self.rules.resolved().rule(*id))
+            .map(|rule| {
+                let arguments = match rule.kind {
+                    RuleKind::World => "world",
+                    RuleKind::Entity => "world, entity",
+                };
+                format!(
+                    "let rule_{} = self::{}({arguments});",
+                    rule.name,
+                    self.idents.get(&rule.name)
+                )
+            })
+            .collect()
+    }
+
     fn node(&self, node: &Node) -> String {
         match node {
             Node::Const(value) => tri(Tri::from(*value)).to_string(),
-            Node::Bool(slot) => format!("prereq::Tri::from({})", self.slot(*slot)),
+            Node::Bool(slot) => format!("::prereq::Tri::from({})", self.slot(*slot)),
             Node::Rule(id) => self.call(*id),
             Node::Not(inner) => format!("!({})", self.node(inner)),
             Node::And(parts) => self.junction(parts, "and"),
             Node::Or(parts) => self.junction(parts, "or"),
             Node::Numbers { op, lhs, rhs } => format!(
-                "match ({}, {}) {{ (Some(a), Some(b)) => prereq::Tri::from(a {} b), _ => prereq::Tri::Unknown }}",
+                "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
                 self.number(lhs),
                 self.number(rhs),
                 op.symbol()
             ),
             Node::Strings { equal, lhs, rhs } => format!(
-                "match ({}, {}) {{ (Some(a), Some(b)) => prereq::Tri::from(a {} b), _ => prereq::Tri::Unknown }}",
+                "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
                 self.string(lhs),
                 self.string(rhs),
                 if *equal { "==" } else { "!=" }
@@ -233,12 +303,12 @@ impl Code<'_> {
             SetArg::List(items) => {
                 let items: Vec<String> = items.iter().map(|item| format!("{item:?}")).collect();
                 format!(
-                    "match {element} {{ Some(e) => prereq::Tri::from([{}].contains(&e)), None => prereq::Tri::Unknown }}",
+                    "match {element} {{ Some(e) => ::prereq::Tri::from([{}].contains(&e)), None => ::prereq::Tri::Unknown }}",
                     items.join(", ")
                 )
             }
             SetArg::Slot(slot) => format!(
-                "match ({element}, {}.as_deref()) {{ (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown }}",
+                "match ({element}, {}.as_deref()) {{ (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }}",
                 self.slot(*slot)
             ),
         }
@@ -280,32 +350,30 @@ impl Code<'_> {
                 "entity"
             }
         };
-        format!("{owner}.{}", ident(name))
+        format!("{owner}.{}", self.idents.get(name))
     }
 
-    /// A call of rule `id`'s function.
+    /// The value of rule `id`: its local, computed before the condition.
     fn call(&self, id: RuleId) -> String {
-        match self.rules.resolved().rule(id) {
-            Some(rule) => {
-                self.reads_world.set(true);
-                let arguments = match rule.kind {
-                    RuleKind::World => "world",
-                    RuleKind::Entity => {
-                        self.reads_entity.set(true);
-                        "world, entity"
-                    }
-                };
-                format!("{}({arguments})", ident(&rule.name))
-            }
-            None => tri(Tri::Unknown).to_string(),
+        let Some(rule) = self.rules.resolved().rule(id) else {
+            return tri(Tri::Unknown).to_string();
+        };
+        self.reads_world.set(true);
+        if rule.kind == RuleKind::Entity {
+            self.reads_entity.set(true);
         }
+        let mut referenced = self.referenced.borrow_mut();
+        if !referenced.contains(&id) {
+            referenced.push(id);
+        }
+        format!("rule_{}", rule.name)
     }
 }
 
 fn tri(value: Tri) -> &'static str {
     match value {
-        Tri::True => "prereq::Tri::True",
-        Tri::False => "prereq::Tri::False",
-        Tri::Unknown => "prereq::Tri::Unknown",
+        Tri::True => "::prereq::Tri::True",
+        Tri::False => "::prereq::Tri::False",
+        Tri::Unknown => "::prereq::Tri::Unknown",
     }
 }

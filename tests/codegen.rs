@@ -174,12 +174,14 @@ proptest! {
     fn the_every_construct_module_gives_the_evaluators_verdicts(
         (season_open, threshold, capital, allies) in (bool_fact(), number_fact(), string_fact(), set_fact()),
         (r#type, r#match, self_) in (bool_fact(), number_fact(), string_fact()),
+        (self_flag, underscore) in (bool_fact(), bool_fact()),
         (tags, region, amount, flag) in (set_fact(), string_fact(), number_fact(), bool_fact()),
     ) {
         use every_construct::*;
         let world = World { season_open, threshold, capital: capital.clone(), allies: allies.clone() };
         let entity = Entity {
-            r#type, r#match, self_: self_.clone(), tags: tags.clone(), region: region.clone(), amount, flag,
+            r#type, r#match, self__: self_.clone(), tags: tags.clone(), region: region.clone(), amount, flag,
+            self_: self_flag, __: underscore,
         };
         let facts = facts_of(
             &[
@@ -196,6 +198,8 @@ proptest! {
                 ("region", value(&region)),
                 ("amount", value(&amount)),
                 ("flag", value(&flag)),
+                ("self_", value(&self_flag)),
+                ("_", value(&underscore)),
             ],
         );
         let rules = RuleSet::load(manifest("tests/fixtures/codegen/every_construct.rules")).unwrap();
@@ -209,6 +213,8 @@ proptest! {
                 "numbers" => numbers(&world, &entity),
                 "conds" => conds(&world, &entity),
                 "consts" => consts(&world, &entity),
+                "entity" => every_construct::entity(&world, &entity),
+                "prereq" => every_construct::prereq(&world, &entity),
                 "everything" => everything(&world, &entity),
                 other => panic!("no generated function for {other}"),
             };

@@ -36,56 +36,60 @@ pub struct Entity {
 }
 
 /// A secure and lasting peace: a ceasefire, backed by the US.
-pub fn secure_peace(world: &World) -> prereq::Tri {
-    (prereq::Tri::from(world.ceasefire))
-        .and(prereq::Tri::from(world.us_backstop))
+pub fn secure_peace(world: &World) -> ::prereq::Tri {
+    (::prereq::Tri::from(world.ceasefire))
+        .and(::prereq::Tri::from(world.us_backstop))
 }
 
 /// The US backing the country asks for is there, or it asks for none.
-pub fn backing_met(world: &World, entity: &Entity) -> prereq::Tri {
-    (prereq::Tri::from(world.us_backstop))
-        .or(!(prereq::Tri::from(entity.needs_us_backstop)))
+pub fn backing_met(world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::from(world.us_backstop))
+        .or(!(::prereq::Tri::from(entity.needs_us_backstop)))
 }
 
 /// Willing in principle: in the coalition, offers troops, free to send them.
-pub fn willing(_world: &World, entity: &Entity) -> prereq::Tri {
-    (prereq::Tri::from(entity.in_coalition))
-        .and(match (entity.troops_offered, Some(1.0_f64)) { (Some(a), Some(b)) => prereq::Tri::from(a >= b), _ => prereq::Tri::Unknown })
-        .and(!(prereq::Tri::from(entity.borders_russia)))
+pub fn willing(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::from(entity.in_coalition))
+        .and(match (entity.troops_offered, Some(1.0_f64)) { (Some(a), Some(b)) => ::prereq::Tri::from(a >= b), _ => ::prereq::Tri::Unknown })
+        .and(!(::prereq::Tri::from(entity.borders_russia)))
 }
 
 /// Pledges troops to the force now: willing, with the backing it asks for
 /// and a legal basis to send them.
-pub fn commit_troops(world: &World, entity: &Entity) -> prereq::Tri {
-    (willing(world, entity))
-        .and(backing_met(world, entity))
-        .and(prereq::Tri::from(entity.legal_basis))
+pub fn commit_troops(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_willing = self::willing(world, entity);
+    let rule_backing_met = self::backing_met(world, entity);
+    (rule_willing)
+        .and(rule_backing_met)
+        .and(::prereq::Tri::from(entity.legal_basis))
 }
 
 /// Ready to send ground troops to enforce a ceasefire now.
-pub fn deploy(world: &World, entity: &Entity) -> prereq::Tri {
-    (commit_troops(world, entity))
-        .and(prereq::Tri::from(world.ceasefire))
-        .and(prereq::Tri::from(entity.rules_of_engagement))
+pub fn deploy(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_commit_troops = self::commit_troops(world, entity);
+    (rule_commit_troops)
+        .and(::prereq::Tri::from(world.ceasefire))
+        .and(::prereq::Tri::from(entity.rules_of_engagement))
 }
 
 /// Contributes in some form: troops, or another role.
-pub fn contribute(world: &World, entity: &Entity) -> prereq::Tri {
-    (willing(world, entity))
-        .or(match (Some("fast_jets"), entity.contributions.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown })
-        .or(match (Some("logistics"), entity.contributions.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown })
-        .or(match (Some("engineering"), entity.contributions.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown })
-        .or(match (Some("backfill"), entity.contributions.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown })
+pub fn contribute(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_willing = self::willing(world, entity);
+    (rule_willing)
+        .or(match (Some("fast_jets"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("logistics"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("engineering"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("backfill"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
 }
 
 /// Holds its forces back to defend its own border with Russia.
-pub fn defends_own_border(_world: &World, entity: &Entity) -> prereq::Tri {
-    (prereq::Tri::from(entity.in_coalition))
-        .and(prereq::Tri::from(entity.borders_russia))
+pub fn defends_own_border(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::from(entity.in_coalition))
+        .and(::prereq::Tri::from(entity.borders_russia))
 }
 
 /// Could join a multilateral seizure of frozen Russian assets.
-pub fn asset_seizure_partner(_world: &World, entity: &Entity) -> prereq::Tri {
-    (prereq::Tri::from(entity.in_coalition))
-        .and(!(prereq::Tri::from(entity.resists_asset_seizure)))
+pub fn asset_seizure_partner(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::from(entity.in_coalition))
+        .and(!(::prereq::Tri::from(entity.resists_asset_seizure)))
 }

@@ -20,65 +20,88 @@ pub struct Entity {
     /// A name that is a Rust keyword.
     pub r#type: Option<bool>,
     pub r#match: Option<f64>,
-    pub self_: Option<String>,
+    pub self__: Option<String>,
     pub tags: Option<Vec<String>>,
     pub region: Option<String>,
     pub amount: Option<f64>,
     pub flag: Option<bool>,
+    /// Names whose escapes must not collide: `self` cannot be a raw identifier.
+    pub self_: Option<bool>,
+    pub __: Option<bool>,
 }
 
-pub fn open(world: &World) -> prereq::Tri {
-    (prereq::Tri::from(world.season_open))
-        .and(match (world.threshold, Some(10.0_f64)) { (Some(a), Some(b)) => prereq::Tri::from(a > b), _ => prereq::Tri::Unknown })
+pub fn open(world: &World) -> ::prereq::Tri {
+    (::prereq::Tri::from(world.season_open))
+        .and(match (world.threshold, Some(10.0_f64)) { (Some(a), Some(b)) => ::prereq::Tri::from(a > b), _ => ::prereq::Tri::Unknown })
 }
 
-pub fn named(world: &World) -> prereq::Tri {
-    (match (world.capital.as_deref(), Some("kyiv")) { (Some(a), Some(b)) => prereq::Tri::from(a == b), _ => prereq::Tri::Unknown })
-        .or(match (Some("paris"), world.allies.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown })
+pub fn named(world: &World) -> ::prereq::Tri {
+    (match (world.capital.as_deref(), Some("kyiv")) { (Some(a), Some(b)) => ::prereq::Tri::from(a == b), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("paris"), world.allies.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
 }
 
-pub fn keywords(world: &World, entity: &Entity) -> prereq::Tri {
-    (prereq::Tri::from(entity.r#type))
-        .and(match (entity.r#match, world.threshold) { (Some(a), Some(b)) => prereq::Tri::from(a >= b), _ => prereq::Tri::Unknown })
-        .and(!(match (entity.self_.as_deref(), Some("x")) { (Some(a), Some(b)) => prereq::Tri::from(a == b), _ => prereq::Tri::Unknown }))
+pub fn keywords(world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::from(entity.r#type))
+        .and(match (entity.r#match, world.threshold) { (Some(a), Some(b)) => ::prereq::Tri::from(a >= b), _ => ::prereq::Tri::Unknown })
+        .and(!(match (entity.self__.as_deref(), Some("x")) { (Some(a), Some(b)) => ::prereq::Tri::from(a == b), _ => ::prereq::Tri::Unknown }))
 }
 
-pub fn strings(_world: &World, entity: &Entity) -> prereq::Tri {
-    (match (entity.region.as_deref(), entity.self_.as_deref()) { (Some(a), Some(b)) => prereq::Tri::from(a != b), _ => prereq::Tri::Unknown })
-        .and(match entity.region.as_deref() { Some(e) => prereq::Tri::from(["east", "west"].contains(&e)), None => prereq::Tri::Unknown })
-        .and(!(match entity.self_.as_deref() { Some(e) => prereq::Tri::from(["a", "b\"c"].contains(&e)), None => prereq::Tri::Unknown }))
+pub fn strings(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (match (entity.region.as_deref(), entity.self__.as_deref()) { (Some(a), Some(b)) => ::prereq::Tri::from(a != b), _ => ::prereq::Tri::Unknown })
+        .and(match entity.region.as_deref() { Some(e) => ::prereq::Tri::from(["east", "west"].contains(&e)), None => ::prereq::Tri::Unknown })
+        .and(!(match entity.self__.as_deref() { Some(e) => ::prereq::Tri::from(["a", "b\"c"].contains(&e)), None => ::prereq::Tri::Unknown }))
 }
 
-pub fn sets(world: &World, entity: &Entity) -> prereq::Tri {
-    (match (entity.region.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown })
-        .and(!(match (Some("b"), entity.tags.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown }))
-        .and(!(match (world.capital.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => prereq::Tri::from(set.iter().any(|s| s == e)), _ => prereq::Tri::Unknown }))
+pub fn sets(world: &World, entity: &Entity) -> ::prereq::Tri {
+    (match (entity.region.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
+        .and(!(match (Some("b"), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }))
+        .and(!(match (world.capital.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }))
 }
 
-pub fn numbers(_world: &World, entity: &Entity) -> prereq::Tri {
-    (match (entity.amount, entity.r#match) { (Some(a), Some(b)) => prereq::Tri::from(a < b), _ => prereq::Tri::Unknown })
-        .and(match (Some(5.0_f64), entity.amount) { (Some(a), Some(b)) => prereq::Tri::from(a <= b), _ => prereq::Tri::Unknown })
-        .and(match (entity.amount, Some(3.5_f64)) { (Some(a), Some(b)) => prereq::Tri::from(a != b), _ => prereq::Tri::Unknown })
-        .and(match (Some(-2.0_f64), entity.amount) { (Some(a), Some(b)) => prereq::Tri::from(a < b), _ => prereq::Tri::Unknown })
+pub fn numbers(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (match (entity.amount, entity.r#match) { (Some(a), Some(b)) => ::prereq::Tri::from(a < b), _ => ::prereq::Tri::Unknown })
+        .and(match (Some(5.0_f64), entity.amount) { (Some(a), Some(b)) => ::prereq::Tri::from(a <= b), _ => ::prereq::Tri::Unknown })
+        .and(match (entity.amount, Some(3.5_f64)) { (Some(a), Some(b)) => ::prereq::Tri::from(a != b), _ => ::prereq::Tri::Unknown })
+        .and(match (Some(-2.0_f64), entity.amount) { (Some(a), Some(b)) => ::prereq::Tri::from(a < b), _ => ::prereq::Tri::Unknown })
 }
 
-pub fn conds(world: &World, entity: &Entity) -> prereq::Tri {
-    (((prereq::Tri::from(entity.flag)).iff(prereq::Tri::from(entity.r#type)))
-        .and(!((prereq::Tri::from(entity.flag)).iff(open(world)))))
-        .or((keywords(world, entity)).iff(prereq::Tri::True))
+pub fn conds(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_open = self::open(world);
+    let rule_keywords = self::keywords(world, entity);
+    (((::prereq::Tri::from(entity.flag)).iff(::prereq::Tri::from(entity.r#type)))
+        .and(!((::prereq::Tri::from(entity.flag)).iff(rule_open))))
+        .or((rule_keywords).iff(::prereq::Tri::True))
 }
 
-pub fn consts(_world: &World, entity: &Entity) -> prereq::Tri {
-    (prereq::Tri::False)
-        .or(!(prereq::Tri::True))
-        .or(prereq::Tri::from(entity.flag))
+pub fn consts(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::False)
+        .or(!(::prereq::Tri::True))
+        .or(::prereq::Tri::from(entity.flag))
 }
 
-pub fn everything(world: &World, entity: &Entity) -> prereq::Tri {
-    (((open(world))
-        .and(named(world))
-        .and(strings(world, entity)))
-        .or(sets(world, entity)))
-        .and(!((numbers(world, entity))
-        .and(conds(world, entity))))
+/// Rule names that a careless generator would shadow or clash with.
+pub fn entity(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::from(entity.self_))
+        .or(::prereq::Tri::from(entity.__))
+}
+
+pub fn prereq(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_entity = self::entity(world, entity);
+    (rule_entity)
+        .and(!(::prereq::Tri::from(entity.flag)))
+}
+
+pub fn everything(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_open = self::open(world);
+    let rule_named = self::named(world);
+    let rule_strings = self::strings(world, entity);
+    let rule_sets = self::sets(world, entity);
+    let rule_numbers = self::numbers(world, entity);
+    let rule_conds = self::conds(world, entity);
+    (((rule_open)
+        .and(rule_named)
+        .and(rule_strings))
+        .or(rule_sets))
+        .and(!((rule_numbers)
+        .and(rule_conds)))
 }
