@@ -14,7 +14,8 @@
 //!   evaluator in a loop.
 //! - `load`: the same 1,000,000 entities from JSON, into columns (and, for
 //!   comparison, into `Facts` as written); throughput in bytes per second.
-//! - `parse_check`: a generated file of 10,000 rules, parsed, checked and compiled.
+//! - `parse_check`: a generated file of 10,000 rules, parsed, checked and
+//!   compiled; and parsed alone, with the fast path and with pest alone.
 //!
 //! Run with `cargo bench --bench eval`; compare the ratios, not the absolute
 //! times (this machine is shared and noisy).
@@ -369,6 +370,14 @@ fn parse_check(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("10000_rules", |b| {
         b.iter(|| black_box(RuleSet::parse("generated.rules", &text).expect("the rules check")))
+    });
+    // Parsing alone, with the fast path and with pest alone (the reference).
+    let id = prereq::Sources::default().add("generated.rules", "");
+    group.bench_function("parse_only", |b| {
+        b.iter(|| black_box(prereq::syntax::parse_file(id, &text)))
+    });
+    group.bench_function("parse_only_pest_alone", |b| {
+        b.iter(|| black_box(prereq::syntax::parse_file_with_pest(id, &text)))
     });
     group.finish();
 }
