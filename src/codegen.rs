@@ -57,9 +57,8 @@ pub fn rust(rules: &RuleSet) -> String {
     header(rules, &mut out);
     facts_struct(rules, &idents, Scope::World, &mut out);
     facts_struct(rules, &idents, Scope::Entity, &mut out);
-    for (index, rule) in rules.resolved().rules.iter().enumerate() {
-        let id = RuleId(u32::try_from(index).unwrap_or(u32::MAX));
-        let Some(condition) = condition(rules, id) else {
+    for (rule, condition) in rules.resolved().rules.iter().zip(conditions(rules)) {
+        let Some(condition) = condition else {
             continue;
         };
         out.push('\n');
@@ -140,15 +139,16 @@ fn docs(lines: &[String], indent: &str, out: &mut String) {
     }
 }
 
-/// The compiled condition of rule `id`.
-fn condition(rules: &RuleSet, id: RuleId) -> Option<&Node> {
+/// The compiled condition of each rule, by id.
+fn conditions(rules: &RuleSet) -> Vec<Option<&Node>> {
     let program = rules.program();
-    program
-        .world_rules()
-        .iter()
-        .chain(program.entity_rules())
-        .find(|rule| rule.id == id)
-        .map(|rule| &rule.condition)
+    let mut conditions = vec![None; program.rule_count()];
+    for rule in program.world_rules().iter().chain(program.entity_rules()) {
+        if let Some(cell) = conditions.get_mut(rule.id.index()) {
+            *cell = Some(&rule.condition);
+        }
+    }
+    conditions
 }
 
 /// Declared names as Rust identifiers: most as they are, Rust's keywords as
@@ -157,6 +157,8 @@ fn condition(rules: &RuleSet, id: RuleId) -> Option<&Node> {
 /// every declared name.
 struct Idents {
     escaped: FxHashMap<String, String>,
+    /// The name of the fact in each slot.
+    facts: FxHashMap<Slot, String>,
 }
 
 impl Idents {
@@ -188,11 +190,23 @@ impl Idents {
                 escaped.insert(name.to_string(), format!("r#{name}"));
             }
         }
-        Idents { escaped }
+        let facts = rules
+            .program()
+            .schema()
+            .facts()
+            .iter()
+            .map(|fact| (fact.slot, fact.name.clone()))
+            .collect();
+        Idents { escaped, facts }
     }
 
     fn get<'n>(&'n self, name: &'n str) -> &'n str {
         self.escaped.get(name).map_or(name, String::as_str)
+    }
+
+    /// The field holding the fact in `slot`.
+    fn field(&self, slot: Slot) -> &str {
+        self.facts.get(&slot).map_or("", |name| self.get(name))
     }
 }
 
@@ -252,8 +266,8 @@ impl Code<'_> {
             Node::Bool(slot) => format!("::prereq::Tri::from({})", self.slot(*slot)),
             Node::Rule(id) => self.call(*id),
             Node::Not(inner) => format!("!({})", self.node(inner)),
-            Node::And(parts) => self.junction(parts, "and"),
-            Node::Or(parts) => self.junction(parts, "or"),
+            Node::And(parts) => self.junction(parts, true),
+            Node::Or(parts) => self.junction(parts, false),
             Node::Numbers { op, lhs, rhs } => format!(
                 "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
                 self.number(lhs),
@@ -285,11 +299,12 @@ impl Code<'_> {
         }
     }
 
-    /// `(a).and(b).and(c)`, one part a line.
-    fn junction(&self, parts: &[Node], method: &str) -> String {
+    /// `(a).and(b).and(c)` (`conjunction`) or `(a).or(b)`, one part a line.
+    fn junction(&self, parts: &[Node], conjunction: bool) -> String {
         let Some((first, rest)) = parts.split_first() else {
-            return tri(Tri::from(method == "and")).to_string();
+            return tri(Tri::from(conjunction)).to_string();
         };
+        let method = if conjunction { "and" } else { "or" };
         let mut code = format!("({})", self.node(first));
         for part in rest {
             let _ = write!(code, "\n        .{method}({})", self.node(part));
@@ -332,14 +347,6 @@ impl Code<'_> {
 
     /// The field holding a fact.
     fn slot(&self, slot: Slot) -> String {
-        let name = self
-            .rules
-            .program()
-            .schema()
-            .facts()
-            .iter()
-            .find(|fact| fact.slot == slot)
-            .map_or("", |fact| fact.name.as_str());
         let owner = match slot {
             Slot::World(_) => {
                 self.reads_world.set(true);
@@ -350,7 +357,7 @@ impl Code<'_> {
                 "entity"
             }
         };
-        format!("{owner}.{}", self.idents.get(name))
+        format!("{owner}.{}", self.idents.field(slot))
     }
 
     /// The value of rule `id`: its local, computed before the condition.

@@ -43,6 +43,7 @@ pub mod eval;
 pub mod facts;
 pub mod format;
 pub mod limits;
+mod parallel;
 pub mod report;
 mod ruleset;
 pub mod source;

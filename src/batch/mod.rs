@@ -330,10 +330,9 @@ impl Compiled<'_> {
     /// ([`Plan::evaluate`]). `scratch` comes from [`Compiled::scratch`] and
     /// is reused from call to call.
     pub fn entity(&self, plan: &Plan, entity: usize, scratch: &mut Scratch) -> Tri {
-        let mut row = std::mem::take(&mut scratch.row);
-        row.load(self.kernel.columns, plan.columns(), entity);
-        let verdict = plan.evaluate(&row, scratch);
-        scratch.row = row;
-        verdict
+        scratch
+            .row
+            .load(self.kernel.columns, plan.columns(), entity);
+        plan.run(&scratch.row, &mut scratch.registers)
     }
 }

@@ -27,10 +27,6 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
 use crate::syntax::ast::{ExprKind, File, RuleDecl};
 
-/// How many rules a rule set needs before they are typed on every core.
-#[cfg(feature = "parallel")]
-const PARALLEL_RULES: usize = 256;
-
 /// Checks parsed files; returns the resolved rule set (if there was no
 /// error) and every diagnostic found, warnings included.
 ///
@@ -77,19 +73,9 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
         let conditions = requires.zip(unless.map_or(Some(None), |u| u.map(Some)));
         (conditions, found)
     };
-    // Rules type independently: on every core when there are enough of
-    // them; diagnostics are taken in rule order either way.
-    #[cfg(feature = "parallel")]
-    let typed_with_diagnostics: Vec<_> = {
-        use rayon::prelude::*;
-        if declared.rules.len() >= PARALLEL_RULES {
-            declared.rules.par_iter().map(type_rule).collect()
-        } else {
-            declared.rules.iter().map(type_rule).collect()
-        }
-    };
-    #[cfg(not(feature = "parallel"))]
-    let typed_with_diagnostics: Vec<_> = declared.rules.iter().map(type_rule).collect();
+    // Rules type independently: on every core for large rule sets;
+    // diagnostics are taken in rule order either way.
+    let typed_with_diagnostics = crate::parallel::map_in_order(&declared.rules, type_rule);
     let mut typed = Vec::with_capacity(typed_with_diagnostics.len());
     for (conditions, found) in typed_with_diagnostics {
         diagnostics.extend(found);

@@ -700,11 +700,33 @@ fn bench_data(args: &BenchDataArgs) -> Outcome {
         seed: args.seed,
         unknown_percent: args.unknown_percent,
     };
-    let write = |out: &mut dyn Write| match args.format {
-        DataFormat::Json => facts.write_json(&mut &mut *out),
-        DataFormat::Toml => facts.write_toml(&mut &mut *out),
-    };
-    let written = match &args.output {
+    write_output(
+        args.output.as_deref(),
+        &painter(ColorChoice::Auto),
+        |out| match args.format {
+            DataFormat::Json => facts.write_json(&mut &mut *out),
+            DataFormat::Toml => facts.write_toml(&mut &mut *out),
+        },
+    )
+}
+
+fn codegen(args: &CodegenArgs) -> Outcome {
+    let painter = painter(args.rules.color);
+    let rules = load_rules(&args.rules, &painter)?;
+    let code = prereq::codegen::rust(&rules);
+    write_output(args.output.as_deref(), &painter, |out| {
+        out.write_all(code.as_bytes())
+    })
+}
+
+/// Writes a command's output to `path` (replaced atomically) or, without
+/// one, to standard output; an error is reported and exits 1.
+fn write_output(
+    path: Option<&std::path::Path>,
+    painter: &Painter,
+    write: impl Fn(&mut dyn Write) -> std::io::Result<()>,
+) -> Outcome {
+    let written = match path {
         Some(path) => write_atomically(path, |out| write(out))
             .map_err(|error| format!("{}: {error}", path.display())),
         None => {
@@ -713,24 +735,6 @@ fn bench_data(args: &BenchDataArgs) -> Outcome {
                 .and_then(|()| out.flush())
                 .map_err(|error| format!("cannot write: {error}"))
         }
-    };
-    written.map_err(|error| {
-        painter(ColorChoice::Auto).error(&error);
-        EXIT_INVALID
-    })
-}
-
-fn codegen(args: &CodegenArgs) -> Outcome {
-    let painter = painter(args.rules.color);
-    let rules = load_rules(&args.rules, &painter)?;
-    let code = prereq::codegen::rust(&rules);
-    let written = match &args.output {
-        Some(path) => write_atomically(path, |out| out.write_all(code.as_bytes()))
-            .map_err(|error| format!("{}: {error}", path.display())),
-        None => std::io::stdout()
-            .lock()
-            .write_all(code.as_bytes())
-            .map_err(|error| format!("cannot write: {error}")),
     };
     written.map_err(|error| {
         painter.error(&error);

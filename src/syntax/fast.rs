@@ -20,8 +20,8 @@ use super::ast::{
     CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident, RuleDecl, Scope,
     StringLiteral,
 };
-use super::{KEYWORDS, is_blank};
-use crate::limits::{MAX_EXACT_INTEGER, MAX_NAME_LENGTH, MAX_STRING_LENGTH};
+use super::{KEYWORDS, literal};
+use crate::limits::{MAX_NAME_LENGTH, MAX_STRING_LENGTH};
 use crate::source::{FileId, Span};
 
 /// Parentheses and `not`s deeper than this go to pest, whose builder
@@ -176,7 +176,7 @@ impl<'t> Cursor<'t> {
         while self.rest().starts_with("##") {
             let rest = self.rest();
             let line = rest.find(['\n', '\r']).unwrap_or(rest.len());
-            docs.push(doc_line(rest.get(2..line)?));
+            docs.push(literal::doc_text(rest.get(2..line)?));
             self.at += line;
             self.skip_blanks_and_comments();
         }
@@ -507,15 +507,7 @@ impl<'t> Cursor<'t> {
             }
             len += 1 + fraction;
         }
-        let text = rest.get(..len)?;
-        let value: f64 = text.parse().ok()?;
-        let exact = !is_integer
-            || text
-                .parse::<i128>()
-                .is_ok_and(|n| n.unsigned_abs() <= u128::from(MAX_EXACT_INTEGER));
-        if !value.is_finite() || !exact {
-            return None;
-        }
+        let value = literal::number(rest.get(..len)?)?;
         self.at += len;
         Some(value)
     }
@@ -524,23 +516,21 @@ impl<'t> Cursor<'t> {
     /// extent, quotes included.
     fn string(&mut self) -> Option<(String, usize, usize)> {
         let start = self.at;
-        let body = self.rest().get(1..)?;
-        let mut value = String::new();
-        let mut chars = body.char_indices();
+        let body = self.rest().get(1..)?.as_bytes();
+        // The closing quote: the first not escaped, on the same line.
+        let mut at = 0;
         let close = loop {
-            match chars.next()? {
-                (at, '"') => break at,
-                (_, '\n' | '\r') => return None,
-                (_, '\\') => match chars.next()? {
-                    (_, escaped @ ('"' | '\\')) => value.push(escaped),
-                    _ => return None,
-                },
-                (_, c) => value.push(c),
+            match body.get(at)? {
+                b'"' => break at,
+                b'\n' | b'\r' => return None,
+                b'\\' => at += 2,
+                _ => at += 1,
             }
         };
         if close > MAX_STRING_LENGTH {
             return None;
         }
+        let value = literal::unescape(self.rest().get(1..1 + close)?).ok()?;
         self.at += 1 + close + 1;
         Some((value, start, self.at))
     }
@@ -555,13 +545,6 @@ enum Stop {
 /// A byte that continues a word: a letter, a digit or `_`.
 fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
-}
-
-/// A doc comment's text after `##`: without trailing blanks and one leading
-/// space (as the builder has it).
-fn doc_line(text: &str) -> String {
-    let text = text.trim_end_matches(is_blank);
-    text.strip_prefix(' ').unwrap_or(text).to_string()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 pub mod ast;
 mod errors;
 mod fast;
+mod literal;
 mod parser;
 mod scan;
 
@@ -36,10 +37,6 @@ pub(crate) const KEYWORDS: [&str; 16] = [
     "fact", "world", "rule", "requires", "unless", "and", "or", "not", "in", "true", "false",
     "fixed", "bool", "number", "string", "set",
 ];
-
-/// How many declarations a file needs before they are parsed on every core.
-#[cfg(feature = "parallel")]
-const PARALLEL_DECLARATIONS: usize = 256;
 
 /// Parses one rule file into its declarations, collecting syntax errors.
 ///
@@ -118,19 +115,8 @@ fn parse_file_by(id: FileId, text: &str, parsers: Parsers) -> (ast::File, Vec<Di
         };
         (parsed, found)
     };
-    // Declarations parse independently: on every core, when there are
-    // enough of them to be worth it; the results are taken in file order.
-    #[cfg(feature = "parallel")]
-    let parsed: Vec<_> = {
-        use rayon::prelude::*;
-        if chunks.len() >= PARALLEL_DECLARATIONS {
-            chunks.par_iter().map(parse).collect()
-        } else {
-            chunks.iter().map(parse).collect()
-        }
-    };
-    #[cfg(not(feature = "parallel"))]
-    let parsed: Vec<_> = chunks.iter().map(parse).collect();
+    // Declarations parse independently: on every core for large files.
+    let parsed = crate::parallel::map_in_order(&chunks, parse);
     for (chunk, (parsed, found)) in chunks.iter().zip(parsed) {
         diagnostics.extend(found);
         match parsed {

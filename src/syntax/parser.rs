@@ -18,8 +18,9 @@ use super::ast::{
     StringLiteral,
 };
 use super::errors::syntax_error;
+use super::literal;
 use crate::diagnostic::Diagnostic;
-use crate::limits::{MAX_EXACT_INTEGER, MAX_NAME_LENGTH, MAX_NESTING_DEPTH, MAX_STRING_LENGTH};
+use crate::limits::{MAX_NAME_LENGTH, MAX_NESTING_DEPTH, MAX_STRING_LENGTH};
 use crate::source::{FileId, Span};
 
 /// The pest parser generated from the grammar file.
@@ -311,18 +312,13 @@ impl Builder<'_> {
     fn number(&mut self, pair: &Pair<'_, Rule>) -> Built<f64> {
         let text = pair.as_str();
         let span = self.span(pair);
-        let value: f64 = text.parse().map_err(|_| Reported)?;
-        let inexact_integer = !text.contains('.')
-            && text
-                .parse::<i128>()
-                .map_or(true, |n| n.unsigned_abs() > u128::from(MAX_EXACT_INTEGER));
-        if !value.is_finite() || inexact_integer {
+        let Some(value) = literal::number(text) else {
             return Err(self.report(
                 Diagnostic::error("number-out-of-range", format!("`{text}` is too large"))
                     .with_label(span, "not exactly representable")
                     .with_help("numbers are 64-bit floats: integers are exact up to 2^53 (9007199254740992)"),
             ));
-        }
+        };
         Ok(value)
     }
 
@@ -346,29 +342,15 @@ impl Builder<'_> {
                 .with_help("strings in rules are names of things, not documents"),
             ));
         }
-        let mut value = String::with_capacity(raw.len());
-        let mut chars = raw.char_indices();
-        while let Some((_, c)) = chars.next() {
-            if c != '\\' {
-                value.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some((_, escaped @ ('"' | '\\'))) => value.push(escaped),
-                Some((at, other)) => {
-                    let escape_start = span.start as usize + at;
-                    let escape =
-                        Span::new(self.file, escape_start..escape_start + 1 + other.len_utf8());
-                    return Err(self.report(
-                        Diagnostic::error("invalid-escape", format!("unknown escape `\\{other}`"))
-                            .with_label(escape, "not an escape")
-                            .with_help("the escapes are `\\\"` (a quote) and `\\\\` (a backslash)"),
-                    ));
-                }
-                None => return Err(Reported),
-            }
-        }
-        Ok(value)
+        literal::unescape(raw).map_err(|(at, other)| {
+            let escape_start = span.start as usize + at;
+            let escape = Span::new(self.file, escape_start..escape_start + 1 + other.len_utf8());
+            self.report(
+                Diagnostic::error("invalid-escape", format!("unknown escape `\\{other}`"))
+                    .with_label(escape, "not an escape")
+                    .with_help("the escapes are `\\\"` (a quote) and `\\\\` (a backslash)"),
+            )
+        })
     }
 }
 
@@ -415,12 +397,9 @@ fn is_composite(rule: Rule) -> bool {
     )
 }
 
-/// A doc comment's text: after `##` and one space, without trailing blanks
-/// (the formatter does not keep them, so they mean nothing).
+/// A doc comment's text (see [`literal::doc_text`]).
 fn doc_line(pair: &Pair<'_, Rule>) -> String {
-    let text = pair.as_str().strip_prefix("##").unwrap_or("");
-    let text = text.trim_end_matches(super::is_blank);
-    text.strip_prefix(' ').unwrap_or(text).to_string()
+    literal::doc_text(pair.as_str().strip_prefix("##").unwrap_or(""))
 }
 
 fn fact_type(pair: &Pair<'_, Rule>) -> FactType {

@@ -18,8 +18,8 @@ const MAX_SPLICE: usize = 64;
 
 /// Builds a [`Plan`] from the lowered entity rules.
 pub(in crate::batch) struct Planner<'a> {
+    /// Step `i` writes register `i`.
     steps: Vec<Step>,
-    registers: usize,
     /// Leaves planned so far, with their registers.
     leaves: Vec<(&'a Leaf, usize)>,
     /// By rule position: its value, once planned.
@@ -34,7 +34,6 @@ impl<'a> Planner<'a> {
     pub(in crate::batch) fn plan(rules: &'a [Op], target: usize) -> Plan {
         let mut planner = Planner {
             steps: Vec::new(),
-            registers: 0,
             leaves: Vec::new(),
             values: vec![None; rules.len()],
             spliceable: vec![None; rules.len()],
@@ -95,22 +94,18 @@ impl<'a> Planner<'a> {
                 if let Some((_, register)) = self.leaves.iter().find(|(seen, _)| *seen == leaf) {
                     return Literal::register(*register);
                 }
-                let literal = self.step(|to| Step::Leaf {
+                self.leaves.push((leaf, self.steps.len()));
+                self.step(|to| Step::Leaf {
                     leaf: leaf.clone(),
                     to,
-                });
-                if let Literal::Bit { index, .. } = literal {
-                    self.leaves.push((leaf, index));
-                }
-                literal
+                })
             }
         }
     }
 
     /// Adds a step writing a new register; its value is that register.
     fn step(&mut self, make: impl FnOnce(usize) -> Step) -> Literal {
-        let to = self.registers;
-        self.registers += 1;
+        let to = self.steps.len();
         self.steps.push(make(to));
         Literal::register(to)
     }
@@ -173,10 +168,11 @@ impl<'a> Planner<'a> {
     /// Drops the steps whose registers nothing reads (rules that were
     /// spliced into their callers), and lists the columns read.
     fn finish(self, result: Literal) -> Plan {
-        let steps = live_steps(self.steps, self.registers, result);
+        let registers = self.steps.len();
+        let steps = live_steps(self.steps, result);
         // Registers renumbered in step order, so that a plan whose live
         // steps fit in a word runs in the narrow form.
-        let mut renumbered = vec![None; self.registers];
+        let mut renumbered = vec![None; registers];
         for (index, step) in steps.iter().enumerate() {
             if let Some(cell) = renumbered.get_mut(step.register()) {
                 *cell = Some(index);
@@ -214,8 +210,8 @@ impl<'a> Planner<'a> {
 }
 
 /// The steps whose registers the result reads, directly or not, in order.
-fn live_steps(steps: Vec<Step>, registers: usize, result: Literal) -> Vec<Step> {
-    let mut live = vec![false; registers];
+fn live_steps(steps: Vec<Step>, result: Literal) -> Vec<Step> {
+    let mut live = vec![false; steps.len()];
     let mark = |literal: Literal, live: &mut Vec<bool>| {
         if let Literal::Bit {
             bank: Bank::Registers,

@@ -139,9 +139,10 @@ impl Term {
 }
 
 /// Kleene `and` (`conjunction`) or `or` over the literals of terms, each
-/// given as (plain mask, negated mask, the (is true, is false) word read): a part that decides alone (false
-/// for `and`, true for `or`) decides; the junction takes the other value
-/// only if every part does and none is the constant unknown (`undetermined`).
+/// given as (plain mask, negated mask, the (is true, is false) word read):
+/// a part that decides alone (false for `and`, true for `or`) decides; the
+/// junction takes the other value only if every part does and none is the
+/// constant unknown (`undetermined`).
 fn junction(
     conjunction: bool,
     undetermined: bool,
@@ -301,9 +302,15 @@ impl Plan {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate(&self, row: &Row, scratch: &mut Scratch) -> Tri {
+        self.run(row, &mut scratch.registers)
+    }
+
+    /// [`Plan::evaluate`] with the registers of a scratch whose row it may be
+    /// reading.
+    pub(super) fn run(&self, row: &Row, registers: &mut Vec<(Word, Word)>) -> Tri {
         match &self.form {
             Form::Narrow(narrow) => narrow.evaluate(row),
-            Form::Wide(wide) => wide.evaluate(row, &mut scratch.registers),
+            Form::Wide(wide) => wide.evaluate(row, registers),
         }
     }
 
@@ -325,7 +332,7 @@ impl Plan {
 /// a row for [`Compiled::entity`](super::Compiled::entity) to fill.
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
-    registers: Vec<(Word, Word)>,
+    pub(super) registers: Vec<(Word, Word)>,
     pub(super) row: Row,
 }
 
@@ -353,10 +360,7 @@ impl Wide {
         registers.clear();
         registers.resize(self.register_words, (0, 0));
         for step in &self.steps {
-            let words = |bank: Bank, word: usize| match bank {
-                Bank::Row => row.bools(word),
-                Bank::Registers => registers.get(word).copied().unwrap_or((0, 0)),
-            };
+            let words = |bank, word| wide_words(row, registers, bank, word);
             let value = match step {
                 Step::Leaf { leaf, .. } => row.leaf(leaf),
                 Step::Junction {
@@ -378,10 +382,16 @@ impl Wide {
                 write(pair, to % WORD_BITS, value);
             }
         }
-        self.result.read(|bank, word| match bank {
-            Bank::Row => row.bools(word),
-            Bank::Registers => registers.get(word).copied().unwrap_or((0, 0)),
-        })
+        self.result
+            .read(|bank, word| wide_words(row, registers, bank, word))
+    }
+}
+
+/// Word `word` of a bank, for a wide plan.
+fn wide_words(row: &Row, registers: &[(Word, Word)], bank: Bank, word: usize) -> (Word, Word) {
+    match bank {
+        Bank::Row => row.bools(word),
+        Bank::Registers => registers.get(word).copied().unwrap_or((0, 0)),
     }
 }
 
@@ -415,7 +425,16 @@ struct Compare {
 }
 
 impl Compare {
-    fn of(op: CompareOp, column: u32, constant: f64, to: usize) -> Option<Compare> {
+    /// `leaf` as a range test, if it compares a column with a finite constant.
+    fn of(leaf: &Leaf, to: usize) -> Option<Compare> {
+        let Leaf::Compare {
+            op,
+            column,
+            constant,
+        } = *leaf
+        else {
+            return None;
+        };
         if !constant.is_finite() {
             return None;
         }
@@ -475,15 +494,9 @@ impl Narrow {
         let (mut compares, mut leaves, mut narrow) = (Vec::new(), Vec::new(), Vec::new());
         for step in steps {
             match step {
-                Step::Leaf { leaf, to } => match leaf {
-                    Leaf::Compare {
-                        op,
-                        column,
-                        constant,
-                    } if constant.is_finite() => {
-                        compares.extend(Compare::of(*op, *column, *constant, *to));
-                    }
-                    _ => leaves.push((leaf.clone(), *to)),
+                Step::Leaf { leaf, to } => match Compare::of(leaf, *to) {
+                    Some(compare) => compares.push(compare),
+                    None => leaves.push((leaf.clone(), *to)),
                 },
                 Step::Junction {
                     conjunction,
@@ -551,13 +564,7 @@ impl Narrow {
                     ];
                     (junction(conjunction, undetermined, terms), to)
                 }
-                NarrowStep::Same { same, to } => (
-                    same.value(|bank, _| match bank {
-                        Bank::Row => facts,
-                        Bank::Registers => registers,
-                    }),
-                    to,
-                ),
+                NarrowStep::Same { same, to } => (same.value(narrow_words(facts, registers)), to),
             };
             write(&mut registers, to, value);
             last = value;
@@ -570,11 +577,19 @@ impl Narrow {
                     last
                 }
             }
-            None => self.result.read(|bank, _| match bank {
-                Bank::Row => facts,
-                Bank::Registers => registers,
-            }),
+            None => self.result.read(narrow_words(facts, registers)),
         }
+    }
+}
+
+/// The banks of a narrow plan: one word each.
+fn narrow_words(
+    facts: (Word, Word),
+    registers: (Word, Word),
+) -> impl Fn(Bank, usize) -> (Word, Word) {
+    move |bank, _| match bank {
+        Bank::Row => facts,
+        Bank::Registers => registers,
     }
 }
 

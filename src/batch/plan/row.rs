@@ -6,9 +6,9 @@
 //! a string's id in the snapshot, or where a set's ids lie among the row's
 //! items.
 
-use super::super::columns::{Column, Columns, set_items};
-use super::super::lower::Leaf;
-use super::super::{WORD_BITS, Word};
+use crate::batch::columns::{Column, Columns, set_items};
+use crate::batch::lower::Leaf;
+use crate::batch::{WORD_BITS, Word};
 use crate::eval::Tri;
 
 /// One entity's facts, laid out for plans: per column a "known" bit and,

@@ -1,0 +1,48 @@
+//! Literals and doc comments as both parsers read them.
+//!
+//! The AST builder (after pest) and the fast path must turn the same text
+//! into the same values and refuse the same values; they share these
+//! readings so that they cannot drift apart. The builder reports what is
+//! refused; the fast path gives the declaration to pest instead.
+
+use super::is_blank;
+use crate::limits::MAX_EXACT_INTEGER;
+
+/// A doc comment's text after `##`: without trailing blanks (they mean
+/// nothing, and the formatter drops them) and without one leading space.
+pub(super) fn doc_text(after_hashes: &str) -> String {
+    let text = after_hashes.trim_end_matches(is_blank);
+    text.strip_prefix(' ').unwrap_or(text).to_string()
+}
+
+/// The value of a number literal (`-`? digits (`.` digits)?), if it is a
+/// finite 64-bit float and, for an integer, exactly one.
+pub(super) fn number(text: &str) -> Option<f64> {
+    let value: f64 = text.parse().ok()?;
+    let exact = text.contains('.')
+        || text
+            .parse::<i128>()
+            .is_ok_and(|n| n.unsigned_abs() <= u128::from(MAX_EXACT_INTEGER));
+    (value.is_finite() && exact).then_some(value)
+}
+
+/// A string literal's text between its quotes with the escapes `\"` and
+/// `\\` resolved; or the byte offset and character of the first other
+/// escape.
+pub(super) fn unescape(raw: &str) -> Result<String, (usize, char)> {
+    let mut value = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices();
+    while let Some((_, c)) = chars.next() {
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some((_, escaped @ ('"' | '\\'))) => value.push(escaped),
+            Some((at, other)) => return Err((at, other)),
+            // The grammar lets no string end in a lone backslash.
+            None => return Err((raw.len(), '\\')),
+        }
+    }
+    Ok(value)
+}
