@@ -171,8 +171,8 @@ fn leverage(c: &mut Criterion) {
             black_box(snapshot.leverage(
                 "target",
                 LeverageOptions {
-                    top: 10,
                     pairs: true,
+                    ..LeverageOptions::default()
                 },
             ))
         })

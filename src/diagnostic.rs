@@ -12,6 +12,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::source::{Sources, Span};
+use crate::text::escape;
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -108,26 +109,29 @@ impl Diagnostic {
         self.labels.first().map(|label| label.span)
     }
 
-    /// Renders the diagnostic in the plain form used by [`Diagnostics`]' `Display`.
+    /// Renders the diagnostic in the plain form used by [`Diagnostics`]'
+    /// `Display`; text from the files is escaped ([`crate::text::escape`]).
     pub fn render(&self, sources: &Sources) -> String {
         let mut out = String::new();
         let location = match self.primary_span() {
-            Some(span) => format!("{}: ", sources.location(span)),
+            Some(span) => format!("{}: ", escape(&sources.location(span))),
             None => String::new(),
         };
         let _ = writeln!(
             out,
             "{location}{}[{}]: {}",
-            self.severity, self.code, self.message
+            self.severity,
+            self.code,
+            escape(&self.message)
         );
         for (index, label) in self.labels.iter().enumerate() {
             if index > 0 {
-                let _ = writeln!(out, "  --> {}", sources.location(label.span));
+                let _ = writeln!(out, "  --> {}", escape(&sources.location(label.span)));
             }
             render_underline(&mut out, sources, label);
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  help: {help}");
+            let _ = writeln!(out, "  help: {}", escape(help));
         }
         out
     }
@@ -153,17 +157,19 @@ fn render_underline(out: &mut String, sources: &Sources, label: &Label) {
     // The label may start on the line's trailing CR, past the trimmed line.
     let line_stop = (line_start + line.len()).max(start);
     let end = (label.span.end as usize).clamp(start, line_stop);
-    let column = text.get(line_start..start).map_or(0, |t| t.chars().count());
-    let width = text.get(start..end).map_or(0, |t| t.chars().count()).max(1);
+    let shown_width =
+        |from: usize, to: usize| text.get(from..to).map_or(0, |t| escape(t).chars().count());
+    let column = shown_width(line_start, start);
+    let width = shown_width(start, end).max(1);
     let number = file.line_col(start).line.to_string();
     let gutter = " ".repeat(number.len());
-    let _ = writeln!(out, "{number} | {line}");
+    let _ = writeln!(out, "{number} | {}", escape(line));
     let _ = writeln!(
         out,
         "{gutter} | {}{} {}",
         " ".repeat(column),
         "^".repeat(width),
-        label.message
+        escape(&label.message)
     );
 }
 

@@ -43,13 +43,16 @@ pub mod eval;
 pub mod facts;
 pub mod format;
 pub mod limits;
+pub mod number;
 mod parallel;
+mod read;
 pub mod report;
 mod ruleset;
 pub mod source;
 pub mod syntax;
 pub mod synthetic;
 pub mod testing;
+pub mod text;
 
 pub use analysis::{AnalysisError, Snapshot};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};

@@ -17,8 +17,18 @@ pub const MAX_NESTING_DEPTH: usize = 64;
 pub const MAX_EXACT_INTEGER: u64 = 1 << 53;
 
 /// The largest rule file, in bytes (16 MiB). A file of 10,000 rules is
-/// about 1 MiB. Larger files are refused before they are read.
+/// about 1 MiB. Larger files are refused: before they are read if their
+/// size is known, after the limit if not (a device, a pipe).
 pub const MAX_RULE_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The largest facts file, in bytes (4 GiB). A snapshot of 1,000,000
+/// entities is about 200 MiB; [`MAX_ENTITIES`] of them about 2 GiB. The
+/// limit holds whatever the file is (a device, a pipe): reading stops
+/// there.
+pub const MAX_FACTS_FILE_BYTES: u64 = 4 << 30;
+
+/// The largest rule test file (`*.test.toml`), in bytes.
+pub const MAX_TEST_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The most declarations (facts and rules) in one rule file.
 pub const MAX_DECLARATIONS: usize = 200_000;

@@ -5,16 +5,18 @@
 //! evaluates any number of fact snapshots ([`RuleSet::evaluate`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::analysis::Snapshot;
 use crate::batch::{self, Columns};
 use crate::check::{self, ResolvedRules};
 use crate::compile::Program;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::facts::{self, Facts, FactsError};
+use crate::facts::{Facts, FactsError};
+use crate::read::{Nul, ReadError};
 use crate::report::Report;
 use crate::source::Sources;
-use crate::{eval, syntax};
+use crate::syntax;
 
 /// Why a rule set could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -186,17 +188,28 @@ impl RuleSet {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate_columns(&self, columns: &Columns) -> Report {
-        let verdicts = batch::evaluate(&self.program, columns).to_verdicts();
-        let names = columns.entity_names().map(str::to_string).collect();
-        Report::new(&self.resolved, names, verdicts)
+        let verdicts = batch::evaluate(&self.program, columns);
+        Report::new(&self.resolved, columns.names().clone(), Arc::new(verdicts))
     }
 
     /// Binds and evaluates a snapshot of facts, to ask it questions: the
     /// report, and the analyses (why, what it would take, leverage, diff).
     pub fn snapshot(&self, facts: &Facts) -> Result<Snapshot<'_>, FactsError> {
-        let table = facts::bind::bind(facts, self.program.schema())?;
-        let verdicts = eval::evaluate(&self.program, &table);
-        Ok(Snapshot::new(self, table, verdicts))
+        Ok(self.snapshot_of(Columns::from_facts(self.program.schema(), facts)?))
+    }
+
+    /// Evaluates a columnar snapshot (from [`RuleSet::load_columns`]) to
+    /// ask it questions, as [`RuleSet::snapshot`] does for [`Facts`].
+    pub fn snapshot_of(&self, columns: Columns) -> Snapshot<'_> {
+        Snapshot::new(self, columns)
+    }
+
+    /// The text of one rule file as it is (a byte order mark kept), read
+    /// within [`crate::limits::MAX_RULE_FILE_BYTES`] whatever the file is:
+    /// what the formatter rewrites.
+    pub fn read_source(path: impl AsRef<Path>) -> Result<String, LoadError> {
+        let path = path.as_ref();
+        read_rule_file_named(path, &path.display().to_string())
     }
 
     /// Warnings found while checking (unused facts, unused helper rules).
@@ -281,27 +294,27 @@ fn links_inside(link: &Path, root: &Path) -> bool {
 }
 
 fn read_text(path: &Path, name: &str) -> Result<String, LoadError> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| io_error(path, e))?
-        .len();
-    if size > crate::limits::MAX_RULE_FILE_BYTES as u64 {
-        return Err(LoadError::TooLarge {
+    let text = read_rule_file_named(path, name)?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+fn read_rule_file_named(path: &Path, name: &str) -> Result<String, LoadError> {
+    let limit = crate::limits::MAX_RULE_FILE_BYTES as u64;
+    let bytes = crate::read::bounded(path, limit, Nul::Allowed).map_err(|error| match error {
+        ReadError::Io(source) => io_error(path, source),
+        ReadError::TooLarge | ReadError::Binary(_) => LoadError::TooLarge {
             path: name.to_string(),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        }),
-        Err(error) => {
-            let at = crate::source::utf8_error_location(&error);
-            Err(LoadError::NotUtf8 {
-                path: name.to_string(),
-                line: at.line,
-                column: at.column,
-            })
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|error| {
+        let at = crate::source::utf8_error_location(&error);
+        LoadError::NotUtf8 {
+            path: name.to_string(),
+            line: at.line,
+            column: at.column,
         }
-    }
+    })
 }

@@ -108,6 +108,34 @@ impl SourceFile {
         &self.text
     }
 
+    /// Line `index` (from 0) without its line break.
+    ///
+    /// ```
+    /// let mut sources = prereq::Sources::default();
+    /// let id = sources.add("f", "ab\r\ncd");
+    /// let file = sources.file(id).unwrap();
+    /// assert_eq!((file.line(0), file.line(1), file.line(2)), (Some("ab"), Some("cd"), None));
+    /// ```
+    pub fn line(&self, index: usize) -> Option<&str> {
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let line = self.text.get(start..end)?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+
+    /// How many lines the text has (a final line break starts an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte offset where line `index` (from 0) starts.
+    pub fn line_start(&self, index: usize) -> Option<usize> {
+        self.line_starts.get(index).copied()
+    }
+
     /// Line and column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());

@@ -19,6 +19,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use prereq::analysis::budget::Budget;
 use prereq::analysis::leverage::LeverageOptions;
 use prereq::analysis::unlock::UnlockOptions;
 use prereq::{FactValue, Facts, RuleSet, Verdict};
@@ -449,7 +450,7 @@ proptest! {
         let target = format!("r{}", rules.len() - 1);
         let facts = common::facts_of(&world, &entities);
         let snapshot = rule_set.snapshot(&facts).unwrap();
-        let answer = snapshot.leverage(&target, LeverageOptions { top: usize::MAX, pairs: false }).unwrap();
+        let answer = snapshot.leverage(&target, LeverageOptions { top: usize::MAX, pairs: false, budget: u64::MAX }).unwrap();
         let before = snapshot.report();
         for effect in &answer.changes {
             let change = &effect.changes[0];
@@ -461,6 +462,13 @@ proptest! {
                 Some(entity) => { changed.set(entity, &change.fact, value); }
             }
             let after = rule_set.evaluate(&changed).unwrap();
+            if let Some(world_after) = after.world_verdict(&target) {
+                // A world rule: the change's effect is the rule's own verdict.
+                prop_assert_eq!(effect.after, Some(world_after), "{}", text);
+                prop_assert_ne!(Some(world_after), before.world_verdict(&target), "{}", text);
+                prop_assert!(effect.gains.is_empty() && effect.losses.is_empty());
+                continue;
+            }
             let gains: Vec<String> = before.entities().filter(|e| before.verdict(e, &target) != Some(Verdict::Satisfied) && after.verdict(e, &target) == Some(Verdict::Satisfied)).map(str::to_string).collect();
             let losses: Vec<String> = before.entities().filter(|e| before.verdict(e, &target) == Some(Verdict::Satisfied) && after.verdict(e, &target) != Some(Verdict::Satisfied)).map(str::to_string).collect();
             prop_assert_eq!(&effect.gains, &gains, "{}", text);
@@ -519,7 +527,7 @@ proptest! {
     fn compare_agrees_with_brute_force(r0 in expr(false), old in expr(true), new in expr(true)) {
         use prereq::analysis::compare::{compare, Outcome};
         let (before, after) = (version(&r0, &old), version(&r0, &new));
-        let outcome = compare(&before, &after, Some("target")).unwrap().remove(0).outcome;
+        let outcome = compare(&before, &after, Some("target"), &Budget::new(u64::MAX)).unwrap().remove(0).outcome;
         let differ = all_verdicts(&before) != all_verdicts(&after);
         match outcome {
             Outcome::SameMeaning => prop_assert!(!differ, "same meaning claimed for {} vs {}", text(&old), text(&new)),
@@ -535,14 +543,15 @@ proptest! {
             Expr::Or(parts) => Expr::Or(parts.iter().rev().cloned().collect()),
             other => Expr::Not(Box::new(Expr::Not(Box::new(other.clone())))),
         };
-        let outcome = compare(&after, &version(&r0, &reordered), Some("target")).unwrap().remove(0).outcome;
+        let outcome = compare(&after, &version(&r0, &reordered), Some("target"), &Budget::new(u64::MAX)).unwrap().remove(0).outcome;
         prop_assert_eq!(outcome, Outcome::SameMeaning);
     }
 
     #[test]
     fn never_and_always_satisfied_agree_with_brute_force(r0 in expr(false), target in expr(true)) {
         let rules = version(&r0, &target);
-        let codes: Vec<&str> = prereq::analysis::lint::lint(&rules)
+        let codes: Vec<&str> = prereq::analysis::lint::lint(&rules, &Budget::new(u64::MAX))
+            .found
             .into_iter()
             .filter(|d| d.labels.first().is_some_and(|l| rules.sources().snippet(l.span) == "target"))
             .map(|d| d.code)

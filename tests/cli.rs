@@ -459,7 +459,8 @@ fn lint_reports_every_lint_with_spans_and_help() {
         "json",
     ]);
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    let codes: Vec<&str> = value
+    assert_eq!(value["complete"], true);
+    let codes: Vec<&str> = value["diagnostics"]
         .as_array()
         .unwrap()
         .iter()

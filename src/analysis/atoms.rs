@@ -13,7 +13,10 @@ use crate::facts::Value;
 use crate::syntax::ast::{CompareOp, FactType};
 
 /// A test on one fact's value.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Tests compare equal, and hash alike, when they test the same thing:
+/// `n > 0` and `n > -0` are one test.
+#[derive(Debug, Clone)]
 pub enum Test {
     /// A `bool` fact is true.
     IsTrue,
@@ -27,8 +30,37 @@ pub enum Test {
     Contains(String),
 }
 
+impl Test {
+    /// What identifies the test: its kind, operator and constant (a number
+    /// by its bits, with `-0` as `0`).
+    fn key(&self) -> (u8, Option<CompareOp>, u64, &[String]) {
+        let bits = |c: f64| if c == 0.0 { 0 } else { c.to_bits() };
+        match self {
+            Test::IsTrue => (0, None, 0, &[]),
+            Test::Number(op, c) => (1, Some(*op), bits(*c), &[]),
+            Test::Equals(c) => (2, None, 0, std::slice::from_ref(c)),
+            Test::OneOf(items) => (3, None, 0, items),
+            Test::Contains(c) => (4, None, 0, std::slice::from_ref(c)),
+        }
+    }
+}
+
+impl PartialEq for Test {
+    fn eq(&self, other: &Test) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Test {}
+
+impl std::hash::Hash for Test {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
 /// A test on a given fact.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Atom {
     /// The fact tested.
     pub fact: FactId,
@@ -244,4 +276,157 @@ pub(crate) fn describe_condition(literals: &[(&Test, bool)]) -> String {
         .map(|(test, holds)| test.describe(*holds))
         .collect();
     parts.join(" and ")
+}
+
+/// One end of a region of numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum End {
+    /// No bound on this side.
+    Open,
+    /// Bounded by this constant, which belongs to the region.
+    Including(f64),
+    /// Bounded by this constant, which does not.
+    Excluding(f64),
+}
+
+/// A region of a number fact's values: an interval of numbers that pass
+/// and fail the same tests, with a value inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NumberRegion {
+    /// The lower end.
+    pub low: End,
+    /// The upper end.
+    pub high: End,
+    /// A value in the region.
+    pub value: f64,
+}
+
+impl NumberRegion {
+    /// The region as a condition on the fact: `>= 1000 and < 30000`.
+    pub(crate) fn describe(&self) -> String {
+        match (self.low, self.high) {
+            (End::Including(a), End::Including(b)) if a == b => format!("== {}", number(a)),
+            (End::Open, End::Open) => "any value".to_string(),
+            (low, high) => {
+                let low = match low {
+                    End::Including(a) => Some(format!(">= {}", number(a))),
+                    End::Excluding(a) => Some(format!("> {}", number(a))),
+                    End::Open => None,
+                };
+                let high = match high {
+                    End::Including(b) => Some(format!("<= {}", number(b))),
+                    End::Excluding(b) => Some(format!("< {}", number(b))),
+                    End::Open => None,
+                };
+                [low, high]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            }
+        }
+    }
+
+    /// Whether `value` lies in the region.
+    pub(crate) fn contains(&self, value: f64) -> bool {
+        let above = match self.low {
+            End::Open => true,
+            End::Including(a) => value >= a,
+            End::Excluding(a) => value > a,
+        };
+        let below = match self.high {
+            End::Open => true,
+            End::Including(b) => value <= b,
+            End::Excluding(b) => value < b,
+        };
+        above && below
+    }
+}
+
+/// The regions the tests cut a number fact's values into, in increasing
+/// order: between two constants, at a constant, below the first and above
+/// the last, with neighbours merged where no test tells them apart (`x >=
+/// 10` does not tell 10 from 11). Linear in the tests after sorting them.
+pub(crate) fn number_regions(tests: &[&Test]) -> Vec<NumberRegion> {
+    let mut cuts: Vec<(f64, CompareOp)> = tests
+        .iter()
+        .filter_map(|t| match t {
+            Test::Number(op, c) => Some((if *c == 0.0 { 0.0 } else { *c }, *op)),
+            _ => None,
+        })
+        .collect();
+    cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Per constant: whether a test tells the constant from the numbers just
+    // below it, and from those just above it.
+    let mut constants: Vec<(f64, bool, bool)> = Vec::new();
+    for (c, op) in cuts {
+        let below = matches!(
+            op,
+            CompareOp::Eq | CompareOp::Ne | CompareOp::Lt | CompareOp::Ge
+        );
+        let above = matches!(
+            op,
+            CompareOp::Eq | CompareOp::Ne | CompareOp::Le | CompareOp::Gt
+        );
+        match constants.last_mut() {
+            Some(last) if last.0 == c => {
+                last.1 |= below;
+                last.2 |= above;
+            }
+            _ => constants.push((c, below, above)),
+        }
+    }
+    let mut regions = Vec::new();
+    let mut low = End::Open;
+    for (c, below, above) in constants {
+        if below {
+            regions.push((low, End::Excluding(c)));
+            low = End::Including(c);
+        }
+        if above {
+            regions.push((low, End::Including(c)));
+            low = End::Excluding(c);
+        }
+    }
+    regions.push((low, End::Open));
+    regions
+        .into_iter()
+        .filter_map(|(low, high)| {
+            let mut region = NumberRegion {
+                low,
+                high,
+                value: 0.0,
+            };
+            region.value = inside(&region)?;
+            Some(region)
+        })
+        .collect()
+}
+
+/// A value in a region that a fact can hold: the constant itself for a
+/// single point or a closed end, a round number where there is room, the
+/// nearest float otherwise; `None` if the region holds no such value (two
+/// constants that are neighbouring floats, or beyond 2^53).
+fn inside(region: &NumberRegion) -> Option<f64> {
+    let bound = |end: End| match end {
+        End::Including(c) | End::Excluding(c) => Some(c),
+        End::Open => None,
+    };
+    let (low, high) = (bound(region.low), bound(region.high));
+    let mut tries = Vec::with_capacity(4);
+    if let End::Including(a) = region.low {
+        tries.push(a);
+    }
+    if let End::Including(b) = region.high {
+        tries.push(b);
+    }
+    match (low, high) {
+        (None, None) => tries.push(0.0),
+        (Some(a), None) => tries.extend([a + 1.0, a.next_up()]),
+        (None, Some(b)) => tries.extend([b - 1.0, b.next_down()]),
+        (Some(a), Some(b)) => tries.extend([a + (b - a) / 2.0, a.next_up()]),
+    }
+    tries
+        .into_iter()
+        .find(|v| region.contains(*v) && v.abs() <= crate::number::MAX_EXACT)
 }

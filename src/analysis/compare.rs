@@ -7,9 +7,12 @@
 //! other purely textual edits come out as "same meaning": meanings are
 //! compared as BDDs ([`super::semantics`]), not as text.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
-use super::semantics::{Space, Witness};
+use super::budget::Budget;
+use super::semantics::{NoMeaning, Space, Witness};
 use crate::RuleSet;
 use crate::check::RuleId;
 use crate::eval::Verdict;
@@ -37,6 +40,8 @@ pub enum Outcome {
     OnlyInNew,
     /// The rule compares two facts with each other, which the engine does not reason about.
     CannotCompare,
+    /// The budget ran out before the two versions were compared.
+    Undecided,
 }
 
 /// One rule's comparison.
@@ -49,50 +54,59 @@ pub struct RuleComparison {
     pub outcome: Outcome,
 }
 
-/// Compares every rule (or the one named) of two versions of a rule set.
+/// Compares every rule (or the one named) of two versions of a rule set,
+/// spending `budget`; rules it could not compare within it are
+/// [`Outcome::Undecided`].
 ///
 /// ```
-/// use prereq::{RuleSet, analysis::compare::{compare, Outcome}};
+/// use prereq::{RuleSet, analysis::{budget::Budget, compare::{compare, Outcome}}};
 /// let old = RuleSet::parse("old.rules", "fact a: bool\nfact b: bool\nrule r requires a and b")?;
 /// let new = RuleSet::parse("new.rules", "fact a: bool\nfact b: bool\n## Reordered.\nrule r requires b and a")?;
-/// assert_eq!(compare(&old, &new, None).unwrap()[0].outcome, Outcome::SameMeaning);
+/// let budget = Budget::new(1_000_000);
+/// assert_eq!(compare(&old, &new, None, &budget).unwrap()[0].outcome, Outcome::SameMeaning);
 /// let changed = RuleSet::parse("changed.rules", "fact a: bool\nfact b: bool\nrule r requires a or b")?;
-/// assert!(matches!(compare(&old, &changed, None).unwrap()[0].outcome, Outcome::Differs { .. }));
+/// assert!(matches!(compare(&old, &changed, None, &budget).unwrap()[0].outcome, Outcome::Differs { .. }));
 /// # Ok::<(), prereq::LoadError>(())
 /// ```
 pub fn compare(
     old: &RuleSet,
     new: &RuleSet,
     rule: Option<&str>,
+    budget: &Budget,
 ) -> Result<Vec<RuleComparison>, String> {
-    let space = Space::new(&[old.resolved(), new.resolved()])?;
-    let mut names: Vec<&str> = old
+    let mut names: Vec<&str> = Vec::new();
+    let mut seen = HashSet::new();
+    for name in old
         .resolved()
         .rules
         .iter()
+        .chain(&new.resolved().rules)
         .map(|r| r.name.as_str())
-        .collect();
-    for name in new.resolved().rules.iter().map(|r| r.name.as_str()) {
-        if !names.contains(&name) {
+    {
+        if seen.insert(name) {
             names.push(name);
         }
     }
     if let Some(wanted) = rule {
-        if !names.contains(&wanted) {
-            return Err(format!("neither version has a rule named `{wanted}`"));
+        if !seen.contains(wanted) {
+            return Err(format!(
+                "neither version has a rule named `{}`",
+                crate::text::escape(wanted)
+            ));
         }
         names.retain(|name| *name == wanted);
     }
+    let space = Space::new(&[old.resolved(), new.resolved()], budget)?;
     Ok(names
         .into_iter()
         .map(|name| RuleComparison {
             rule: name.to_string(),
-            outcome: outcome(&space, old, new, name),
+            outcome: outcome(&space, old, new, name, budget),
         })
         .collect())
 }
 
-fn outcome(space: &Space, old: &RuleSet, new: &RuleSet, name: &str) -> Outcome {
+fn outcome(space: &Space, old: &RuleSet, new: &RuleSet, name: &str, budget: &Budget) -> Outcome {
     let (old_id, new_id) = (old.resolved().rule_id(name), new.resolved().rule_id(name));
     let (Some(old_id), Some(new_id)) = (old_id, new_id) else {
         return if old_id.is_some() {
@@ -101,19 +115,21 @@ fn outcome(space: &Space, old: &RuleSet, new: &RuleSet, name: &str) -> Outcome {
             Outcome::OnlyInNew
         };
     };
-    let (Some(before), Some(after)) = (space.rule(0, old_id), space.rule(1, new_id)) else {
-        return Outcome::CannotCompare;
+    let (before, after) = match (space.rule(0, old_id), space.rule(1, new_id)) {
+        (Ok(before), Ok(after)) => (before, after),
+        (Err(NoMeaning::TwoFacts), _) | (_, Err(NoMeaning::TwoFacts)) => {
+            return Outcome::CannotCompare;
+        }
+        _ => return Outcome::Undecided,
     };
-    if space.equivalent(before, after) {
-        return Outcome::SameMeaning;
-    }
-    match space.witness(before, after) {
-        Some(witness) => Outcome::Differs {
+    match space.witness(before, after, budget) {
+        Ok(None) => Outcome::SameMeaning,
+        Ok(Some(witness)) => Outcome::Differs {
             old: verdict_on(old, old_id, &witness),
             new: verdict_on(new, new_id, &witness),
             witness,
         },
-        None => Outcome::CannotCompare,
+        Err(_) => Outcome::Undecided,
     }
 }
 

@@ -1,16 +1,20 @@
 //! Scenario diff: which verdicts differ between two snapshots, and why.
 //!
 //! Both snapshots are of the same rule set. For every rule and every entity
-//! present in both, a differing verdict is listed with its causes: the facts
-//! the rule reads (directly or through other rules) whose values differ.
-//! Entities present in only one snapshot are listed as added or removed.
+//! present in both, a differing verdict is listed with its causes: the fact
+//! changes that brought the new verdict about (see [`diff`]). Entities
+//! present in only one snapshot are listed as added or removed. Entities
+//! are matched by name through the snapshots' indexes: linear in entities.
 
 use serde::Serialize;
 
-use super::{Closure, Snapshot, scope_of};
-use crate::check::{RuleId, RuleKind};
+use std::collections::HashSet;
+
+use super::explain::{NodeKind, explain};
+use super::{Closure, Snapshot, Target, WhatIf, scope_of, to_fact_value};
+use crate::check::{FactId, RuleId, RuleKind};
 use crate::eval::Verdict;
-use crate::facts::FactValue;
+use crate::facts::{FactValue, Value};
 use crate::syntax::ast::Scope;
 
 /// A fact whose value differs between the snapshots.
@@ -37,7 +41,7 @@ pub struct VerdictChange {
     pub old: Verdict,
     /// The verdict in the new snapshot.
     pub new: Verdict,
-    /// The facts the rule reads whose values differ.
+    /// The fact changes that brought the new verdict about (see [`diff`]).
     pub causes: Vec<FactChange>,
 }
 
@@ -54,37 +58,48 @@ pub struct Diff {
 
 /// Compares two snapshots of the same rule set.
 ///
+/// A change's causes are the fact changes that brought the new verdict
+/// about, not every fact that differs: a changed fact is a cause if a
+/// condition on it that decides the new verdict (as [`Snapshot::explain`]
+/// marks it) has a new value, or if changing it back alone would change
+/// the new verdict. A change that pushed the other way, or that left every
+/// condition on the fact as it was, is not listed.
+///
 /// ```
 /// # use prereq::{Facts, RuleSet, Verdict, analysis::diff::diff};
-/// let rules = RuleSet::parse("r.rules", "world fact ceasefire: bool\nfact legal_basis: bool\nrule deploy requires ceasefire and legal_basis")?;
+/// let rules = RuleSet::parse("r.rules", "world fact ceasefire: bool\nfact legal_basis: bool\nfact troops: number\nrule deploy requires ceasefire and legal_basis and troops >= 1000")?;
 /// let mut old = Facts::new("old");
-/// old.set_world("ceasefire", false).set("UK", "legal_basis", true);
+/// old.set_world("ceasefire", false).set("UK", "legal_basis", true).set("UK", "troops", 20000);
 /// let mut new = old.clone();
-/// new.set_world("ceasefire", true);
+/// new.set_world("ceasefire", true).set("UK", "troops", 15000);
 /// let diff = diff(&rules.snapshot(&old)?, &rules.snapshot(&new)?);
 /// assert_eq!(diff.changed[0].new, Verdict::Satisfied);
-/// assert_eq!(diff.changed[0].causes[0].fact, "ceasefire");
+/// let causes: Vec<&str> = diff.changed[0].causes.iter().map(|c| c.fact.as_str()).collect();
+/// assert_eq!(causes, ["ceasefire"]); // troops changed too, but still meets the condition
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Diff {
     let resolved = new.resolved();
-    let closures: Vec<(RuleId, Closure)> = resolved
+    let mut declared: Vec<(RuleId, Closure)> = resolved
         .evaluation_order
         .iter()
         .map(|id| (*id, Closure::of(resolved, *id)))
         .collect();
-    let mut declared: Vec<&(RuleId, Closure)> = closures.iter().collect();
     declared.sort_by_key(|(id, _)| *id);
+    let (world_rules, entity_rules): (Vec<_>, Vec<_>) =
+        declared.iter().partition(|(id, _)| is_world(new, *id));
     let mut changed = Vec::new();
-    let world_rules = declared.iter().filter(|(id, _)| is_world(new, *id));
     for (rule, closure) in world_rules {
         changed.extend(compare(old, new, None, None, *rule, closure));
     }
-    for (new_index, name) in new.entity_names().iter().enumerate() {
-        let Some(old_index) = old.entity_names().iter().position(|e| e == name) else {
+    for new_index in 0..new.len() {
+        let Some(old_index) = new
+            .entity_name(new_index)
+            .and_then(|name| old.columns().entity_index(name))
+        else {
             continue;
         };
-        for (rule, closure) in declared.iter().filter(|(id, _)| !is_world(new, *id)) {
+        for (rule, closure) in &entity_rules {
             changed.extend(compare(
                 old,
                 new,
@@ -96,10 +111,10 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Diff {
         }
     }
     let only_in = |a: &Snapshot<'_>, b: &Snapshot<'_>| -> Vec<String> {
-        a.entity_names()
-            .iter()
-            .filter(|e| !b.entity_names().contains(e))
-            .cloned()
+        a.columns()
+            .entity_names()
+            .filter(|e| b.columns().entity_index(e).is_none())
+            .map(str::to_string)
             .collect()
     };
     Diff {
@@ -132,27 +147,35 @@ fn compare(
         return None;
     }
     let resolved = new.resolved();
-    let causes = closure
+    let differing: Vec<(FactId, Option<Value>, Option<Value>)> = closure
         .facts
         .iter()
         .filter_map(|fact| {
-            let (was, is) = (
-                old.fact_value(old_entity, *fact),
-                new.fact_value(new_entity, *fact),
-            );
-            (was != is).then(|| FactChange {
-                fact: resolved
-                    .fact(*fact)
-                    .map(|f| f.name.clone())
-                    .unwrap_or_default(),
-                scope: scope_of(resolved, *fact),
-                old: was,
-                new: is,
-            })
+            let (was, is) = (old.value(old_entity, *fact), new.value(new_entity, *fact));
+            (was != is).then_some((*fact, was, is))
+        })
+        .collect();
+    let decided = decided_anew(old, new, old_entity, new_entity, rule);
+    let mut what_if = WhatIf::new(new, rule);
+    let causes = differing
+        .into_iter()
+        .filter(|(fact, was, _)| {
+            let name = resolved.fact(*fact).map(|f| f.name.as_str());
+            name.is_some_and(|n| decided.contains(n))
+                || Verdict::from(what_if.verdict(new_entity, &[(*fact, was.clone())])) != after
+        })
+        .map(|(fact, was, is)| FactChange {
+            fact: resolved
+                .fact(fact)
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+            scope: scope_of(resolved, fact),
+            old: was.as_ref().map(to_fact_value),
+            new: is.as_ref().map(to_fact_value),
         })
         .collect();
     Some(VerdictChange {
-        entity: new_entity.and_then(|e| new.entity_names().get(e).cloned()),
+        entity: new_entity.and_then(|e| new.entity_name(e).map(str::to_string)),
         rule: resolved
             .rule(rule)
             .map(|r| r.name.clone())
@@ -161,4 +184,44 @@ fn compare(
         new: after,
         causes,
     })
+}
+
+/// The facts read by conditions that decide the new verdict and whose
+/// value differs from the old one. Both snapshots explain the same rules,
+/// so their trees have the same shape and are walked side by side.
+fn decided_anew(
+    old: &Snapshot<'_>,
+    new: &Snapshot<'_>,
+    old_entity: Option<usize>,
+    new_entity: Option<usize>,
+    rule: RuleId,
+) -> HashSet<String> {
+    let before = explain(
+        old,
+        Target {
+            entity: old_entity,
+            rule,
+        },
+    )
+    .tree;
+    let after = explain(
+        new,
+        Target {
+            entity: new_entity,
+            rule,
+        },
+    )
+    .tree;
+    let mut facts = HashSet::new();
+    let mut pending = vec![(&before, &after)];
+    while let Some((was, is)) = pending.pop() {
+        if !is.deciding {
+            continue;
+        }
+        if is.kind == NodeKind::Condition && was.value != is.value {
+            facts.extend(is.facts.iter().map(|f| f.fact.clone()));
+        }
+        pending.extend(was.children.iter().zip(&is.children));
+    }
+    facts
 }

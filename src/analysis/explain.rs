@@ -11,6 +11,8 @@
 //! deciding nodes, and knowing every unknown fact under the deciding nodes
 //! determines an undetermined verdict.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use super::atoms::{self, Leaf};
@@ -127,7 +129,8 @@ pub(crate) fn explain(snapshot: &Snapshot<'_>, target: Target) -> Explanation {
     let mut tree = builder.rule(target.rule, 0);
     mark_deciding(&mut tree);
     let mut deciding_facts: Vec<FactReading> = Vec::new();
-    let collapsed = collect_deciding_facts(&tree, &mut deciding_facts);
+    let mut listed: HashSet<String> = HashSet::new();
+    let collapsed = collect_deciding_facts(&tree, &mut deciding_facts, &mut listed);
     // A collapsed deciding rule rests on every fact it reads, as far as this tree shows.
     let resolved = snapshot.resolved();
     for rule in collapsed
@@ -138,7 +141,7 @@ pub(crate) fn explain(snapshot: &Snapshot<'_>, target: Target) -> Explanation {
             let Some(info) = resolved.fact(fact) else {
                 continue;
             };
-            if !deciding_facts.iter().any(|f| f.fact == info.name) {
+            if listed.insert(info.name.clone()) {
                 deciding_facts.push(FactReading {
                     fact: info.name.clone(),
                     scope: info.scope,
@@ -151,7 +154,7 @@ pub(crate) fn explain(snapshot: &Snapshot<'_>, target: Target) -> Explanation {
     Explanation {
         entity: target
             .entity
-            .and_then(|e| snapshot.entity_names().get(e).cloned()),
+            .and_then(|e| snapshot.entity_name(e).map(str::to_string)),
         rule: tree.text.clone(),
         verdict: tree.value,
         deciding_facts,
@@ -244,7 +247,7 @@ impl Builder<'_, '_> {
                 let holds = self
                     .snapshot
                     .value(self.entity, atom.fact)
-                    .and_then(|v| atom.test.holds(v));
+                    .and_then(|v| atom.test.holds(&v));
                 match holds {
                     Some(h) => Tri::from(h == positive),
                     None => Tri::Unknown,
@@ -285,7 +288,7 @@ impl Builder<'_, '_> {
                 lhs: Term::Fact(a),
                 rhs: Term::Fact(b),
             } => match (value(a), value(b)) {
-                (Some(Value::Number(x)), Some(Value::Number(y))) => Some(op.holds(x, y)),
+                (Some(Value::Number(x)), Some(Value::Number(y))) => Some(op.holds(&x, &y)),
                 _ => None,
             },
             CondKind::CompareStrings {
@@ -304,7 +307,7 @@ impl Builder<'_, '_> {
                 collection: Collection::Fact(b),
             } => match (value(a), value(b)) {
                 (Some(Value::String(x)), Some(Value::Set(items))) => {
-                    Some(items.contains(x) != *negated)
+                    Some(items.contains(&x) != *negated)
                 }
                 _ => None,
             },
@@ -365,9 +368,14 @@ fn mark_deciding(root: &mut ExplainNode) {
     }
 }
 
-/// The facts read by deciding condition nodes, each once, in tree order;
-/// returns the names of deciding rule nodes that were not expanded.
-fn collect_deciding_facts(root: &ExplainNode, facts: &mut Vec<FactReading>) -> Vec<String> {
+/// The facts read by deciding condition nodes, each once (`listed` holds
+/// their names), in tree order; returns the names of deciding rule nodes
+/// that were not expanded.
+fn collect_deciding_facts(
+    root: &ExplainNode,
+    facts: &mut Vec<FactReading>,
+    listed: &mut HashSet<String>,
+) -> Vec<String> {
     let mut collapsed = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
@@ -378,7 +386,7 @@ fn collect_deciding_facts(root: &ExplainNode, facts: &mut Vec<FactReading>) -> V
             collapsed.push(node.text.clone());
         }
         for reading in &node.facts {
-            if !facts.iter().any(|f| f.fact == reading.fact) {
+            if listed.insert(reading.fact.clone()) {
                 facts.push(reading.clone());
             }
         }

@@ -2,26 +2,39 @@
 //!
 //! Candidate changes are, for every fact the rule reads (directly or through
 //! other rules) and that is not `fixed`: each region of its values the
-//! rule's tests distinguish (see [`super::atoms`]) — for a world fact once,
-//! for an entity fact per entity. A world change is evaluated for every
-//! entity; an entity change for its entity only. Either way only the rules
-//! the changed fact reaches are re-evaluated, on top of the snapshot's
-//! verdicts, through [`crate::eval::evaluate_rules`].
+//! rule's tests distinguish (see [`super::atoms`]) other than the one it is
+//! in — for a world fact once, for an entity fact per entity; a set gains
+//! or loses one tested string. A world change is evaluated for every
+//! entity at once, by the batch evaluator over the snapshot's columns; an
+//! entity change for its entity only, re-evaluating just the rules the
+//! changed fact reaches ([`super::WhatIf`]). An entity change's effect
+//! depends on the entity only through the outcomes of the rule's tests on
+//! its facts, so entities with the same outcomes share one evaluation.
 //!
 //! With pairs requested, pairs of changes on two different facts are tried
 //! too (world with world; and, for each entity that no single change brings
 //! in, that entity's changes with each other and with world changes), and
 //! pairs that bring in entities no single change reaches are listed.
+//!
+//! Every evaluation is paid for by one [`Budget`]; when it runs out the
+//! answer ranks what was tried and says it is incomplete. Only the best
+//! changes are kept with their entities, so memory stays within the
+//! snapshot's size.
+//!
+//! For a world rule there are no entities to bring in: the answer lists the
+//! world changes that change its verdict, those that satisfy it first.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::atoms::{self, Leaf, Test};
-use super::{AnalysisError, Closure, Snapshot, scope_of, to_fact_value};
+use super::atoms::{self, Leaf, NumberRegion, Test};
+use super::budget::{Budget, DEFAULT_STEPS, Exhausted};
+use super::{AnalysisError, Closure, Snapshot, WhatIf, scope_of, to_fact_value};
 use crate::check::{FactId, RuleId, RuleKind};
-use crate::compile::{CompiledRule, Slot};
-use crate::eval::{Tri, evaluate_rules};
+use crate::compile::Slot;
+use crate::eval::{Tri, Verdict};
 use crate::facts::{FactValue, Value};
 use crate::syntax::ast::{FactType, Scope};
 
@@ -32,6 +45,9 @@ pub struct LeverageOptions {
     pub top: usize,
     /// Also look for pairs of changes.
     pub pairs: bool,
+    /// Work budget, in steps (an entity evaluated; a word of entities for a
+    /// world change).
+    pub budget: u64,
 }
 
 impl Default for LeverageOptions {
@@ -39,6 +55,7 @@ impl Default for LeverageOptions {
         LeverageOptions {
             top: 10,
             pairs: false,
+            budget: DEFAULT_STEPS,
         }
     }
 }
@@ -57,7 +74,9 @@ pub struct Proposal {
     /// For a `bool` fact: the value to set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<bool>,
-    /// For other facts: the condition the new value meets.
+    /// For other facts: what the change is — the condition the new value
+    /// meets (`>= 1000 and < 30000`), or for a set the string added or
+    /// removed (`add "fast_jets"`), or the set it becomes if it is unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     /// The value the change was evaluated with (any value meeting the
@@ -70,10 +89,13 @@ pub struct Proposal {
 pub struct Effect {
     /// The change, or the two changes of a pair.
     pub changes: Vec<Proposal>,
-    /// Entities whose verdict becomes satisfied.
+    /// Entities whose verdict becomes satisfied (none for a world rule).
     pub gains: Vec<String>,
-    /// Entities whose verdict stops being satisfied.
+    /// Entities whose verdict stops being satisfied (none for a world rule).
     pub losses: Vec<String>,
+    /// For a world rule: its verdict after the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Verdict>,
 }
 
 /// The answer to "which change brings in the most?".
@@ -81,17 +103,26 @@ pub struct Effect {
 pub struct Leverage {
     /// The rule.
     pub rule: String,
+    /// World or entity rule.
+    pub kind: RuleKind,
+    /// For a world rule: its verdict now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
     /// How many entities satisfy it now.
     pub satisfied_now: usize,
     /// How many entities there are.
     pub entities: usize,
-    /// The best single changes: most gains first, then fewest losses.
+    /// The best single changes: most gains first, then fewest losses (for a
+    /// world rule: those that satisfy it first).
     pub changes: Vec<Effect>,
-    /// How many single changes bring anyone in, in all.
+    /// How many single changes bring anyone in (or satisfy a world rule), in all.
     pub changes_with_gains: usize,
     /// Pairs (when asked) that bring in entities no single change does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pairs: Option<Vec<Effect>>,
+    /// `false` if the budget ran out: the ranking covers only the changes
+    /// tried by then.
+    pub complete: bool,
 }
 
 impl Snapshot<'_> {
@@ -105,6 +136,7 @@ impl Snapshot<'_> {
     /// let leverage = rules.snapshot(&facts)?.leverage("deploy", LeverageOptions::default())?;
     /// assert_eq!(leverage.changes[0].changes[0].fact, "backstop");
     /// assert_eq!(leverage.changes[0].gains, ["UK", "France"]);
+    /// assert!(leverage.complete);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn leverage(
@@ -123,365 +155,621 @@ impl Snapshot<'_> {
             }
             Err(other) => return Err(other),
         };
-        Ok(Search::new(self, rule_id).run(options))
+        let budget = Budget::new(options.budget);
+        Ok(Search::new(self, rule_id, &budget).run(options))
     }
 }
 
-/// A candidate change: a fact set to a representative value of a region.
+/// A candidate change: a fact set to a value standing for a region.
 #[derive(Debug, Clone)]
 struct Candidate {
     fact: FactId,
-    slot: Slot,
     value: Value,
     /// The entity, for an entity fact.
     entity: Option<usize>,
 }
 
-struct Search<'s, 'r> {
-    snapshot: &'s Snapshot<'r>,
-    rule: RuleId,
-    closure: Closure,
-    /// For each fact of the closure, the rules of the closure it reaches, in evaluation order.
-    reached: HashMap<FactId, Vec<&'r CompiledRule>>,
-    /// The tests on each fact within the closure.
-    tests: HashMap<FactId, Vec<Test>>,
-    baseline: Vec<Tri>,
+/// Who a change brings in or loses.
+#[derive(Debug, Clone)]
+enum Members {
+    /// One entity.
+    One(usize),
+    /// A bit per entity.
+    Bits(Vec<crate::batch::Word>),
 }
 
-impl<'s, 'r> Search<'s, 'r> {
-    fn new(snapshot: &'s Snapshot<'r>, rule: RuleId) -> Search<'s, 'r> {
+impl Members {
+    fn none() -> Members {
+        Members::Bits(Vec::new())
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Members::One(_) => 1,
+            Members::Bits(bits) => bits.iter().map(|w| w.count_ones() as usize).sum(),
+        }
+    }
+
+    fn contains(&self, entity: usize) -> bool {
+        match self {
+            Members::One(one) => *one == entity,
+            Members::Bits(bits) => bits
+                .get(entity / crate::batch::WORD_BITS)
+                .is_some_and(|w| w >> (entity % crate::batch::WORD_BITS) & 1 == 1),
+        }
+    }
+
+    /// Whether some member is not one of `others`.
+    fn any_outside(&self, others: &Members) -> bool {
+        match (self, others) {
+            (Members::Bits(bits), Members::Bits(other)) => bits
+                .iter()
+                .enumerate()
+                .any(|(i, w)| w & !other.get(i).copied().unwrap_or(0) != 0),
+            _ => self.indices().into_iter().any(|m| !others.contains(m)),
+        }
+    }
+
+    fn indices(&self) -> Vec<usize> {
+        match self {
+            Members::One(one) => vec![*one],
+            Members::Bits(bits) => bits
+                .iter()
+                .enumerate()
+                .flat_map(|(index, word)| {
+                    (0..crate::batch::WORD_BITS)
+                        .filter(move |bit| word >> bit & 1 == 1)
+                        .map(move |bit| index * crate::batch::WORD_BITS + bit)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A change or pair found, with what it does.
+#[derive(Debug, Clone)]
+struct Found {
+    changes: Vec<Candidate>,
+    gains: Members,
+    losses: Members,
+    after: Option<Tri>,
+}
+
+/// Most gains, then fewest losses, then the order found in: ascending is best first.
+type Rank = (Reverse<usize>, usize, usize);
+
+/// The best changes found so far: at most `top` kept, ranked by most gains,
+/// then fewest losses, then the order they were found in.
+struct Ranking {
+    top: usize,
+    kept: Vec<(Rank, Found)>,
+    found: usize,
+    with_gains: usize,
+}
+
+impl Ranking {
+    fn new(top: usize) -> Ranking {
+        Ranking {
+            top,
+            kept: Vec::new(),
+            found: 0,
+            with_gains: 0,
+        }
+    }
+
+    fn add(&mut self, found: Found) {
+        let (gains, losses) = (found.gains.count(), found.losses.count());
+        if gains == 0 && losses == 0 {
+            return;
+        }
+        self.with_gains += usize::from(gains > 0);
+        self.found += 1;
+        self.kept
+            .push(((Reverse(gains), losses, self.found), found));
+        if self.kept.len() >= self.top.max(8).saturating_mul(2) {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        self.kept.sort_by_key(|(key, _)| *key);
+        self.kept.truncate(self.top);
+    }
+
+    fn best(mut self) -> Vec<Found> {
+        self.trim();
+        self.kept.into_iter().map(|(_, found)| found).collect()
+    }
+}
+
+/// What an entity's effects depend on (see [`Search::signature`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Signature {
+    outcomes: Vec<Tri>,
+    regions: Vec<Option<usize>>,
+}
+
+/// How the rule's tests cut one fact's values, the same for every entity.
+enum Cut {
+    Bool,
+    /// Number regions, in increasing order.
+    Numbers(Vec<NumberRegion>),
+    /// The constants compared with, then "any other string".
+    Strings(Vec<String>),
+    /// The strings tested for membership.
+    Set(Vec<String>),
+}
+
+struct Search<'s, 'r, 'b> {
+    snapshot: &'s Snapshot<'r>,
+    rule: RuleId,
+    kind: RuleKind,
+    budget: &'b Budget,
+    /// The changeable facts of the closure, world facts first, with their cut.
+    facts: Vec<(FactId, Scope, Cut)>,
+    /// The closure's tests on single facts (the outcomes that decide).
+    atoms: Vec<atoms::Atom>,
+    /// Whether the closure compares two facts with each other: then an
+    /// entity's effects depend on more than its test outcomes.
+    two_fact_tests: bool,
+    /// The rule's verdict per entity now.
+    baseline: Vec<Tri>,
+    satisfied: Vec<crate::batch::Word>,
+}
+
+impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
+    fn new(snapshot: &'s Snapshot<'r>, rule: RuleId, budget: &'b Budget) -> Search<'s, 'r, 'b> {
         let resolved = snapshot.resolved();
-        let program = snapshot.rules().program();
         let closure = Closure::of(resolved, rule);
-        let compiled: HashMap<RuleId, &'r CompiledRule> = program
-            .world_rules()
-            .iter()
-            .chain(program.entity_rules())
-            .map(|r| (r.id, r))
-            .collect();
-        let mut reads: HashMap<RuleId, BTreeSet<FactId>> = HashMap::new();
         let mut tests: HashMap<FactId, Vec<Test>> = HashMap::new();
-        for id in &closure.rules {
-            let Some(info) = resolved.rule(*id) else {
-                continue;
-            };
-            let mut facts: BTreeSet<FactId> = BTreeSet::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut atoms = Vec::new();
+        let mut two_fact_tests = false;
+        for info in closure.rules.iter().filter_map(|id| resolved.rule(*id)) {
             for cond in info.conditions() {
-                facts.extend(cond.facts_read());
-                for referenced in cond.rules_referenced() {
-                    facts.extend(reads.get(&referenced).into_iter().flatten().copied());
-                }
-                cond.walk(|c| {
-                    if let Some(Ok(Leaf::Atom { atom, .. })) = atoms::leaf(c) {
-                        let list = tests.entry(atom.fact).or_default();
-                        if !list.contains(&atom.test) {
-                            list.push(atom.test);
-                        }
+                cond.walk(|c| match atoms::leaf(c) {
+                    Some(Ok(Leaf::Atom { atom, .. })) if seen.insert(atom.clone()) => {
+                        tests.entry(atom.fact).or_default().push(atom.test.clone());
+                        atoms.push(atom);
                     }
+                    Some(Err(_)) => two_fact_tests = true,
+                    _ => {}
                 });
             }
-            reads.insert(*id, facts);
         }
-        let reached = closure
+        let mut facts: Vec<(FactId, Scope, Cut)> = closure
             .facts
             .iter()
-            .map(|fact| {
-                let rules = closure
-                    .rules
-                    .iter()
-                    .filter(|id| reads.get(id).is_some_and(|facts| facts.contains(fact)))
-                    .filter_map(|id| compiled.get(id).copied())
-                    .collect();
-                (*fact, rules)
+            .filter_map(|fact| {
+                let info = resolved.fact(*fact).filter(|f| !f.fixed)?;
+                let tests: Vec<&Test> = tests.get(fact).map(|t| t.iter().collect())?;
+                let cut = match info.ty {
+                    FactType::Bool => Cut::Bool,
+                    FactType::Number => Cut::Numbers(atoms::number_regions(&tests)),
+                    FactType::String => Cut::Strings(string_constants(&tests)),
+                    FactType::StringSet => Cut::Set(
+                        tests
+                            .iter()
+                            .filter_map(|t| match t {
+                                Test::Contains(s) => Some(s.clone()),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                };
+                Some((*fact, info.scope, cut))
             })
             .collect();
-        let entities = snapshot.entity_names().len();
-        let baseline = (0..entities).map(|e| snapshot.tri(Some(e), rule)).collect();
+        facts.sort_by_key(|(_, scope, _)| *scope != Scope::World);
+        let kind = resolved.rule(rule).map_or(RuleKind::Entity, |r| r.kind);
+        let baseline = (0..snapshot.len())
+            .map(|e| snapshot.tri(Some(e), rule))
+            .collect();
         Search {
             snapshot,
             rule,
-            closure,
-            reached,
-            tests,
+            kind,
+            budget,
+            facts,
+            atoms,
+            two_fact_tests,
             baseline,
+            satisfied: snapshot.verdicts().satisfied(rule),
         }
     }
 
     fn run(&self, options: LeverageOptions) -> Leverage {
-        let world = self.world_candidates();
-        let mut effects: Vec<(Vec<Candidate>, Vec<usize>, Vec<usize>)> = Vec::new();
-        for candidate in &world {
-            let outcome = self.world_outcome(std::slice::from_ref(candidate));
-            let (gains, losses) = self.compare(&outcome);
-            effects.push((vec![candidate.clone()], gains, losses));
-        }
-        for entity in 0..self.baseline.len() {
-            for candidate in self.entity_candidates(entity) {
-                let outcome = self.entity_outcome(entity, &[], std::slice::from_ref(&candidate));
-                let (gains, losses) = self.compare_one(entity, outcome);
-                if !gains.is_empty() || !losses.is_empty() {
-                    effects.push((vec![candidate], gains, losses));
-                }
-            }
-        }
-        effects.sort_by_key(|(_, gains, losses)| (std::cmp::Reverse(gains.len()), losses.len()));
-        let reached_alone: BTreeSet<usize> = effects
-            .iter()
-            .flat_map(|(_, gains, _)| gains.iter().copied())
-            .collect();
-        let changes_with_gains = effects
-            .iter()
-            .filter(|(_, gains, _)| !gains.is_empty())
-            .count();
-        let pairs = options.pairs.then(|| self.pairs(&world, &reached_alone));
-        let names = self.snapshot.entity_names();
+        let world = self.candidates(None, Scope::World);
+        let mut singles = Ranking::new(options.top);
+        let mut pairs = options.pairs.then(|| Ranking::new(options.top));
+        let searched = match self.kind {
+            RuleKind::World => self.world_rule(&world, &mut singles, pairs.as_mut()),
+            RuleKind::Entity => self.entity_rule(&world, &mut singles, pairs.as_mut()),
+        };
+        let resolved = self.snapshot.resolved();
+        let now = self.snapshot.tri(None, self.rule);
+        let changes_with_gains = singles.with_gains;
         Leverage {
-            rule: self
-                .snapshot
-                .resolved()
+            rule: resolved
                 .rule(self.rule)
                 .map(|r| r.name.clone())
                 .unwrap_or_default(),
+            kind: self.kind,
+            verdict: (self.kind == RuleKind::World).then(|| Verdict::from(now)),
             satisfied_now: self.baseline.iter().filter(|t| **t == Tri::True).count(),
-            entities: names.len(),
-            changes: effects
-                .iter()
-                .take(options.top)
-                .map(|e| self.effect(e))
-                .collect(),
+            entities: self.snapshot.len(),
+            changes: singles.best().iter().map(|f| self.effect(f)).collect(),
             changes_with_gains,
-            pairs: pairs.map(|pairs| {
-                pairs
-                    .iter()
-                    .take(options.top)
-                    .map(|e| self.effect(e))
-                    .collect()
-            }),
+            pairs: pairs.map(|p| p.best().iter().map(|f| self.effect(f)).collect()),
+            complete: searched.is_ok(),
         }
     }
 
-    fn pairs(
+    /// A world rule: each world change (and pair) re-evaluated once.
+    fn world_rule(
         &self,
         world: &[Candidate],
-        reached_alone: &BTreeSet<usize>,
-    ) -> Vec<(Vec<Candidate>, Vec<usize>, Vec<usize>)> {
-        let mut found = Vec::new();
+        singles: &mut Ranking,
+        pairs: Option<&mut Ranking>,
+    ) -> Result<(), Exhausted> {
+        let now = self.snapshot.tri(None, self.rule);
+        let mut what_if = WhatIf::new(self.snapshot, self.rule);
+        let mut try_changes = |changes: &[&Candidate]| -> Result<Found, Exhausted> {
+            self.budget.spend(1)?;
+            let values: Vec<(FactId, Option<Value>)> = changes
+                .iter()
+                .map(|c| (c.fact, Some(c.value.clone())))
+                .collect();
+            let after = what_if.verdict(None, &values);
+            let member = |yes: bool| {
+                if yes {
+                    Members::One(0)
+                } else {
+                    Members::none()
+                }
+            };
+            Ok(Found {
+                changes: changes.iter().map(|c| (*c).clone()).collect(),
+                gains: member(now != Tri::True && after == Tri::True),
+                losses: member(now == Tri::True && after != Tri::True),
+                after: Some(after),
+            })
+        };
+        let mut satisfied_alone = false;
+        for candidate in world {
+            let found = try_changes(&[candidate])?;
+            satisfied_alone |= found.gains.count() > 0;
+            singles.add(found);
+        }
+        let Some(pairs) = pairs.filter(|_| !satisfied_alone) else {
+            return Ok(());
+        };
         for (index, first) in world.iter().enumerate() {
             for second in world
                 .iter()
                 .skip(index + 1)
                 .filter(|c| c.fact != first.fact)
             {
-                let pair = [first.clone(), second.clone()];
-                let (gains, losses) = self.compare(&self.world_outcome(&pair));
-                if gains.iter().any(|g| !reached_alone.contains(g)) {
-                    found.push((pair.to_vec(), gains, losses));
+                let found = try_changes(&[first, second])?;
+                if found.gains.count() > 0 {
+                    pairs.add(found);
                 }
             }
         }
-        for entity in (0..self.baseline.len())
-            .filter(|e| !reached_alone.contains(e) && self.baseline.get(*e) != Some(&Tri::True))
-        {
-            let own = self.entity_candidates(entity);
-            let mut pairs: Vec<[Candidate; 2]> = Vec::new();
-            for w in world {
-                pairs.extend(own.iter().map(|c| [w.clone(), c.clone()]));
-            }
-            for (index, first) in own.iter().enumerate() {
-                pairs.extend(
-                    own.iter()
-                        .skip(index + 1)
-                        .filter(|c| c.fact != first.fact)
-                        .map(|c| [first.clone(), c.clone()]),
-                );
-            }
-            if let Some(pair) = pairs.into_iter().find(|pair| {
-                let (world_part, own_part): (Vec<Candidate>, Vec<Candidate>) =
-                    pair.iter().cloned().partition(|c| c.entity.is_none());
-                self.entity_outcome(entity, &world_part, &own_part) == Tri::True
-            }) {
-                found.push((pair.to_vec(), vec![entity], Vec::new()));
-            }
+        Ok(())
+    }
+
+    /// An entity rule: world changes over every entity at once, entity
+    /// changes entity by entity; then, if asked, pairs.
+    fn entity_rule(
+        &self,
+        world: &[Candidate],
+        singles: &mut Ranking,
+        pairs: Option<&mut Ranking>,
+    ) -> Result<(), Exhausted> {
+        let mut reached_alone = vec![0 as crate::batch::Word; self.satisfied.len()];
+        for candidate in world {
+            let found = self.world_effect(std::slice::from_ref(candidate))?;
+            mark(&mut reached_alone, &found.gains);
+            singles.add(found);
         }
-        found.sort_by_key(|(_, gains, losses)| (std::cmp::Reverse(gains.len()), losses.len()));
-        found
-    }
-
-    /// One representative value per region of each changeable world fact, other than the current one.
-    fn world_candidates(&self) -> Vec<Candidate> {
-        self.candidates(None, Scope::World)
-    }
-
-    fn entity_candidates(&self, entity: usize) -> Vec<Candidate> {
-        self.candidates(Some(entity), Scope::Entity)
-    }
-
-    fn candidates(&self, entity: Option<usize>, scope: Scope) -> Vec<Candidate> {
-        let resolved = self.snapshot.resolved();
-        let schema = self.snapshot.rules().program().schema();
-        let mut found = Vec::new();
-        for fact in &self.closure.facts {
-            let Some(info) = resolved
-                .fact(*fact)
-                .filter(|f| f.scope == scope && !f.fixed)
-            else {
-                continue;
-            };
-            let Some(slot) = schema.facts().get(fact.index()).map(|f| f.slot) else {
-                continue;
-            };
-            let tests: Vec<&Test> = self
-                .tests
-                .get(fact)
-                .map(|t| t.iter().collect())
-                .unwrap_or_default();
-            let now = self.snapshot.value(entity, *fact);
-            let values = match info.ty {
-                FactType::StringSet => set_variants(now, &tests),
-                ty => atoms::representatives(ty, &tests),
-            };
-            let mut seen: Vec<Vec<Option<bool>>> =
-                now.map(|v| valuation(&tests, v)).into_iter().collect();
-            for value in values {
-                let regions = valuation(&tests, &value);
-                if seen.contains(&regions) {
-                    continue;
+        let mut what_if = WhatIf::new(self.snapshot, self.rule);
+        let mut outcomes: HashMap<Signature, Vec<Tri>> = HashMap::new();
+        for entity in 0..self.baseline.len() {
+            let own = self.candidates(Some(entity), Scope::Entity);
+            let before = self.baseline.get(entity).copied().unwrap_or(Tri::Unknown);
+            let signature = self.signature(entity);
+            let cached = signature.as_ref().and_then(|s| outcomes.get(s)).cloned();
+            let afters = match cached {
+                Some(afters) => afters,
+                None => {
+                    let mut afters = Vec::with_capacity(own.len());
+                    for candidate in &own {
+                        self.budget.spend(1)?;
+                        afters.push(what_if.verdict(
+                            Some(entity),
+                            &[(candidate.fact, Some(candidate.value.clone()))],
+                        ));
+                    }
+                    if let Some(signature) = signature {
+                        outcomes.insert(signature, afters.clone());
+                    }
+                    afters
                 }
-                seen.push(regions);
-                found.push(Candidate {
-                    fact: *fact,
-                    slot,
-                    value,
-                    entity,
+            };
+            for (candidate, after) in own.into_iter().zip(afters) {
+                let (gains, losses) = match (before == Tri::True, after == Tri::True) {
+                    (false, true) => (Members::One(entity), Members::none()),
+                    (true, false) => (Members::none(), Members::One(entity)),
+                    _ => continue,
+                };
+                mark(&mut reached_alone, &gains);
+                singles.add(Found {
+                    changes: vec![candidate],
+                    gains,
+                    losses,
+                    after: None,
                 });
             }
         }
+        match pairs {
+            Some(pairs) => self.pairs(world, &Members::Bits(reached_alone), pairs, &mut what_if),
+            None => Ok(()),
+        }
+    }
+
+    /// What a set of world changes does to every entity, by the batch
+    /// evaluator over the snapshot's columns.
+    fn world_effect(&self, changes: &[Candidate]) -> Result<Found, Exhausted> {
+        let program = self.snapshot.rules().program();
+        let columns = self.snapshot.columns();
+        let words = columns.len().div_ceil(crate::batch::WORD_BITS) as u64;
+        self.budget
+            .spend((words + 1) * (program.entity_rules().len() as u64 + 1))?;
+        let mut world = columns.world().to_vec();
+        for change in changes {
+            let slot = program
+                .schema()
+                .facts()
+                .get(change.fact.index())
+                .map(|f| f.slot);
+            if let Some(Slot::World(index)) = slot {
+                if let Some(cell) = world.get_mut(index as usize) {
+                    *cell = Some(change.value.clone());
+                }
+            }
+        }
+        let after = crate::batch::compile_with_world(program, columns, &world)
+            .evaluate()
+            .satisfied(self.rule);
+        let gains = after
+            .iter()
+            .zip(&self.satisfied)
+            .map(|(a, b)| a & !b)
+            .collect();
+        let losses = after
+            .iter()
+            .zip(&self.satisfied)
+            .map(|(a, b)| b & !a)
+            .collect();
+        Ok(Found {
+            changes: changes.to_vec(),
+            gains: Members::Bits(gains),
+            losses: Members::Bits(losses),
+            after: None,
+        })
+    }
+
+    /// Pairs: world with world, then for each entity no single change
+    /// brings in, its own changes with each other and with world changes.
+    fn pairs(
+        &self,
+        world: &[Candidate],
+        reached_alone: &Members,
+        pairs: &mut Ranking,
+        what_if: &mut WhatIf<'_, '_>,
+    ) -> Result<(), Exhausted> {
+        for (index, first) in world.iter().enumerate() {
+            for second in world
+                .iter()
+                .skip(index + 1)
+                .filter(|c| c.fact != first.fact)
+            {
+                let found = self.world_effect(&[first.clone(), second.clone()])?;
+                if found.gains.any_outside(reached_alone) {
+                    pairs.add(found);
+                }
+            }
+        }
+        let mut firsts: HashMap<Signature, Option<usize>> = HashMap::new();
+        for entity in 0..self.baseline.len() {
+            if reached_alone.contains(entity) || self.baseline.get(entity) == Some(&Tri::True) {
+                continue;
+            }
+            let own = self.candidates(Some(entity), Scope::Entity);
+            let mut candidates: Vec<[&Candidate; 2]> = Vec::new();
+            for w in world {
+                candidates.extend(own.iter().map(|c| [w, c]));
+            }
+            for (index, first) in own.iter().enumerate() {
+                candidates.extend(
+                    own.iter()
+                        .skip(index + 1)
+                        .filter(|c| c.fact != first.fact)
+                        .map(|c| [first, c]),
+                );
+            }
+            let signature = self.signature(entity);
+            let first = match signature.as_ref().and_then(|s| firsts.get(s)) {
+                Some(first) => *first,
+                None => {
+                    let mut first = None;
+                    for (index, pair) in candidates.iter().enumerate() {
+                        self.budget.spend(1)?;
+                        let changes: Vec<(FactId, Option<Value>)> = pair
+                            .iter()
+                            .map(|c| (c.fact, Some(c.value.clone())))
+                            .collect();
+                        if what_if.verdict(Some(entity), &changes) == Tri::True {
+                            first = Some(index);
+                            break;
+                        }
+                    }
+                    if let Some(signature) = signature {
+                        firsts.insert(signature, first);
+                    }
+                    first
+                }
+            };
+            if let Some(pair) = first.and_then(|index| candidates.get(index)) {
+                pairs.add(Found {
+                    changes: pair.iter().map(|c| (*c).clone()).collect(),
+                    gains: Members::One(entity),
+                    losses: Members::none(),
+                    after: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// What an entity's effects depend on: the outcomes of the closure's
+    /// tests on its facts, and the region each of its numbers and strings
+    /// lies in (which decides its candidate changes). `None` when the
+    /// closure compares two facts: then the values themselves matter.
+    fn signature(&self, entity: usize) -> Option<Signature> {
+        if self.two_fact_tests {
+            return None;
+        }
+        let outcomes = self
+            .atoms
+            .iter()
+            .map(|atom| {
+                match self
+                    .snapshot
+                    .value(Some(entity), atom.fact)
+                    .and_then(|v| atom.test.holds(&v))
+                {
+                    Some(holds) => Tri::from(holds),
+                    None => Tri::Unknown,
+                }
+            })
+            .collect();
+        let regions = self
+            .facts
+            .iter()
+            .filter(|(_, scope, _)| *scope == Scope::Entity)
+            .map(|(fact, _, cut)| {
+                let now = self.snapshot.value(Some(entity), *fact);
+                match (cut, now) {
+                    (Cut::Numbers(regions), Some(Value::Number(n))) => {
+                        regions.iter().position(|r| r.contains(n))
+                    }
+                    (Cut::Strings(constants), Some(value)) => {
+                        Some(string_region(constants, &value).map_or(0, |i| i + 1))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        Some(Signature { outcomes, regions })
+    }
+
+    /// One change per region of each changeable fact of the scope, other
+    /// than the region its value is in now.
+    fn candidates(&self, entity: Option<usize>, scope: Scope) -> Vec<Candidate> {
+        let mut found = Vec::new();
+        for (fact, _, cut) in self.facts.iter().filter(|(_, s, _)| *s == scope) {
+            let now = self.snapshot.value(entity, *fact);
+            let values: Vec<Value> = match cut {
+                Cut::Bool => [true, false]
+                    .into_iter()
+                    .filter(|b| now != Some(Value::Bool(*b)))
+                    .map(Value::Bool)
+                    .collect(),
+                Cut::Numbers(regions) => {
+                    let current = match now {
+                        Some(Value::Number(n)) => regions.iter().position(|r| r.contains(n)),
+                        _ => None,
+                    };
+                    regions
+                        .iter()
+                        .enumerate()
+                        .filter(|(index, _)| Some(*index) != current)
+                        .map(|(_, r)| Value::Number(r.value))
+                        .collect()
+                }
+                Cut::Strings(constants) => string_values(constants)
+                    .into_iter()
+                    .filter(|v| {
+                        now.as_ref().is_none_or(|now| {
+                            string_region(constants, now) != string_region(constants, v)
+                        })
+                    })
+                    .collect(),
+                Cut::Set(tested) => set_variants(now.as_ref(), tested),
+            };
+            found.extend(values.into_iter().map(|value| Candidate {
+                fact: *fact,
+                value,
+                entity,
+            }));
+        }
         found
     }
 
-    /// The rule's verdict per entity with world changes applied.
-    fn world_outcome(&self, changes: &[Candidate]) -> Vec<Tri> {
-        (0..self.baseline.len())
-            .map(|entity| self.entity_outcome(entity, changes, &[]))
-            .collect()
-    }
-
-    /// The rule's verdict for one entity with world and entity changes applied.
-    fn entity_outcome(
-        &self,
-        entity: usize,
-        world_changes: &[Candidate],
-        own_changes: &[Candidate],
-    ) -> Tri {
-        let table = self.snapshot.table();
-        let (Some(row), Some(verdicts)) = (
-            table.entity_rows().get(entity),
-            self.snapshot.verdicts().entity(entity),
-        ) else {
-            return Tri::Unknown;
-        };
-        let mut world = table.world().to_vec();
-        let mut own = row.clone();
-        let mut verdicts = verdicts.to_vec();
-        let mut rules: Vec<&CompiledRule> = Vec::new();
-        for change in world_changes.iter().chain(own_changes) {
-            let cell = match change.slot {
-                Slot::World(i) => world.get_mut(i as usize),
-                Slot::Entity(i) => own.get_mut(i as usize),
-            };
-            if let Some(cell) = cell {
-                *cell = Some(change.value.clone());
-            }
-            rules.extend(
-                self.reached
-                    .get(&change.fact)
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-        }
-        rules.sort_by_key(|rule| (rule.kind == RuleKind::Entity, self.position(rule.id)));
-        rules.dedup_by_key(|rule| rule.id);
-        evaluate_rules(rules, &world, &own, &mut verdicts);
-        verdicts
-            .get(self.rule.index())
-            .copied()
-            .unwrap_or(Tri::Unknown)
-    }
-
-    fn position(&self, rule: RuleId) -> usize {
-        self.closure
-            .rules
-            .iter()
-            .position(|r| *r == rule)
-            .unwrap_or(usize::MAX)
-    }
-
-    fn compare(&self, outcome: &[Tri]) -> (Vec<usize>, Vec<usize>) {
-        let mut gains = Vec::new();
-        let mut losses = Vec::new();
-        for (entity, (before, after)) in self.baseline.iter().zip(outcome).enumerate() {
-            match (*before == Tri::True, *after == Tri::True) {
-                (false, true) => gains.push(entity),
-                (true, false) => losses.push(entity),
-                _ => {}
-            }
-        }
-        (gains, losses)
-    }
-
-    fn compare_one(&self, entity: usize, after: Tri) -> (Vec<usize>, Vec<usize>) {
-        let before = self.baseline.get(entity).copied().unwrap_or(Tri::Unknown);
-        match (before == Tri::True, after == Tri::True) {
-            (false, true) => (vec![entity], Vec::new()),
-            (true, false) => (Vec::new(), vec![entity]),
-            _ => (Vec::new(), Vec::new()),
-        }
-    }
-
-    fn effect(
-        &self,
-        (changes, gains, losses): &(Vec<Candidate>, Vec<usize>, Vec<usize>),
-    ) -> Effect {
-        let names = self.snapshot.entity_names();
-        let name = |i: &usize| names.get(*i).cloned().unwrap_or_default();
+    fn effect(&self, found: &Found) -> Effect {
+        let name = |i: usize| self.snapshot.entity_name(i).unwrap_or_default().to_string();
+        let is_world = self.kind == RuleKind::World;
         Effect {
-            changes: changes.iter().map(|c| self.proposal(c)).collect(),
-            gains: gains.iter().map(name).collect(),
-            losses: losses.iter().map(name).collect(),
+            changes: found.changes.iter().map(|c| self.proposal(c)).collect(),
+            gains: if is_world {
+                Vec::new()
+            } else {
+                found.gains.indices().into_iter().map(name).collect()
+            },
+            losses: if is_world {
+                Vec::new()
+            } else {
+                found.losses.indices().into_iter().map(name).collect()
+            },
+            after: found.after.map(Verdict::from),
         }
     }
 
     fn proposal(&self, candidate: &Candidate) -> Proposal {
         let resolved = self.snapshot.resolved();
-        let tests: Vec<&Test> = self
-            .tests
-            .get(&candidate.fact)
-            .map(|t| t.iter().collect())
-            .unwrap_or_default();
-        let (to, condition) = match &candidate.value {
-            Value::Bool(b) => (Some(*b), None),
-            value => {
-                let literals: Vec<(&Test, bool)> = tests
+        let now = self.snapshot.value(candidate.entity, candidate.fact);
+        let cut = self
+            .facts
+            .iter()
+            .find(|(f, _, _)| *f == candidate.fact)
+            .map(|(_, _, cut)| cut);
+        let (to, condition) = match (&candidate.value, cut) {
+            (Value::Bool(b), _) => (Some(*b), None),
+            (Value::Number(n), Some(Cut::Numbers(regions))) => (
+                None,
+                regions
                     .iter()
-                    .filter_map(|t| Some((*t, t.holds(value)?)))
-                    .collect();
-                (None, Some(atoms::describe_condition(&literals)))
+                    .find(|r| r.contains(*n))
+                    .map(NumberRegion::describe),
+            ),
+            (value @ Value::String(_), Some(Cut::Strings(constants))) => {
+                (None, Some(string_condition(constants, value)))
             }
+            (Value::Set(items), _) => (None, Some(set_change(now.as_ref(), items))),
+            _ => (None, None),
         };
         Proposal {
             entity: candidate
                 .entity
-                .and_then(|e| self.snapshot.entity_names().get(e).cloned()),
+                .and_then(|e| self.snapshot.entity_name(e).map(str::to_string)),
             fact: resolved
                 .fact(candidate.fact)
                 .map(|f| f.name.clone())
                 .unwrap_or_default(),
             scope: scope_of(resolved, candidate.fact),
-            now: self
-                .snapshot
-                .value(candidate.entity, candidate.fact)
-                .map(to_fact_value),
+            now: now.as_ref().map(to_fact_value),
             to,
             condition,
             example: to_fact_value(&candidate.value),
@@ -489,34 +777,102 @@ impl<'s, 'r> Search<'s, 'r> {
     }
 }
 
-/// Which tests a value passes: its region.
-fn valuation(tests: &[&Test], value: &Value) -> Vec<Option<bool>> {
-    tests.iter().map(|t| t.holds(value)).collect()
+/// Adds the members to a bitset of entities.
+fn mark(bits: &mut [crate::batch::Word], members: &Members) {
+    for entity in members.indices() {
+        if let Some(word) = bits.get_mut(entity / crate::batch::WORD_BITS) {
+            *word |= 1 << (entity % crate::batch::WORD_BITS);
+        }
+    }
 }
 
-/// A set fact's variants: the current set (empty if unknown) with each tested
-/// string added or removed.
-fn set_variants(now: Option<&Value>, tests: &[&Test]) -> Vec<Value> {
+/// The string constants a string fact is compared with, sorted, once each.
+fn string_constants(tests: &[&Test]) -> Vec<String> {
+    let mut constants: Vec<String> = tests
+        .iter()
+        .flat_map(|t| match t {
+            Test::Equals(c) => vec![c.clone()],
+            Test::OneOf(items) => items.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    constants.sort();
+    constants.dedup();
+    constants
+}
+
+/// One value per region of a string fact: each constant, then another string.
+fn string_values(constants: &[String]) -> Vec<Value> {
+    let mut other = String::from("other");
+    while constants.binary_search(&other).is_ok() {
+        other.push('_');
+    }
+    constants
+        .iter()
+        .map(|c| Value::String(c.as_str().into()))
+        .chain([Value::String(other.into())])
+        .collect()
+}
+
+/// The region of a string value: the constant it equals, or `None` for any other.
+fn string_region(constants: &[String], value: &Value) -> Option<usize> {
+    match value {
+        Value::String(s) => constants.binary_search_by(|c| c.as_str().cmp(s)).ok(),
+        _ => None,
+    }
+}
+
+/// A string region as a condition: `== "x"`, or none of the constants.
+fn string_condition(constants: &[String], value: &Value) -> String {
+    match string_region(constants, value).and_then(|i| constants.get(i)) {
+        Some(constant) => format!("== {constant:?}"),
+        None => match constants {
+            [one] => format!("!= {one:?}"),
+            many => {
+                let list: Vec<String> = many.iter().map(|c| format!("{c:?}")).collect();
+                format!("not in [{}]", list.join(", "))
+            }
+        },
+    }
+}
+
+/// A set fact's variants: the current set with each tested string added
+/// or removed; for an unknown set, the empty set and each tested string
+/// alone.
+fn set_variants(now: Option<&Value>, tested: &[String]) -> Vec<Value> {
     let current: Vec<Box<str>> = match now {
         Some(Value::Set(items)) => items.to_vec(),
         _ => Vec::new(),
     };
-    let mut variants = vec![Value::Set(current.clone().into_boxed_slice())];
-    for test in tests {
-        let Test::Contains(element) = test else {
-            continue;
-        };
+    let mut variants = Vec::with_capacity(tested.len() + 1);
+    if now.is_none() {
+        variants.push(Value::Set(Box::new([])));
+    }
+    for element in tested {
         let mut items = current.clone();
-        match items.iter().position(|i| **i == **element) {
-            Some(at) => {
+        match items.binary_search_by(|i| (**i).cmp(element.as_str())) {
+            Ok(at) => {
                 items.remove(at);
             }
-            None => {
-                items.push(element.as_str().into());
-                items.sort();
-            }
+            Err(at) => items.insert(at, element.as_str().into()),
         }
         variants.push(Value::Set(items.into_boxed_slice()));
     }
     variants
+}
+
+/// What a set change is, in words: the string added or removed, or for an
+/// unknown set the set it becomes.
+fn set_change(now: Option<&Value>, after: &[Box<str>]) -> String {
+    let Some(Value::Set(before)) = now else {
+        let items: Vec<String> = after.iter().map(|i| format!("{i:?}")).collect();
+        return format!("[{}]", items.join(", "));
+    };
+    let added = after.iter().find(|i| !before.contains(i));
+    let removed = before.iter().find(|i| !after.contains(i));
+    match (added, removed) {
+        (Some(added), _) => format!("add {added:?}"),
+        (None, Some(removed)) => format!("remove {removed:?}"),
+        (None, None) => "no change".to_string(),
+    }
 }

@@ -17,6 +17,7 @@
 //! can never disagree about a verdict.
 
 pub mod atoms;
+pub mod budget;
 pub mod compare;
 pub mod diff;
 pub mod explain;
@@ -26,13 +27,15 @@ mod primes;
 pub mod semantics;
 pub mod unlock;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::RuleSet;
+use crate::batch::{BatchVerdicts, Columns};
 use crate::check::{FactId, ResolvedRules, RuleId, RuleKind};
-use crate::compile::Slot;
-use crate::eval::{Tri, Verdicts};
-use crate::facts::{FactTable, FactValue, Value};
+use crate::compile::{CompiledRule, Slot};
+use crate::eval::{Tri, evaluate_rules};
+use crate::facts::{FactValue, Value};
 use crate::report::{Report, UnknownName};
 use crate::syntax::ast::Scope;
 
@@ -60,6 +63,10 @@ pub enum AnalysisError {
 
 /// A rule set bound to one facts snapshot, evaluated once.
 ///
+/// The facts are held column by column ([`Columns`]) and the verdicts as
+/// bitsets ([`BatchVerdicts`]), so a snapshot of a million entities costs
+/// what `prereq check` costs, whichever question is asked of it.
+///
 /// ```
 /// use prereq::{Facts, RuleSet, Verdict};
 /// let rules = RuleSet::parse("r.rules", "world fact ceasefire: bool\nfact legal_basis: bool\nrule deploy requires ceasefire and legal_basis")?;
@@ -72,8 +79,8 @@ pub enum AnalysisError {
 #[derive(Debug, Clone)]
 pub struct Snapshot<'r> {
     rules: &'r RuleSet,
-    table: FactTable,
-    verdicts: Verdicts,
+    columns: Columns,
+    verdicts: Arc<BatchVerdicts>,
 }
 
 /// Who a question is about: one entity, or the world (for world rules).
@@ -86,10 +93,12 @@ pub(crate) struct Target {
 }
 
 impl<'r> Snapshot<'r> {
-    pub(crate) fn new(rules: &'r RuleSet, table: FactTable, verdicts: Verdicts) -> Snapshot<'r> {
+    /// Evaluates every rule over a columnar snapshot of facts.
+    pub(crate) fn new(rules: &'r RuleSet, columns: Columns) -> Snapshot<'r> {
+        let verdicts = Arc::new(crate::batch::evaluate(rules.program(), &columns));
         Snapshot {
             rules,
-            table,
+            columns,
             verdicts,
         }
     }
@@ -98,8 +107,8 @@ impl<'r> Snapshot<'r> {
     pub fn report(&self) -> Report {
         Report::new(
             self.resolved(),
-            self.table.entity_names().to_vec(),
-            self.verdicts.clone(),
+            self.columns.names().clone(),
+            Arc::clone(&self.verdicts),
         )
     }
 
@@ -108,20 +117,31 @@ impl<'r> Snapshot<'r> {
         self.rules
     }
 
-    /// Entity names, in facts-file order.
-    pub fn entity_names(&self) -> &[String] {
-        self.table.entity_names()
+    /// The facts, column by column.
+    pub fn columns(&self) -> &Columns {
+        &self.columns
+    }
+
+    /// How many entities there are.
+    pub fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Whether there is no entity.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+
+    /// The name of entity `index` (facts-file order).
+    pub fn entity_name(&self, index: usize) -> Option<&str> {
+        self.columns.entity_name(index)
     }
 
     pub(crate) fn resolved(&self) -> &'r ResolvedRules {
         self.rules.resolved()
     }
 
-    pub(crate) fn table(&self) -> &FactTable {
-        &self.table
-    }
-
-    pub(crate) fn verdicts(&self) -> &Verdicts {
+    pub(crate) fn verdicts(&self) -> &BatchVerdicts {
         &self.verdicts
     }
 
@@ -151,26 +171,37 @@ impl<'r> Snapshot<'r> {
     }
 
     pub(crate) fn entity_index(&self, name: &str) -> Result<usize, AnalysisError> {
-        let names = self.table.entity_names();
-        names
-            .iter()
-            .position(|e| e == name)
-            .ok_or_else(|| unknown("entity", name, names.iter().map(String::as_str)).into())
+        self.columns
+            .entity_index(name)
+            .ok_or_else(|| unknown("entity", name, self.columns.entity_names()).into())
     }
 
     /// The verdict of a rule for an entity (or the world) in this snapshot.
     pub(crate) fn tri(&self, entity: Option<usize>, rule: RuleId) -> Tri {
-        let row = match entity {
-            Some(index) => self.verdicts.entity(index),
-            None => Some(self.verdicts.world()),
-        };
-        row.and_then(|row| row.get(rule.index()))
-            .copied()
-            .unwrap_or(Tri::Unknown)
+        let is_world = self
+            .resolved()
+            .rule(rule)
+            .is_some_and(|r| r.kind == RuleKind::World);
+        match entity {
+            Some(entity) => self.verdicts.get(entity, rule),
+            None if is_world => self.verdicts.get(0, rule),
+            None => Tri::Unknown,
+        }
+    }
+
+    /// Every rule's verdict for one entity, indexed by rule id (world rules
+    /// with the world's verdict): where re-evaluations start from.
+    pub(crate) fn entity_verdicts(&self, entity: usize) -> Vec<Tri> {
+        (0..self.resolved().rules.len())
+            .map(|rule| {
+                self.verdicts
+                    .get(entity, RuleId(u32::try_from(rule).unwrap_or(u32::MAX)))
+            })
+            .collect()
     }
 
     /// The current value of a fact for an entity (world facts ignore the entity).
-    pub(crate) fn value(&self, entity: Option<usize>, fact: FactId) -> Option<&Value> {
+    pub(crate) fn value(&self, entity: Option<usize>, fact: FactId) -> Option<Value> {
         let slot = self
             .rules
             .program()
@@ -178,19 +209,16 @@ impl<'r> Snapshot<'r> {
             .facts()
             .get(fact.index())?
             .slot;
-        let cell = match slot {
-            Slot::World(index) => self.table.world().get(index as usize),
-            Slot::Entity(index) => {
-                let row = self.table.entity_rows().get(entity?)?;
-                row.get(index as usize)
-            }
-        };
-        cell.and_then(Option::as_ref)
+        match (slot, entity) {
+            (Slot::World(_), _) => self.columns.value(0, slot),
+            (Slot::Entity(_), Some(entity)) => self.columns.value(entity, slot),
+            (Slot::Entity(_), None) => None,
+        }
     }
 
     /// The current value of a fact as written in a facts file (`None`: unknown).
     pub(crate) fn fact_value(&self, entity: Option<usize>, fact: FactId) -> Option<FactValue> {
-        self.value(entity, fact).map(to_fact_value)
+        self.value(entity, fact).as_ref().map(to_fact_value)
     }
 }
 
@@ -253,6 +281,155 @@ impl Closure {
             })
             .collect();
         Closure { rules, facts }
+    }
+}
+
+/// Re-evaluations of one rule with a few facts changed, for one entity (or
+/// the world) at a time: only the rules of the rule's closure that a
+/// changed fact reaches are evaluated again, through
+/// [`crate::eval::evaluate_rules`], on top of the snapshot's verdicts.
+pub(crate) struct WhatIf<'s, 'r> {
+    snapshot: &'s Snapshot<'r>,
+    rule: RuleId,
+    /// Per fact: the rules of the closure that read it directly.
+    readers: HashMap<FactId, Vec<RuleId>>,
+    /// Per rule: the rules of the closure that refer to it directly.
+    dependents: HashMap<RuleId, Vec<RuleId>>,
+    /// Each closure rule, compiled, with its position in evaluation order.
+    compiled: HashMap<RuleId, (usize, &'r CompiledRule)>,
+    /// The rows and verdicts of the entity loaded, as in the snapshot.
+    loaded: Option<Option<usize>>,
+    world: Vec<Option<Value>>,
+    entity: Vec<Option<Value>>,
+    verdicts: Vec<Tri>,
+}
+
+impl<'s, 'r> WhatIf<'s, 'r> {
+    pub(crate) fn new(snapshot: &'s Snapshot<'r>, rule: RuleId) -> WhatIf<'s, 'r> {
+        let resolved = snapshot.resolved();
+        let program = snapshot.rules().program();
+        let closure = Closure::of(resolved, rule);
+        let mut readers: HashMap<FactId, Vec<RuleId>> = HashMap::new();
+        let mut dependents: HashMap<RuleId, Vec<RuleId>> = HashMap::new();
+        for id in &closure.rules {
+            for cond in resolved.rule(*id).into_iter().flat_map(|r| r.conditions()) {
+                for fact in cond.facts_read() {
+                    readers.entry(fact).or_default().push(*id);
+                }
+                for referenced in cond.rules_referenced() {
+                    dependents.entry(referenced).or_default().push(*id);
+                }
+            }
+        }
+        let in_closure: BTreeSet<RuleId> = closure.rules.iter().copied().collect();
+        let compiled = program
+            .world_rules()
+            .iter()
+            .chain(program.entity_rules())
+            .enumerate()
+            .filter(|(_, r)| in_closure.contains(&r.id))
+            .map(|(position, r)| (r.id, (position, r)))
+            .collect();
+        WhatIf {
+            snapshot,
+            rule,
+            readers,
+            dependents,
+            compiled,
+            loaded: None,
+            world: Vec::new(),
+            entity: Vec::new(),
+            verdicts: Vec::new(),
+        }
+    }
+
+    /// The rule's verdict for `entity` (`None`: the world) with each fact
+    /// of `changes` set to its value (`None`: unknown).
+    pub(crate) fn verdict(
+        &mut self,
+        entity: Option<usize>,
+        changes: &[(FactId, Option<Value>)],
+    ) -> Tri {
+        self.load(entity);
+        let schema = self.snapshot.rules().program().schema();
+        let mut saved = Vec::with_capacity(changes.len());
+        for (fact, value) in changes {
+            let Some(slot) = schema.facts().get(fact.index()).map(|f| f.slot) else {
+                continue;
+            };
+            if let Some(cell) = self.cell(slot) {
+                saved.push((slot, std::mem::replace(cell, value.clone())));
+            }
+        }
+        let rules = self.reached(changes.iter().map(|(fact, _)| *fact));
+        let before: Vec<(usize, Tri)> = rules
+            .iter()
+            .filter_map(|r| Some((r.id.index(), *self.verdicts.get(r.id.index())?)))
+            .collect();
+        evaluate_rules(rules, &self.world, &self.entity, &mut self.verdicts);
+        let verdict = self
+            .verdicts
+            .get(self.rule.index())
+            .copied()
+            .unwrap_or(Tri::Unknown);
+        for (index, tri) in before {
+            if let Some(cell) = self.verdicts.get_mut(index) {
+                *cell = tri;
+            }
+        }
+        for (slot, value) in saved.into_iter().rev() {
+            if let Some(cell) = self.cell(slot) {
+                *cell = value;
+            }
+        }
+        verdict
+    }
+
+    fn cell(&mut self, slot: Slot) -> Option<&mut Option<Value>> {
+        match slot {
+            Slot::World(index) => self.world.get_mut(index as usize),
+            Slot::Entity(index) => self.entity.get_mut(index as usize),
+        }
+    }
+
+    /// Loads the rows and verdicts of `entity`, unless they are loaded.
+    fn load(&mut self, entity: Option<usize>) {
+        if self.loaded == Some(entity) {
+            return;
+        }
+        let columns = self.snapshot.columns();
+        self.world = columns.world().to_vec();
+        self.entity = entity.map_or_else(Vec::new, |e| columns.entity_row(e));
+        self.verdicts = match entity {
+            Some(e) => self.snapshot.entity_verdicts(e),
+            None => (0..self.snapshot.resolved().rules.len())
+                .map(|r| {
+                    self.snapshot
+                        .tri(None, RuleId(u32::try_from(r).unwrap_or(u32::MAX)))
+                })
+                .collect(),
+        };
+        self.loaded = Some(entity);
+    }
+
+    /// The closure rules the facts reach, directly or through other rules,
+    /// in evaluation order.
+    fn reached(&self, facts: impl Iterator<Item = FactId>) -> Vec<&'r CompiledRule> {
+        let mut pending: Vec<RuleId> = facts
+            .flat_map(|fact| self.readers.get(&fact).into_iter().flatten().copied())
+            .collect();
+        let mut seen = BTreeSet::new();
+        while let Some(rule) = pending.pop() {
+            if seen.insert(rule) {
+                pending.extend(self.dependents.get(&rule).into_iter().flatten().copied());
+            }
+        }
+        let mut rules: Vec<(usize, &'r CompiledRule)> = seen
+            .iter()
+            .filter_map(|id| self.compiled.get(id).copied())
+            .collect();
+        rules.sort_by_key(|(position, _)| *position);
+        rules.into_iter().map(|(_, rule)| rule).collect()
     }
 }
 

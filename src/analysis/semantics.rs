@@ -10,13 +10,29 @@
 //! Kleene's three-valued logic, not classical logic (`a or not a` is not
 //! always satisfied: it is undetermined while `a` is unknown).
 //!
+//! Consistency (a known number lies in one region of its atoms) is a
+//! constraint per fact, and a question about meanings needs the
+//! constraints of the facts those meanings read only: the others are
+//! satisfiable and independent. So every question costs what its meanings
+//! cost, however many other rules and facts the set has — linear in the
+//! rule set, never rules × facts. Equivalent rules are found by grouping
+//! meanings on a fingerprint (their verdicts on a fixed set of
+//! pseudo-random consistent snapshots), then proving equivalence within a
+//! group.
+//!
 //! Facts are matched by name and type, so the meanings of two versions of a
 //! rule set live in one space. Rules that compare two facts with each other
-//! have no meaning here ([`Meaning`] is `None`): the engine does not guess.
+//! have no meaning here ([`NoMeaning::TwoFacts`]): the engine does not
+//! guess. Every BDD operation is paid for by a [`Budget`]; a meaning the
+//! budget could not pay for is [`NoMeaning::Budget`].
 
-use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
+use std::collections::BTreeSet;
+
+use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation, BddVariable, BddVariableSet};
+use rustc_hash::FxHashMap;
 
 use super::atoms::{self, Atom, Leaf, Test};
+use super::budget::{Budget, Exhausted};
 use crate::check::{Cond, CondKind, ResolvedRules, RuleId};
 use crate::facts::FactValue;
 use crate::syntax::ast::{CompareOp, FactType, Scope};
@@ -30,6 +46,21 @@ pub struct Meaning {
     pub unsatisfied: Bdd,
 }
 
+/// Why a rule or condition has no meaning in the space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoMeaning {
+    /// It compares two facts with each other.
+    TwoFacts,
+    /// The budget ran out before it was built.
+    Budget,
+}
+
+impl From<Exhausted> for NoMeaning {
+    fn from(_: Exhausted) -> NoMeaning {
+        NoMeaning::Budget
+    }
+}
+
 /// A fact in the shared space.
 struct FactVars {
     name: String,
@@ -37,6 +68,11 @@ struct FactVars {
     scope: Scope,
     known: BddVariable,
     atoms: Vec<(Test, BddVariable)>,
+    /// The variable of each test.
+    by_test: FxHashMap<Test, BddVariable>,
+    /// When known, its atoms take the outcomes of one region (`None`: any
+    /// outcomes, as for bools and sets); `Err` if the budget could not pay.
+    regions: Result<Option<Bdd>, Exhausted>,
 }
 
 /// Facts with example values: a snapshot where two meanings differ.
@@ -48,130 +84,133 @@ pub struct Witness {
     pub entity: Vec<(String, FactValue)>,
 }
 
+/// How many pseudo-random snapshots a fingerprint evaluates a meaning on.
+const FINGERPRINT_SNAPSHOTS: usize = 64;
+
+/// A meaning's verdicts on the fingerprint snapshots: equal for equivalent
+/// meanings, so only meanings with equal fingerprints need a proof.
+pub type Fingerprint = [u64; 2];
+
 /// The shared space of one or more rule sets.
 pub struct Space {
     vars: BddVariableSet,
     facts: Vec<FactVars>,
-    consistent: Bdd,
-    /// Per rule set, per rule: its meaning (`None`: it compares two facts).
-    meanings: Vec<Vec<Option<Meaning>>>,
+    /// Each fact's position, by name and type.
+    by_name: FxHashMap<(String, FactType), usize>,
+    /// Which fact each variable belongs to.
+    fact_of: Vec<usize>,
+    /// Per rule set, per rule: its meaning.
+    meanings: Vec<Vec<Result<Meaning, NoMeaning>>>,
+    /// Consistent assignments the fingerprints evaluate meanings on.
+    samples: Vec<BddValuation>,
 }
 
 impl Space {
-    /// Builds the space of the given rule sets and the meaning of every rule.
-    pub fn new(sets: &[&ResolvedRules]) -> Result<Space, String> {
-        let mut facts: Vec<(String, FactType, Scope, Vec<Test>)> = Vec::new();
-        for set in sets {
-            for rule in &set.rules {
-                for cond in rule.conditions() {
-                    cond.walk(|c| {
-                        if let Some(Ok(Leaf::Atom { atom, .. })) = atoms::leaf(c) {
-                            let Some(info) = set.fact(atom.fact) else {
-                                return;
-                            };
-                            let position = facts
-                                .iter()
-                                .position(|(n, t, _, _)| *n == info.name && *t == info.ty);
-                            let entry = match position {
-                                Some(p) => facts.get_mut(p),
-                                None => {
-                                    facts.push((
-                                        info.name.clone(),
-                                        info.ty,
-                                        info.scope,
-                                        Vec::new(),
-                                    ));
-                                    facts.last_mut()
-                                }
-                            };
-                            if let Some((_, _, _, tests)) = entry {
-                                if !tests.contains(&atom.test) {
-                                    tests.push(atom.test);
-                                }
-                            }
-                        }
-                    });
-                }
-            }
-        }
+    /// Builds the space of the given rule sets and, as far as the budget
+    /// pays, the meaning of every rule; `Err` if they test more than 65,535
+    /// conditions.
+    pub fn new(sets: &[&ResolvedRules], budget: &Budget) -> Result<Space, String> {
+        let facts = collect_tests(sets);
         let count = facts
             .iter()
             .map(|(_, _, _, tests)| tests.len() + 1)
             .sum::<usize>();
         let vars = BddVariableSet::new_anonymous(
-            u16::try_from(count).map_err(|_| "too many conditions".to_string())?,
+            u16::try_from(count)
+                .map_err(|_| "the rules test more than 65,535 conditions".to_string())?,
         );
         let mut next = vars.variables().into_iter();
-        let mut spaces = Vec::new();
-        for (name, ty, scope, tests) in facts {
+        let mut spaces = Vec::with_capacity(facts.len());
+        let mut fact_of = Vec::with_capacity(count);
+        for (index, (name, ty, scope, tests)) in facts.into_iter().enumerate() {
             let known = next.next().ok_or("variables ran out")?;
-            let mut atoms = Vec::new();
+            fact_of.push(index);
+            let mut atoms = Vec::with_capacity(tests.len());
             for test in tests {
                 atoms.push((test, next.next().ok_or("variables ran out")?));
+                fact_of.push(index);
             }
+            let by_test = atoms.iter().cloned().collect();
             spaces.push(FactVars {
                 name,
                 ty,
                 scope,
                 known,
                 atoms,
+                by_test,
+                regions: Ok(None),
             });
         }
+        let by_name = spaces
+            .iter()
+            .enumerate()
+            .map(|(index, fact)| ((fact.name.clone(), fact.ty), index))
+            .collect();
         let mut space = Space {
-            consistent: vars.mk_true(),
             vars,
             facts: spaces,
+            by_name,
+            fact_of,
             meanings: Vec::new(),
+            samples: Vec::new(),
         };
-        space.consistent = space.consistency();
+        let regions: Vec<_> = space
+            .facts
+            .iter()
+            .map(|f| space.regions(f, budget))
+            .collect();
+        for (fact, regions) in space.facts.iter_mut().zip(regions) {
+            fact.regions = regions;
+        }
+        space.samples = space.sample_snapshots();
         for set in sets {
-            let meanings = space.rule_meanings(set);
+            let meanings = space.rule_meanings(set, budget);
             space.meanings.push(meanings);
         }
         Ok(space)
     }
 
-    /// A known fact takes a value in one of its regions.
-    fn consistency(&self) -> Bdd {
-        let mut all = self.vars.mk_true();
-        for fact in &self.facts {
-            let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
-            let representatives = atoms::representatives(fact.ty, &tests);
-            if representatives.is_empty() || fact.ty == FactType::Bool {
-                continue;
-            }
-            let mut regions = self.vars.mk_false();
-            for value in representatives {
-                let mut cube = self.vars.mk_true();
-                for (test, var) in &fact.atoms {
-                    cube = cube.and(
-                        &self
-                            .vars
-                            .mk_literal(*var, test.holds(&value).unwrap_or(false)),
-                    );
-                }
-                regions = regions.or(&cube);
-            }
-            all = all.and(&self.vars.mk_var(fact.known).imp(&regions));
+    /// The atom outcomes a known fact can really have: one cube per region
+    /// of its values (`None` for bools and sets, whose atoms are independent).
+    fn regions(&self, fact: &FactVars, budget: &Budget) -> Result<Option<Bdd>, Exhausted> {
+        if !has_regions(fact) {
+            return Ok(None);
         }
-        all
+        let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
+        let mut regions = self.vars.mk_false();
+        for value in atoms::representatives(fact.ty, &tests) {
+            budget.spend(fact.atoms.len() as u64)?;
+            let cube = BddPartialValuation::from_values_iter(
+                fact.atoms
+                    .iter()
+                    .map(|(test, var)| (*var, test.holds(&value).unwrap_or(false))),
+            );
+            regions = budget.or(&regions, &self.vars.mk_conjunctive_clause(&cube))?;
+        }
+        Ok(Some(regions))
     }
 
-    fn rule_meanings(&self, set: &ResolvedRules) -> Vec<Option<Meaning>> {
-        let mut meanings: Vec<Option<Meaning>> = vec![None; set.rules.len()];
+    fn rule_meanings(
+        &self,
+        set: &ResolvedRules,
+        budget: &Budget,
+    ) -> Vec<Result<Meaning, NoMeaning>> {
+        let mut meanings: Vec<Result<Meaning, NoMeaning>> =
+            vec![Err(NoMeaning::Budget); set.rules.len()];
         for id in &set.evaluation_order {
             let Some(rule) = set.rule(*id) else { continue };
-            let requires = self.meaning(set, &rule.requires, &meanings);
-            let meaning = match &rule.unless {
-                None => requires,
-                Some(unless) => {
-                    let unless = self.meaning(set, unless, &meanings);
-                    requires.zip(unless).map(|(r, u)| Meaning {
-                        satisfied: r.satisfied.and(&u.unsatisfied),
-                        unsatisfied: r.unsatisfied.or(&u.satisfied),
+            let meaning = self
+                .meaning(set, &rule.requires, &meanings, budget)
+                .and_then(|requires| {
+                    let Some(unless) = &rule.unless else {
+                        return Ok(requires);
+                    };
+                    let unless = self.meaning(set, unless, &meanings, budget)?;
+                    Ok(Meaning {
+                        satisfied: budget.and(&requires.satisfied, &unless.unsatisfied)?,
+                        unsatisfied: budget.or(&requires.unsatisfied, &unless.satisfied)?,
                     })
-                }
-            };
+                });
             if let Some(cell) = meanings.get_mut(id.index()) {
                 *cell = meaning;
             }
@@ -185,8 +224,9 @@ impl Space {
         &self,
         set: &ResolvedRules,
         cond: &Cond,
-        rules: &[Option<Meaning>],
-    ) -> Option<Meaning> {
+        rules: &[Result<Meaning, NoMeaning>],
+        budget: &Budget,
+    ) -> Result<Meaning, NoMeaning> {
         let constant = |b: bool| {
             if b {
                 self.vars.mk_true()
@@ -194,9 +234,9 @@ impl Space {
                 self.vars.mk_false()
             }
         };
-        Some(match &cond.kind {
+        Ok(match &cond.kind {
             CondKind::Not(inner) => {
-                let inner = self.meaning(set, inner, rules)?;
+                let inner = self.meaning(set, inner, rules, budget)?;
                 Meaning {
                     satisfied: inner.unsatisfied,
                     unsatisfied: inner.satisfied,
@@ -208,11 +248,8 @@ impl Space {
                     unsatisfied: constant(false),
                 };
                 for part in parts {
-                    let part = self.meaning(set, part, rules)?;
-                    all = Meaning {
-                        satisfied: all.satisfied.and(&part.satisfied),
-                        unsatisfied: all.unsatisfied.or(&part.unsatisfied),
-                    };
+                    let part = self.meaning(set, part, rules, budget)?;
+                    all = self.and(&all, &part, budget)?;
                 }
                 all
             }
@@ -222,28 +259,28 @@ impl Space {
                     unsatisfied: constant(true),
                 };
                 for part in parts {
-                    let part = self.meaning(set, part, rules)?;
-                    any = Meaning {
-                        satisfied: any.satisfied.or(&part.satisfied),
-                        unsatisfied: any.unsatisfied.and(&part.unsatisfied),
-                    };
+                    let part = self.meaning(set, part, rules, budget)?;
+                    any = self.or(&any, &part, budget)?;
                 }
                 any
             }
-            CondKind::Rule(id) => rules.get(id.index()).cloned().flatten()?,
+            CondKind::Rule(id) => rules
+                .get(id.index())
+                .cloned()
+                .unwrap_or(Err(NoMeaning::Budget))?,
             CondKind::CompareConds { op, lhs, rhs } => {
                 let (l, r) = (
-                    self.meaning(set, lhs, rules)?,
-                    self.meaning(set, rhs, rules)?,
+                    self.meaning(set, lhs, rules, budget)?,
+                    self.meaning(set, rhs, rules, budget)?,
                 );
-                let same = l
-                    .satisfied
-                    .and(&r.satisfied)
-                    .or(&l.unsatisfied.and(&r.unsatisfied));
-                let differ = l
-                    .satisfied
-                    .and(&r.unsatisfied)
-                    .or(&l.unsatisfied.and(&r.satisfied));
+                let same = budget.or(
+                    &budget.and(&l.satisfied, &r.satisfied)?,
+                    &budget.and(&l.unsatisfied, &r.unsatisfied)?,
+                )?;
+                let differ = budget.or(
+                    &budget.and(&l.satisfied, &r.unsatisfied)?,
+                    &budget.and(&l.unsatisfied, &r.satisfied)?,
+                )?;
                 match op {
                     CompareOp::Eq => Meaning {
                         satisfied: same,
@@ -255,14 +292,15 @@ impl Space {
                     },
                 }
             }
-            _ => match atoms::leaf(cond)? {
-                Ok(Leaf::Const(b)) => Meaning {
+            _ => match atoms::leaf(cond) {
+                Some(Ok(Leaf::Const(b))) => Meaning {
                     satisfied: constant(b),
                     unsatisfied: constant(!b),
                 },
-                Ok(Leaf::Atom { atom, positive }) => {
-                    let (known, value) = self.atom(set, &atom)?;
-                    let (holds, fails) = (known.and(&value), known.and(&value.not()));
+                Some(Ok(Leaf::Atom { atom, positive })) => {
+                    let (known, value) = self.atom(set, &atom).ok_or(NoMeaning::TwoFacts)?;
+                    let holds = budget.and(&known, &value)?;
+                    let fails = budget.and_not(&known, &value)?;
                     match positive {
                         true => Meaning {
                             satisfied: holds,
@@ -274,89 +312,209 @@ impl Space {
                         },
                     }
                 }
-                Err(_) => return None,
+                _ => return Err(NoMeaning::TwoFacts),
             },
         })
+    }
+
+    /// Kleene `and` of two meanings.
+    pub fn and(&self, a: &Meaning, b: &Meaning, budget: &Budget) -> Result<Meaning, Exhausted> {
+        Ok(Meaning {
+            satisfied: budget.and(&a.satisfied, &b.satisfied)?,
+            unsatisfied: budget.or(&a.unsatisfied, &b.unsatisfied)?,
+        })
+    }
+
+    /// Kleene `or` of two meanings.
+    pub fn or(&self, a: &Meaning, b: &Meaning, budget: &Budget) -> Result<Meaning, Exhausted> {
+        Ok(Meaning {
+            satisfied: budget.or(&a.satisfied, &b.satisfied)?,
+            unsatisfied: budget.and(&a.unsatisfied, &b.unsatisfied)?,
+        })
+    }
+
+    /// The meaning that holds everywhere: the unit of `and`.
+    pub fn always(&self) -> Meaning {
+        Meaning {
+            satisfied: self.vars.mk_true(),
+            unsatisfied: self.vars.mk_false(),
+        }
+    }
+
+    /// The meaning that holds nowhere: the unit of `or`.
+    pub fn never(&self) -> Meaning {
+        Meaning {
+            satisfied: self.vars.mk_false(),
+            unsatisfied: self.vars.mk_true(),
+        }
     }
 
     fn atom(&self, set: &ResolvedRules, atom: &Atom) -> Option<(Bdd, Bdd)> {
         let info = set.fact(atom.fact)?;
         let fact = self
             .facts
-            .iter()
-            .find(|f| f.name == info.name && f.ty == info.ty)?;
-        let var = fact.atoms.iter().find(|(t, _)| *t == atom.test)?.1;
+            .get(*self.by_name.get(&(info.name.clone(), info.ty))?)?;
+        let var = *fact.by_test.get(&atom.test)?;
         Some((self.vars.mk_var(fact.known), self.vars.mk_var(var)))
     }
 
     /// The meaning of a rule of the `set`-th rule set given to [`Space::new`].
-    pub fn rule(&self, set: usize, rule: RuleId) -> Option<&Meaning> {
-        self.meanings.get(set)?.get(rule.index())?.as_ref()
+    pub fn rule(&self, set: usize, rule: RuleId) -> Result<&Meaning, NoMeaning> {
+        match self.meanings.get(set).and_then(|m| m.get(rule.index())) {
+            Some(Ok(meaning)) => Ok(meaning),
+            Some(Err(why)) => Err(*why),
+            None => Err(NoMeaning::Budget),
+        }
+    }
+
+    /// The meanings of every rule of the `set`-th rule set, by rule id.
+    pub fn meanings(&self, set: usize) -> &[Result<Meaning, NoMeaning>] {
+        self.meanings.get(set).map_or(&[], Vec::as_slice)
+    }
+
+    /// The facts (by position) whose variables some of `bdds` read.
+    fn support(&self, bdds: &[&Bdd]) -> BTreeSet<usize> {
+        bdds.iter()
+            .flat_map(|bdd| bdd.support_set())
+            .filter_map(|var| self.fact_of.get(var.to_index()).copied())
+            .collect()
+    }
+
+    /// The consistency constraints of the given facts: a known fact takes
+    /// values in one of its regions.
+    fn consistency(&self, facts: &BTreeSet<usize>, budget: &Budget) -> Result<Bdd, Exhausted> {
+        let mut all = self.vars.mk_true();
+        for fact in facts.iter().filter_map(|f| self.facts.get(*f)) {
+            if let Some(regions) = fact.regions.as_ref().map_err(|e| *e)? {
+                let constraint = budget.imp(&self.vars.mk_var(fact.known), regions)?;
+                all = budget.and(&all, &constraint)?;
+            }
+        }
+        Ok(all)
+    }
+
+    /// `bdd` restricted to consistent assignments of the facts it reads
+    /// (and those of `also`): satisfiable exactly when some snapshot
+    /// satisfies it.
+    fn consistent(&self, bdd: &Bdd, also: &[&Bdd], budget: &Budget) -> Result<Bdd, Exhausted> {
+        let mut bdds = vec![bdd];
+        bdds.extend_from_slice(also);
+        let constraint = self.consistency(&self.support(&bdds), budget)?;
+        budget.and(bdd, &constraint)
     }
 
     /// Whether no snapshot of facts satisfies it.
-    pub fn never_satisfied(&self, meaning: &Meaning) -> bool {
-        self.consistent.and(&meaning.satisfied).is_false()
+    pub fn never_satisfied(&self, meaning: &Meaning, budget: &Budget) -> Result<bool, Exhausted> {
+        Ok(self.consistent(&meaning.satisfied, &[], budget)?.is_false())
     }
 
     /// Whether every snapshot that knows all facts satisfies it.
-    pub fn always_satisfied_when_known(&self, meaning: &Meaning) -> bool {
-        let mut all_known = self.consistent.clone();
-        for fact in &self.facts {
-            all_known = all_known.and(&self.vars.mk_var(fact.known));
+    pub fn always_satisfied_when_known(
+        &self,
+        meaning: &Meaning,
+        budget: &Budget,
+    ) -> Result<bool, Exhausted> {
+        let facts = self.support(&[&meaning.satisfied]);
+        let mut all_known = self.consistency(&facts, budget)?;
+        for fact in facts.iter().filter_map(|f| self.facts.get(*f)) {
+            all_known = budget.and(&all_known, &self.vars.mk_var(fact.known))?;
         }
-        all_known.and_not(&meaning.satisfied).is_false()
+        Ok(budget.and_not(&all_known, &meaning.satisfied)?.is_false())
     }
 
-    /// The meaning restricted to consistent assignments, as a canonical pair:
-    /// two meanings are equivalent exactly when their pairs are equal.
-    pub fn canonical(&self, meaning: &Meaning) -> (Bdd, Bdd) {
-        (
-            meaning.satisfied.and(&self.consistent),
-            meaning.unsatisfied.and(&self.consistent),
-        )
+    /// The verdicts of a meaning on fixed pseudo-random consistent
+    /// snapshots; equivalent meanings have equal fingerprints.
+    pub fn fingerprint(&self, meaning: &Meaning) -> Fingerprint {
+        let mut print = [0u64; 2];
+        for (index, sample) in self.samples.iter().enumerate() {
+            let bit = 1u64 << (index % 64);
+            if meaning.satisfied.eval_in(sample) {
+                print[0] |= bit;
+            }
+            if meaning.unsatisfied.eval_in(sample) {
+                print[1] |= bit;
+            }
+        }
+        print
+    }
+
+    /// Consistent snapshots, the same for every run: each fact known or
+    /// not, and a known fact in one of its regions (atoms of bools and
+    /// sets independently).
+    fn sample_snapshots(&self) -> Vec<BddValuation> {
+        let mut random = SplitMix(0x9e37_79b9_7f4a_7c15);
+        (0..FINGERPRINT_SNAPSHOTS)
+            .map(|_| {
+                let mut valuation = BddValuation::all_false(self.vars.num_vars());
+                for fact in &self.facts {
+                    let known = random.next() % 4 != 0;
+                    valuation.set_value(fact.known, known);
+                    let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
+                    let regions = match has_regions(fact) {
+                        true => atoms::representatives(fact.ty, &tests),
+                        false => Vec::new(),
+                    };
+                    let chosen = (!regions.is_empty())
+                        .then(|| regions.get((random.next() as usize) % regions.len()))
+                        .flatten();
+                    for (test, var) in &fact.atoms {
+                        let value = match chosen {
+                            Some(value) => test.holds(value).unwrap_or(false),
+                            None => random.next() % 2 == 0,
+                        };
+                        valuation.set_value(*var, value);
+                    }
+                }
+                valuation
+            })
+            .collect()
     }
 
     /// Whether two meanings give the same verdict on every snapshot.
-    pub fn equivalent(&self, a: &Meaning, b: &Meaning) -> bool {
-        self.difference(a, b).is_false()
+    pub fn equivalent(&self, a: &Meaning, b: &Meaning, budget: &Budget) -> Result<bool, Exhausted> {
+        Ok(self.difference(a, b, budget)?.is_false())
     }
 
-    fn difference(&self, a: &Meaning, b: &Meaning) -> Bdd {
-        let differ = a
-            .satisfied
-            .xor(&b.satisfied)
-            .or(&a.unsatisfied.xor(&b.unsatisfied));
-        self.consistent.and(&differ)
+    /// The consistent assignments on which two meanings differ.
+    fn difference(&self, a: &Meaning, b: &Meaning, budget: &Budget) -> Result<Bdd, Exhausted> {
+        let differ = budget.or(
+            &budget.xor(&a.satisfied, &b.satisfied)?,
+            &budget.xor(&a.unsatisfied, &b.unsatisfied)?,
+        )?;
+        self.consistent(&differ, &[], budget)
     }
 
     /// Whether the meaning depends on no fact of the given scope.
     pub fn independent_of(&self, meaning: &Meaning, scope: Scope) -> bool {
-        let support: Vec<BddVariable> = meaning
-            .satisfied
-            .support_set()
-            .into_iter()
-            .chain(meaning.unsatisfied.support_set())
-            .collect();
-        self.facts.iter().filter(|f| f.scope == scope).all(|f| {
-            !support.contains(&f.known) && f.atoms.iter().all(|(_, v)| !support.contains(v))
-        })
+        self.support(&[&meaning.satisfied, &meaning.unsatisfied])
+            .iter()
+            .filter_map(|f| self.facts.get(*f))
+            .all(|fact| fact.scope != scope)
     }
 
     /// A snapshot on which two meanings differ, with as few known facts as
     /// the search finds (facts are made unknown one by one while the
-    /// difference stays).
-    pub fn witness(&self, a: &Meaning, b: &Meaning) -> Option<Witness> {
-        let difference = self.difference(a, b);
-        let mut valuation = difference.sat_witness()?;
-        for fact in &self.facts {
-            if !valuation.value(fact.known) {
-                continue;
-            }
-            let mut without = valuation.clone();
-            without.set_value(fact.known, false);
-            if difference.eval_in(&without) {
-                valuation = without;
+    /// difference stays); `None` if they are equivalent.
+    pub fn witness(
+        &self,
+        a: &Meaning,
+        b: &Meaning,
+        budget: &Budget,
+    ) -> Result<Option<Witness>, Exhausted> {
+        let difference = self.difference(a, b, budget)?;
+        let Some(mut valuation) = difference.sat_witness() else {
+            return Ok(None);
+        };
+        let relevant = self.support(&[&difference]);
+        for (index, fact) in self.facts.iter().enumerate() {
+            if !relevant.contains(&index) {
+                valuation.set_value(fact.known, false);
+            } else if valuation.value(fact.known) {
+                budget.spend(difference.size() as u64)?;
+                valuation.set_value(fact.known, false);
+                if !difference.eval_in(&valuation) {
+                    valuation.set_value(fact.known, true);
+                }
             }
         }
         let mut witness = Witness {
@@ -364,14 +522,16 @@ impl Space {
             entity: Vec::new(),
         };
         for fact in self.facts.iter().filter(|f| valuation.value(f.known)) {
-            let value = self.example(fact, &valuation)?;
+            let Some(value) = self.example(fact, &valuation) else {
+                continue;
+            };
             let list = match fact.scope {
                 Scope::World => &mut witness.world,
                 Scope::Entity => &mut witness.entity,
             };
             list.push((fact.name.clone(), value));
         }
-        Some(witness)
+        Ok(Some(witness))
     }
 
     /// A value of the fact whose test outcomes are those of the valuation.
@@ -407,5 +567,57 @@ impl Space {
                 (FactType::Bool, Some(b)) => Some(FactValue::Bool(*b)),
                 _ => None,
             })
+    }
+}
+
+/// Whether a fact's atoms are tied together by the regions of its values
+/// (numbers and strings) rather than independent (bools and sets).
+fn has_regions(fact: &FactVars) -> bool {
+    matches!(fact.ty, FactType::Number | FactType::String) && !fact.atoms.is_empty()
+}
+
+/// Every fact the rule sets test, by name and type in order of first use,
+/// with the tests on it (each once).
+fn collect_tests(sets: &[&ResolvedRules]) -> Vec<(String, FactType, Scope, Vec<Test>)> {
+    let mut facts: Vec<(String, FactType, Scope, Vec<Test>)> = Vec::new();
+    let mut position: FxHashMap<(String, FactType), usize> = FxHashMap::default();
+    let mut seen: rustc_hash::FxHashSet<(usize, Test)> = rustc_hash::FxHashSet::default();
+    for set in sets {
+        for rule in &set.rules {
+            for cond in rule.conditions() {
+                cond.walk(|c| {
+                    let Some(Ok(Leaf::Atom { atom, .. })) = atoms::leaf(c) else {
+                        return;
+                    };
+                    let Some(info) = set.fact(atom.fact) else {
+                        return;
+                    };
+                    let key = (info.name.clone(), info.ty);
+                    let index = *position.entry(key).or_insert_with(|| {
+                        facts.push((info.name.clone(), info.ty, info.scope, Vec::new()));
+                        facts.len() - 1
+                    });
+                    if seen.insert((index, atom.test.clone())) {
+                        if let Some((_, _, _, tests)) = facts.get_mut(index) {
+                            tests.push(atom.test);
+                        }
+                    }
+                });
+            }
+        }
+    }
+    facts
+}
+
+/// A small deterministic pseudo-random sequence (SplitMix64).
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }

@@ -20,15 +20,24 @@
 //! outcomes now, or that settle an unknown fact, are the changes. Kleene's
 //! logic is monotone in knowledge, so leaving a fact unknown never helps,
 //! and no prime needs to say "leave this alone". [`super::primes`] computes
-//! the primes within a step budget; if it runs out the answer says so, and
-//! holds only options checked to work.
+//! the primes; every BDD, prime and comparison is paid for by one
+//! [`Budget`] for the whole question (all entities of [`Snapshot::unlock_all`]
+//! together). If it runs out the answer says so, and holds only options
+//! checked to work.
+//!
+//! The encoding depends on an entity only through the outcomes of the
+//! rule's atoms for it, so entities with the same outcomes share one
+//! search: `unlock_all` over a million entities searches once per distinct
+//! pattern, and costs a lookup for the others.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use biodivine_lib_bdd::{Bdd, BddVariable, BddVariableSet};
+use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddVariable, BddVariableSet};
 use serde::Serialize;
 
 use super::atoms::{self, Atom, Leaf, Test};
+use super::budget::{Budget, DEFAULT_STEPS, Exhausted};
 use super::primes::{self, Cube};
 use super::{AnalysisError, Closure, Snapshot, Target, scope_of};
 use crate::check::{Cond, CondKind, FactId, RuleId};
@@ -39,17 +48,17 @@ use crate::syntax::ast::{CompareOp, FactType, Scope};
 /// Limits on an unlock question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnlockOptions {
-    /// Return at most this many change sets (smallest first).
+    /// Return at most this many change sets per entity (smallest first).
     pub max_options: usize,
-    /// Work budget, in steps of the prime-implicant search.
-    pub budget: usize,
+    /// Work budget, in steps, for the whole question (every entity).
+    pub budget: u64,
 }
 
 impl Default for UnlockOptions {
     fn default() -> Self {
         UnlockOptions {
             max_options: 20,
-            budget: 2_000_000,
+            budget: DEFAULT_STEPS,
         }
     }
 }
@@ -91,6 +100,7 @@ impl Change {
         let value = match value {
             FactValue::Bool(b) => Value::Bool(*b),
             FactValue::Number(n) => Value::Number(*n),
+            FactValue::Integer(n) => Value::Number(*n as f64),
             FactValue::String(s) => Value::String(s.as_str().into()),
             FactValue::Strings(items) => {
                 Value::Set(items.iter().map(|s| s.as_str().into()).collect())
@@ -120,6 +130,18 @@ pub struct Unlock {
     pub complete: bool,
 }
 
+/// The answers for every entity that does not satisfy a rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unlocks {
+    /// One answer per entity analysed, in facts-file order.
+    pub results: Vec<Unlock>,
+    /// Entities not analysed because the budget ran out first.
+    pub not_analysed: usize,
+    /// `false` if the budget ran out: some answers are partial (their own
+    /// `complete` says which) or missing (`not_analysed`).
+    pub complete: bool,
+}
+
 impl Snapshot<'_> {
     /// Every minimal set of fact changes that would satisfy `rule` for
     /// `entity` (`None` for a world rule).
@@ -130,18 +152,15 @@ impl Snapshot<'_> {
         options: UnlockOptions,
     ) -> Result<Unlock, AnalysisError> {
         let target = self.target(entity, rule)?;
-        unlock(self, target, options)
+        let question = Question::new(self, target.rule)?;
+        let budget = Budget::new(options.budget);
+        Ok(question.answer(target.entity, options, &budget, &mut HashMap::new()))
     }
 
     /// [`Snapshot::unlock`] for every entity whose verdict is not satisfied
-    /// (or the world, for a world rule that is not).
-    pub fn unlock_all(
-        &self,
-        rule: &str,
-        options: UnlockOptions,
-    ) -> Result<Vec<Unlock>, AnalysisError> {
-        let world = self.target(None, rule);
-        let targets: Vec<Target> = match world {
+    /// (or the world, for a world rule that is not), under one budget.
+    pub fn unlock_all(&self, rule: &str, options: UnlockOptions) -> Result<Unlocks, AnalysisError> {
+        let targets: Vec<Target> = match self.target(None, rule) {
             Ok(target) => vec![target],
             Err(AnalysisError::EntityRequired { .. }) => {
                 let rule_id =
@@ -150,7 +169,7 @@ impl Snapshot<'_> {
                         .ok_or(AnalysisError::EntityRequired {
                             rule: rule.to_string(),
                         })?;
-                (0..self.entity_names().len())
+                (0..self.len())
                     .map(|entity| Target {
                         entity: Some(entity),
                         rule: rule_id,
@@ -159,148 +178,83 @@ impl Snapshot<'_> {
             }
             Err(other) => return Err(other),
         };
-        targets
-            .into_iter()
-            .filter(|t| self.tri(t.entity, t.rule) != Tri::True)
-            .map(|t| unlock(self, t, options))
-            .collect()
-    }
-}
-
-fn unlock(
-    snapshot: &Snapshot<'_>,
-    target: Target,
-    options: UnlockOptions,
-) -> Result<Unlock, AnalysisError> {
-    let resolved = snapshot.resolved();
-    let rule_name = resolved
-        .rule(target.rule)
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
-    let verdict = Verdict::from(snapshot.tri(target.entity, target.rule));
-    let mut answer = Unlock {
-        entity: target
-            .entity
-            .and_then(|e| snapshot.entity_names().get(e).cloned()),
-        rule: rule_name.clone(),
-        verdict,
-        options: Vec::new(),
-        more: 0,
-        complete: true,
-    };
-    if verdict == Verdict::Satisfied {
-        return Ok(answer);
-    }
-    let space = Space::build(snapshot, target).map_err(|reason| AnalysisError::Unsupported {
-        rule: rule_name,
-        reason,
-    })?;
-    let goal = space.goal();
-    let mut budget = options.budget;
-    let mut sets = match primes::prime_implicants(&goal, &mut budget) {
-        Some(primes) => primes
+        let Some(first) = targets.first() else {
+            return Ok(Unlocks {
+                results: Vec::new(),
+                not_analysed: 0,
+                complete: true,
+            });
+        };
+        let question = Question::new(self, first.rule)?;
+        let budget = Budget::new(options.budget);
+        let mut solved = HashMap::new();
+        let mut results = Vec::new();
+        let mut not_analysed = 0;
+        for target in targets
             .iter()
-            .filter_map(|cube| space.change_set(cube))
-            .collect(),
-        None => {
-            answer.complete = false;
-            space.witness(&goal).into_iter().collect::<Vec<_>>()
+            .filter(|t| self.tri(t.entity, t.rule) != Tri::True)
+        {
+            if budget.is_exhausted() {
+                not_analysed += 1;
+                continue;
+            }
+            results.push(question.answer(target.entity, options, &budget, &mut solved));
         }
-    };
-    keep_minimal(&mut sets, &space.facts);
-    sets.sort_by_key(|set| {
-        (
-            set.len(),
-            set.iter().map(|(_, l)| l.len()).sum::<usize>(),
-            set.clone().into_iter().map(|(f, _)| f).collect::<Vec<_>>(),
-        )
-    });
-    answer.more = sets.len().saturating_sub(options.max_options);
-    sets.truncate(options.max_options);
-    answer.options = sets
-        .iter()
-        .map(|set| space.describe(snapshot, target.entity, set))
-        .collect();
-    Ok(answer)
+        Ok(Unlocks {
+            complete: not_analysed == 0 && results.iter().all(|r| r.complete),
+            results,
+            not_analysed,
+        })
+    }
 }
 
 /// A change set while it is computed: per changed fact (by position in
-/// [`Space::facts`]), the atoms (by index) with the outcome required.
+/// [`Question::facts`]), the atoms (by index) with the outcome required.
 type ChangeSet = Vec<(usize, Vec<(usize, bool)>)>;
 
-/// Removes change sets that another set makes redundant: one that changes a
-/// subset of the facts, each with a condition at least as loose.
-fn keep_minimal(sets: &mut Vec<ChangeSet>, facts: &[FactVars]) {
-    sets.iter_mut().for_each(|set| {
-        set.sort();
-        set.iter_mut().for_each(|(_, literals)| literals.sort());
-    });
-    sets.sort();
-    sets.dedup();
-    let all = sets.clone();
-    let dominated = |set: &ChangeSet| {
-        all.iter()
-            .any(|other| other != set && at_most(other, set, facts) && !at_most(set, other, facts))
-    };
-    let mut kept: Vec<ChangeSet> = Vec::new();
-    for set in all.iter().filter(|set| !dominated(set)) {
-        // Of conditions that admit the same values, keep the first.
-        if !kept.iter().any(|k| at_most(k, set, facts)) {
-            kept.push(set.clone());
-        }
-    }
-    *sets = kept;
+/// The minimal change sets for one pattern of atom outcomes.
+#[derive(Debug, Clone)]
+struct Solution {
+    /// Fewest changes first.
+    sets: Vec<ChangeSet>,
+    /// Whether the search finished within the budget.
+    complete: bool,
 }
 
-/// Whether `small` changes a subset of `large`'s facts, each with a condition
-/// admitting at least the values `large`'s does.
-fn at_most(small: &ChangeSet, large: &ChangeSet, facts: &[FactVars]) -> bool {
-    small.iter().all(|(fact, literals)| {
-        let Some(vars) = facts.get(*fact) else {
-            return false;
-        };
-        large
-            .iter()
-            .find(|(f, _)| f == fact)
-            .is_some_and(|(_, large_literals)| vars.looser_or_equal(literals, large_literals))
-    })
-}
+/// The searches done so far, by pattern of atom outcomes.
+type Solved = HashMap<Vec<Tri>, Rc<Solution>>;
 
-/// The BDD encoding of one rule for one entity.
-struct Space {
-    vars: BddVariableSet,
+/// What unlocking one rule takes, the same for every entity: its atoms,
+/// and the facts a change may touch.
+struct Question<'s, 'r> {
+    snapshot: &'s Snapshot<'r>,
+    rule: RuleId,
+    closure: Closure,
     atoms: Vec<Atom>,
-    /// Changeable facts: the fact, its atoms with their variables, and for an unknown fact its "settled" variable.
-    facts: Vec<FactVars>,
-    /// Each atom's truth now.
-    now: Vec<Tri>,
-    /// Which fact (position in `facts`) and atom each variable stands for.
-    meaning: HashMap<BddVariable, (usize, Option<usize>)>,
-    /// Rule surely true / surely false, per rule of the closure.
-    root: (Bdd, Bdd),
-    consistent: Vec<Bdd>,
+    /// Each atom's index in `atoms`.
+    atom_index: HashMap<Atom, usize>,
+    /// The facts that may change: not fixed, tested by some atom.
+    facts: Vec<ChangeableFact>,
 }
 
-struct FactVars {
+/// A fact that may change.
+struct ChangeableFact {
     fact: FactId,
     ty: FactType,
-    /// For an unknown fact: the variable "settled".
-    settled: Option<BddVariable>,
-    /// For a known fact: each atom's outcome now (in `atoms` order).
-    now: Option<Vec<bool>>,
-    atoms: Vec<(usize, BddVariable)>,
+    /// Its atoms (indices into [`Question::atoms`]).
+    atoms: Vec<usize>,
     /// For numbers and strings: each region's outcome of the fact's atoms
     /// (in `atoms` order). Empty for bools and sets, whose atoms are independent.
     regions: Vec<Vec<bool>>,
 }
 
-impl FactVars {
+impl ChangeableFact {
     /// Which regions a condition admits (`None` when atoms are independent).
     fn admitted(&self, literals: &[(usize, bool)]) -> Option<Vec<bool>> {
         if self.regions.is_empty() {
             return None;
         }
-        let position = |atom: usize| self.atoms.iter().position(|(i, _)| *i == atom);
+        let position = |atom: usize| self.atoms.iter().position(|i| *i == atom);
         Some(
             self.regions
                 .iter()
@@ -322,172 +276,402 @@ impl FactVars {
     }
 }
 
-impl Space {
-    fn build(snapshot: &Snapshot<'_>, target: Target) -> Result<Space, String> {
+impl<'s, 'r> Question<'s, 'r> {
+    fn new(snapshot: &'s Snapshot<'r>, rule: RuleId) -> Result<Question<'s, 'r>, AnalysisError> {
         let resolved = snapshot.resolved();
-        let closure = Closure::of(resolved, target.rule);
+        let closure = Closure::of(resolved, rule);
         let mut atoms: Vec<Atom> = Vec::new();
-        for rule in closure.rules.iter().filter_map(|id| resolved.rule(*id)) {
-            for cond in rule.conditions() {
+        let mut atom_index: HashMap<Atom, usize> = HashMap::new();
+        for info in closure.rules.iter().filter_map(|id| resolved.rule(*id)) {
+            for cond in info.conditions() {
                 let mut failure = None;
                 cond.walk(|c| match atoms::leaf(c) {
-                    Some(Ok(Leaf::Atom { atom, .. })) if !atoms.contains(&atom) => atoms.push(atom),
+                    Some(Ok(Leaf::Atom { atom, .. })) if !atom_index.contains_key(&atom) => {
+                        atom_index.insert(atom.clone(), atoms.len());
+                        atoms.push(atom);
+                    }
                     Some(Err(reason)) => failure = Some(reason),
                     _ => {}
                 });
                 if let Some(reason) = failure {
-                    return Err(format!("rule `{}`: {reason}", rule.name));
+                    return Err(AnalysisError::Unsupported {
+                        rule: resolved
+                            .rule(rule)
+                            .map(|r| r.name.clone())
+                            .unwrap_or_default(),
+                        reason: format!("rule `{}`: {reason}", info.name),
+                    });
                 }
             }
         }
-        let now: Vec<Tri> = atoms
+        let mut by_fact: HashMap<FactId, Vec<usize>> = HashMap::new();
+        for (index, atom) in atoms.iter().enumerate() {
+            by_fact.entry(atom.fact).or_default().push(index);
+        }
+        let facts = closure
+            .facts
+            .iter()
+            .filter(|f| resolved.fact(**f).is_some_and(|info| !info.fixed))
+            .filter_map(|fact| {
+                let fact_atoms = by_fact.remove(fact)?;
+                let ty = resolved.fact(*fact).map_or(FactType::Bool, |f| f.ty);
+                let tests: Vec<&Test> = fact_atoms
+                    .iter()
+                    .filter_map(|i| atoms.get(*i).map(|a| &a.test))
+                    .collect();
+                let mut regions: Vec<Vec<bool>> = match ty {
+                    FactType::Bool | FactType::StringSet => Vec::new(),
+                    _ => atoms::representatives(ty, &tests)
+                        .iter()
+                        .map(|value| {
+                            tests
+                                .iter()
+                                .map(|t| t.holds(value).unwrap_or(false))
+                                .collect()
+                        })
+                        .collect(),
+                };
+                regions.dedup();
+                Some(ChangeableFact {
+                    fact: *fact,
+                    ty,
+                    atoms: fact_atoms,
+                    regions,
+                })
+            })
+            .collect();
+        Ok(Question {
+            snapshot,
+            rule,
+            closure,
+            atoms,
+            atom_index,
+            facts,
+        })
+    }
+
+    /// The answer for one entity (or the world): searched, or taken from
+    /// the search of an earlier entity with the same atom outcomes.
+    fn answer(
+        &self,
+        entity: Option<usize>,
+        options: UnlockOptions,
+        budget: &Budget,
+        solved: &mut Solved,
+    ) -> Unlock {
+        let snapshot = self.snapshot;
+        let verdict = Verdict::from(snapshot.tri(entity, self.rule));
+        let mut answer = Unlock {
+            entity: entity.and_then(|e| snapshot.entity_name(e).map(str::to_string)),
+            rule: snapshot
+                .resolved()
+                .rule(self.rule)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            verdict,
+            options: Vec::new(),
+            more: 0,
+            complete: true,
+        };
+        if verdict == Verdict::Satisfied {
+            return answer;
+        }
+        let now = self.now(entity);
+        let solution = match solved.get(&now) {
+            Some(solution) => Rc::clone(solution),
+            None => {
+                let solution = Rc::new(self.solve(&now, budget));
+                if solution.complete {
+                    solved.insert(now, Rc::clone(&solution));
+                }
+                solution
+            }
+        };
+        answer.complete = solution.complete;
+        answer.more = solution.sets.len().saturating_sub(options.max_options);
+        answer.options = solution
+            .sets
+            .iter()
+            .take(options.max_options)
+            .map(|set| self.describe(entity, set))
+            .collect();
+        answer
+    }
+
+    /// Each atom's outcome for the entity now: all the search depends on.
+    fn now(&self, entity: Option<usize>) -> Vec<Tri> {
+        self.atoms
             .iter()
             .map(|atom| {
-                match snapshot
-                    .value(target.entity, atom.fact)
-                    .and_then(|v| atom.test.holds(v))
+                match self
+                    .snapshot
+                    .value(entity, atom.fact)
+                    .and_then(|v| atom.test.holds(&v))
                 {
                     Some(holds) => Tri::from(holds),
                     None => Tri::Unknown,
                 }
             })
-            .collect();
-        let changeable: Vec<FactId> = closure
+            .collect()
+    }
+
+    /// The minimal change sets for atoms with outcomes `now`.
+    fn solve(&self, now: &[Tri], budget: &Budget) -> Solution {
+        let searched = Space::build(self, now, budget).and_then(|space| {
+            let goal = space.goal(budget)?;
+            let sets = match primes::prime_implicants(&goal, budget) {
+                Ok(primes) => {
+                    let mut sets = Vec::new();
+                    for cube in &primes {
+                        if let Some(set) = space.change_set(cube, budget)? {
+                            sets.push(set);
+                        }
+                    }
+                    sets
+                }
+                Err(Exhausted) => return Ok((space.witness(&goal).into_iter().collect(), false)),
+            };
+            Ok((sets, true))
+        });
+        let (mut sets, mut complete) = searched.unwrap_or((Vec::new(), false));
+        if self.keep_minimal(&mut sets, budget).is_err() {
+            complete = false;
+        }
+        sets.sort_by_key(|set| {
+            (
+                set.len(),
+                set.iter().map(|(_, l)| l.len()).sum::<usize>(),
+                set.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            )
+        });
+        Solution { sets, complete }
+    }
+
+    /// Removes change sets that another set makes redundant: one that
+    /// changes a subset of the facts, each with a condition at least as
+    /// loose. Each comparison is paid for; when the budget runs out the
+    /// sets not yet compared are kept (they work, but may not be minimal).
+    fn keep_minimal(&self, sets: &mut Vec<ChangeSet>, budget: &Budget) -> Result<(), Exhausted> {
+        sets.iter_mut().for_each(|set| {
+            set.sort();
+            set.iter_mut().for_each(|(_, literals)| literals.sort());
+        });
+        sets.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        sets.dedup();
+        let all = std::mem::take(sets);
+        let mut kept: Vec<ChangeSet> = Vec::new();
+        for (index, set) in all.iter().enumerate() {
+            // A set is dominated only by sets of as few facts or fewer, which come first.
+            let mut dominated = false;
+            for other in all.iter().take_while(|o| o.len() <= set.len()) {
+                budget
+                    .spend((other.len() + set.len()) as u64 + 1)
+                    .inspect_err(|_| {
+                        kept.extend(all.iter().skip(index).cloned());
+                        *sets = std::mem::take(&mut kept);
+                    })?;
+                if other != set && self.at_most(other, set) && !self.at_most(set, other) {
+                    dominated = true;
+                    break;
+                }
+            }
+            // Of conditions that admit the same values, keep the first.
+            if !dominated && !kept.iter().any(|k| self.at_most(k, set)) {
+                kept.push(set.clone());
+            }
+        }
+        *sets = kept;
+        Ok(())
+    }
+
+    /// Whether `small` changes a subset of `large`'s facts, each with a
+    /// condition admitting at least the values `large`'s does.
+    fn at_most(&self, small: &ChangeSet, large: &ChangeSet) -> bool {
+        small.iter().all(|(fact, literals)| {
+            let Some(vars) = self.facts.get(*fact) else {
+                return false;
+            };
+            large
+                .iter()
+                .find(|(f, _)| f == fact)
+                .is_some_and(|(_, large_literals)| vars.looser_or_equal(literals, large_literals))
+        })
+    }
+
+    fn describe(&self, entity: Option<usize>, set: &ChangeSet) -> Vec<Change> {
+        let resolved = self.snapshot.resolved();
+        set.iter()
+            .filter_map(|(fact_index, literals)| {
+                let fact = self.facts.get(*fact_index)?;
+                let info = resolved.fact(fact.fact)?;
+                let literals: Vec<(Test, bool)> = literals
+                    .iter()
+                    .filter_map(|(atom, holds)| Some((self.atoms.get(*atom)?.test.clone(), *holds)))
+                    .collect();
+                let (to, condition) = match (fact.ty, literals.as_slice()) {
+                    (FactType::Bool, [(Test::IsTrue, value)]) => (Some(*value), None),
+                    (_, []) => (None, Some("any value".to_string())),
+                    _ => {
+                        let parts: Vec<(&Test, bool)> =
+                            literals.iter().map(|(t, h)| (t, *h)).collect();
+                        (None, Some(atoms::describe_condition(&parts)))
+                    }
+                };
+                Some(Change {
+                    fact: info.name.clone(),
+                    scope: scope_of(resolved, fact.fact),
+                    now: self.snapshot.fact_value(entity, fact.fact),
+                    to,
+                    condition,
+                    literals,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The BDD encoding of one rule for one pattern of atom outcomes.
+struct Space<'q, 's, 'r> {
+    question: &'q Question<'s, 'r>,
+    vars: BddVariableSet,
+    /// Each atom's outcome now.
+    now: &'q [Tri],
+    /// Per changeable fact (parallel to [`Question::facts`]).
+    facts: Vec<FactVars>,
+    /// Per atom: its variable, and the fact's "settled" variable if it is
+    /// unknown; `None` for an atom of a fact that may not change.
+    atom_vars: Vec<Option<(Option<BddVariable>, BddVariable)>>,
+    /// Which fact (position in `facts`) and atom each variable stands for, by variable index.
+    meaning: Vec<(usize, Option<usize>)>,
+    /// Rule surely true.
+    root: Bdd,
+}
+
+struct FactVars {
+    /// For an unknown fact: the variable "settled".
+    settled: Option<BddVariable>,
+    /// For a known fact: each atom's outcome now (in atom order).
+    now: Option<Vec<bool>>,
+    /// Each atom (index into the question's atoms) with its variable.
+    atoms: Vec<(usize, BddVariable)>,
+    /// The atom valuations the fact can really have (one cube per region).
+    consistent: Bdd,
+}
+
+impl<'q, 's, 'r> Space<'q, 's, 'r> {
+    fn build(
+        question: &'q Question<'s, 'r>,
+        now: &'q [Tri],
+        budget: &Budget,
+    ) -> Result<Space<'q, 's, 'r>, Exhausted> {
+        let is_known = |fact: &ChangeableFact| {
+            fact.atoms
+                .first()
+                .is_some_and(|atom| now.get(*atom).is_some_and(|t| *t != Tri::Unknown))
+        };
+        let variable_count = question
             .facts
             .iter()
-            .copied()
-            .filter(|f| {
-                resolved.fact(*f).is_some_and(|info| !info.fixed)
-                    && atoms.iter().any(|a| a.fact == *f)
-            })
-            .collect();
-        let is_known = |fact: FactId| snapshot.value(target.entity, fact).is_some();
-        let variable_count = changeable.iter().filter(|f| !is_known(**f)).count()
-            + atoms
-                .iter()
-                .filter(|a| changeable.contains(&a.fact))
-                .count();
-        let vars = BddVariableSet::new_anonymous(
-            u16::try_from(variable_count)
-                .map_err(|_| "it tests too many conditions (over 65,535)".to_string())?,
-        );
-        let all_vars = vars.variables();
-        let mut next = all_vars.into_iter();
-        let mut facts = Vec::new();
-        let mut meaning = HashMap::new();
-        for fact in changeable {
+            .map(|fact| fact.atoms.len() + usize::from(!is_known(fact)))
+            .sum::<usize>();
+        let count = u16::try_from(variable_count).map_err(|_| Exhausted)?;
+        budget.spend(u64::from(count))?;
+        let vars = BddVariableSet::new_anonymous(count);
+        let mut next = vars.variables().into_iter();
+        let mut facts = Vec::with_capacity(question.facts.len());
+        let mut meaning = Vec::with_capacity(variable_count);
+        let mut atom_vars = vec![None; question.atoms.len()];
+        for (index, fact) in question.facts.iter().enumerate() {
             let settled = match is_known(fact) {
                 true => None,
                 false => {
-                    let var = next.next().ok_or("variables ran out")?;
-                    meaning.insert(var, (facts.len(), None));
-                    Some(var)
+                    meaning.push((index, None));
+                    next.next()
                 }
             };
-            let mut fact_atoms = Vec::new();
-            for (index, _) in atoms.iter().enumerate().filter(|(_, a)| a.fact == fact) {
-                let var = next.next().ok_or("variables ran out")?;
-                meaning.insert(var, (facts.len(), Some(index)));
-                fact_atoms.push((index, var));
+            let mut fact_atoms = Vec::with_capacity(fact.atoms.len());
+            for atom in &fact.atoms {
+                let var = next.next().ok_or(Exhausted)?;
+                meaning.push((index, Some(*atom)));
+                fact_atoms.push((*atom, var));
+                if let Some(cell) = atom_vars.get_mut(*atom) {
+                    *cell = Some((settled, var));
+                }
             }
-            let ty = resolved.fact(fact).map_or(FactType::Bool, |f| f.ty);
-            let tests: Vec<&Test> = fact_atoms
-                .iter()
-                .filter_map(|(i, _)| atoms.get(*i).map(|a| &a.test))
-                .collect();
-            let mut regions: Vec<Vec<bool>> = atoms::representatives(ty, &tests)
-                .iter()
-                .filter(|_| ty != FactType::Bool)
-                .map(|value| {
-                    tests
-                        .iter()
-                        .map(|t| t.holds(value).unwrap_or(false))
-                        .collect()
-                })
-                .collect();
-            regions.dedup();
             let now_outcomes = settled.is_none().then(|| {
-                fact_atoms
+                fact.atoms
                     .iter()
-                    .map(|(i, _)| now.get(*i) == Some(&Tri::True))
+                    .map(|atom| now.get(*atom) == Some(&Tri::True))
                     .collect()
             });
-            facts.push(FactVars {
-                fact,
-                ty,
+            let mut vars_of_fact = FactVars {
                 settled,
                 now: now_outcomes,
                 atoms: fact_atoms,
-                regions,
-            });
+                consistent: vars.mk_true(),
+            };
+            vars_of_fact.consistent = consistency(&vars, fact, &vars_of_fact, budget)?;
+            facts.push(vars_of_fact);
         }
         let mut space = Space {
-            root: (vars.mk_false(), vars.mk_false()),
-            consistent: Vec::new(),
+            question,
+            root: vars.mk_false(),
             vars,
-            atoms,
-            facts,
             now,
+            facts,
+            atom_vars,
             meaning,
         };
-        space.consistent = space.facts.iter().map(|f| space.consistency(f)).collect();
+        let resolved = question.snapshot.resolved();
         let mut rules: HashMap<RuleId, (Bdd, Bdd)> = HashMap::new();
-        for id in &closure.rules {
+        for id in &question.closure.rules {
             let Some(rule) = resolved.rule(*id) else {
                 continue;
             };
-            let requires = space.kleene(&rule.requires, &rules);
+            let requires = space.kleene(&rule.requires, &rules, budget)?;
             let value = match &rule.unless {
                 Some(unless) => {
-                    let unless = space.kleene(unless, &rules);
-                    (requires.0.and(&unless.1), requires.1.or(&unless.0))
+                    let unless = space.kleene(unless, &rules, budget)?;
+                    (
+                        budget.and(&requires.0, &unless.1)?,
+                        budget.or(&requires.1, &unless.0)?,
+                    )
                 }
                 None => requires,
             };
             rules.insert(*id, value);
         }
         space.root = rules
-            .remove(&target.rule)
-            .ok_or("the rule is missing from its closure")?;
+            .remove(&question.rule)
+            .map_or_else(|| space.vars.mk_false(), |(surely_true, _)| surely_true);
         Ok(space)
     }
 
     /// `(facts take consistent values) → (rule surely true)`.
-    fn goal(&self) -> Bdd {
-        self.assumption().imp(&self.root.0)
+    fn goal(&self, budget: &Budget) -> Result<Bdd, Exhausted> {
+        budget.imp(&self.assumption(budget)?, &self.root)
     }
 
     /// Known facts take values in their regions; so do unknown facts once settled.
-    fn assumption(&self) -> Bdd {
+    fn assumption(&self, budget: &Budget) -> Result<Bdd, Exhausted> {
         let mut assumption = self.vars.mk_true();
-        for (fact, consistent) in self.facts.iter().zip(&self.consistent) {
+        for fact in &self.facts {
             let constraint = match fact.settled {
-                Some(settled) => self.vars.mk_var(settled).imp(consistent),
-                None => consistent.clone(),
+                Some(settled) => budget.imp(&self.vars.mk_var(settled), &fact.consistent)?,
+                None => fact.consistent.clone(),
             };
-            assumption = assumption.and(&constraint);
+            assumption = budget.and(&assumption, &constraint)?;
         }
-        assumption
-    }
-
-    /// The atom valuations a fact can really have (one cube per region).
-    fn consistency(&self, fact: &FactVars) -> Bdd {
-        if fact.regions.is_empty() {
-            return self.vars.mk_true();
-        }
-        let mut regions = self.vars.mk_false();
-        for outcomes in &fact.regions {
-            let mut cube = self.vars.mk_true();
-            for ((_, var), holds) in fact.atoms.iter().zip(outcomes) {
-                cube = cube.and(&self.vars.mk_literal(*var, *holds));
-            }
-            regions = regions.or(&cube);
-        }
-        regions
+        Ok(assumption)
     }
 
     /// (surely true, surely false) of a condition; rules come from `rules`.
-    fn kleene(&self, cond: &Cond, rules: &HashMap<RuleId, (Bdd, Bdd)>) -> (Bdd, Bdd) {
+    fn kleene(
+        &self,
+        cond: &Cond,
+        rules: &HashMap<RuleId, (Bdd, Bdd)>,
+        budget: &Budget,
+    ) -> Result<(Bdd, Bdd), Exhausted> {
         let constant = |b: bool| {
             if b {
                 self.vars.mk_true()
@@ -495,33 +679,38 @@ impl Space {
                 self.vars.mk_false()
             }
         };
-        match &cond.kind {
+        Ok(match &cond.kind {
             CondKind::Not(inner) => {
-                let (t, f) = self.kleene(inner, rules);
+                let (t, f) = self.kleene(inner, rules, budget)?;
                 (f, t)
             }
-            CondKind::And(parts) => parts.iter().fold(
-                (self.vars.mk_true(), self.vars.mk_false()),
-                |(t, f), part| {
-                    let (pt, pf) = self.kleene(part, rules);
-                    (t.and(&pt), f.or(&pf))
-                },
-            ),
-            CondKind::Or(parts) => parts.iter().fold(
-                (self.vars.mk_false(), self.vars.mk_true()),
-                |(t, f), part| {
-                    let (pt, pf) = self.kleene(part, rules);
-                    (t.or(&pt), f.and(&pf))
-                },
-            ),
+            CondKind::And(parts) => {
+                let (mut t, mut f) = (constant(true), constant(false));
+                for part in parts {
+                    let (pt, pf) = self.kleene(part, rules, budget)?;
+                    (t, f) = (budget.and(&t, &pt)?, budget.or(&f, &pf)?);
+                }
+                (t, f)
+            }
+            CondKind::Or(parts) => {
+                let (mut t, mut f) = (constant(false), constant(true));
+                for part in parts {
+                    let (pt, pf) = self.kleene(part, rules, budget)?;
+                    (t, f) = (budget.or(&t, &pt)?, budget.and(&f, &pf)?);
+                }
+                (t, f)
+            }
             CondKind::Rule(id) => rules
                 .get(id)
                 .cloned()
                 .unwrap_or((constant(false), constant(false))),
             CondKind::CompareConds { op, lhs, rhs } => {
-                let ((lt, lf), (rt, rf)) = (self.kleene(lhs, rules), self.kleene(rhs, rules));
-                let same = lt.and(&rt).or(&lf.and(&rf));
-                let differ = lt.and(&rf).or(&lf.and(&rt));
+                let ((lt, lf), (rt, rf)) = (
+                    self.kleene(lhs, rules, budget)?,
+                    self.kleene(rhs, rules, budget)?,
+                );
+                let same = budget.or(&budget.and(&lt, &rt)?, &budget.and(&lf, &rf)?)?;
+                let differ = budget.or(&budget.and(&lt, &rf)?, &budget.and(&lf, &rt)?)?;
                 if *op == CompareOp::Eq {
                     (same, differ)
                 } else {
@@ -531,36 +720,33 @@ impl Space {
             _ => match atoms::leaf(cond) {
                 Some(Ok(Leaf::Const(b))) => (constant(b), constant(!b)),
                 Some(Ok(Leaf::Atom { atom, positive })) => {
-                    let (t, f) = self.atom(&atom);
+                    let (t, f) = self.atom(&atom, budget)?;
                     if positive { (t, f) } else { (f, t) }
                 }
                 _ => (constant(false), constant(false)),
             },
-        }
+        })
     }
 
     /// (surely true, surely false) of an atom: its variable if the fact may
     /// change (and, for an unknown fact, only once settled), its value now
     /// if the fact is fixed.
-    fn atom(&self, atom: &Atom) -> (Bdd, Bdd) {
-        let Some(index) = self.atoms.iter().position(|a| a == atom) else {
-            return (self.vars.mk_false(), self.vars.mk_false());
-        };
-        let variable = self.facts.iter().find_map(|f| {
-            let var = f.atoms.iter().find(|(i, _)| *i == index)?.1;
-            Some((f.settled, var))
-        });
-        match variable {
+    fn atom(&self, atom: &Atom, budget: &Budget) -> Result<(Bdd, Bdd), Exhausted> {
+        let index = self.question.atom_index.get(atom).copied();
+        let variable = index.and_then(|i| self.atom_vars.get(i).copied().flatten());
+        Ok(match variable {
             Some((None, var)) => (self.vars.mk_var(var), self.vars.mk_literal(var, false)),
             Some((Some(settled), var)) => {
                 let settled = self.vars.mk_var(settled);
                 (
-                    settled.and(&self.vars.mk_var(var)),
-                    settled.and(&self.vars.mk_literal(var, false)),
+                    budget.and(&settled, &self.vars.mk_var(var))?,
+                    budget.and(&settled, &self.vars.mk_literal(var, false))?,
                 )
             }
             None => {
-                let now = self.now.get(index).copied().unwrap_or(Tri::Unknown);
+                let now = index
+                    .and_then(|i| self.now.get(i).copied())
+                    .unwrap_or(Tri::Unknown);
                 let constant = |b: bool| {
                     if b {
                         self.vars.mk_true()
@@ -570,24 +756,35 @@ impl Space {
                 };
                 (constant(now == Tri::True), constant(now == Tri::False))
             }
-        }
+        })
     }
 
     /// The change set a prime implicant stands for, if it is consistent: the
     /// unknown facts it settles, and the known facts it gives an outcome
     /// other than their outcome now.
-    fn change_set(&self, cube: &Cube) -> Option<ChangeSet> {
+    fn change_set(&self, cube: &Cube, budget: &Budget) -> Result<Option<ChangeSet>, Exhausted> {
+        budget.spend(cube.len() as u64 + 1)?;
+        let mut literals_of: Vec<Vec<(usize, bool)>> = vec![Vec::new(); self.facts.len()];
+        let mut settles = vec![false; self.facts.len()];
+        for (var, value) in cube {
+            match self.meaning.get(var.to_index()) {
+                Some(&(fact, Some(atom))) => {
+                    if let Some(literals) = literals_of.get_mut(fact) {
+                        literals.push((atom, *value));
+                    }
+                }
+                Some(&(fact, None)) if *value => {
+                    if let Some(settled) = settles.get_mut(fact) {
+                        *settled = true;
+                    }
+                }
+                _ => {}
+            }
+        }
         let mut set: ChangeSet = Vec::new();
-        for (index, fact) in self.facts.iter().enumerate() {
-            let literals: Vec<(usize, bool)> = cube
-                .iter()
-                .filter_map(|(var, value)| match self.meaning.get(var) {
-                    Some(&(f, Some(atom))) if f == index => Some((atom, *value)),
-                    _ => None,
-                })
-                .collect();
+        for (index, (fact, literals)) in self.facts.iter().zip(literals_of).enumerate() {
             let changed = match (fact.settled, &fact.now) {
-                (Some(settled), _) => cube.contains(&(settled, true)),
+                (Some(_), _) => settles.get(index).copied().unwrap_or(false),
                 (None, Some(now)) => literals.iter().any(|(atom, value)| {
                     let position = fact.atoms.iter().position(|(i, _)| i == atom);
                     position.and_then(|p| now.get(p)) != Some(value)
@@ -595,32 +792,35 @@ impl Space {
                 (None, None) => false,
             };
             if changed {
+                let cube: Vec<(BddVariable, bool)> = literals
+                    .iter()
+                    .filter_map(|(atom, value)| {
+                        fact.atoms
+                            .iter()
+                            .find(|(i, _)| i == atom)
+                            .map(|(_, v)| (*v, *value))
+                    })
+                    .collect();
+                budget.spend(fact.consistent.size() as u64)?;
+                if fact.consistent.restrict(&cube).is_false() {
+                    return Ok(None);
+                }
                 set.push((index, literals));
             }
         }
-        let consistent = set.iter().all(|(fact, literals)| {
-            let (Some(vars), Some(regions)) = (self.facts.get(*fact), self.consistent.get(*fact))
-            else {
-                return false;
-            };
-            let cube: Vec<(BddVariable, bool)> = literals
-                .iter()
-                .filter_map(|(atom, value)| {
-                    vars.atoms
-                        .iter()
-                        .find(|(i, _)| i == atom)
-                        .map(|(_, v)| (*v, *value))
-                })
-                .collect();
-            !regions.restrict(&cube).is_false()
-        });
-        consistent.then_some(set)
+        Ok(Some(set))
     }
 
     /// When the budget runs out: one working change set, made minimal by
-    /// dropping facts and literals while it still works.
+    /// dropping facts and literals while it still works. It runs on a
+    /// budget of its own, as large as the BDDs already built, so that it
+    /// finishes; `None` if even that does not suffice.
     fn witness(&self, goal: &Bdd) -> Option<ChangeSet> {
-        let valuation = self.assumption().and(&self.root.0).sat_witness()?;
+        let budget = Budget::new(64 * (goal.size() as u64 + 1) * (self.facts.len() as u64 + 1));
+        let valuation = budget
+            .and(&self.assumption(&budget).ok()?, &self.root)
+            .ok()?
+            .sat_witness()?;
         let mut set: ChangeSet = self
             .facts
             .iter()
@@ -636,12 +836,12 @@ impl Space {
                 )
             })
             .collect();
-        let works = |set: &ChangeSet| primes::implies(&self.cube_of(set), goal);
+        let works = |set: &ChangeSet| primes::implies(&self.cube_of(set), goal, &budget);
         let mut index = 0;
         while index < set.len() {
             let mut without = set.clone();
             without.remove(index);
-            if works(&without) {
+            if works(&without).ok()? {
                 set = without;
             } else {
                 index += 1;
@@ -654,7 +854,7 @@ impl Space {
                 if let Some((_, literals)) = looser.get_mut(fact) {
                     literals.remove(literal);
                 }
-                if works(&looser) {
+                if works(&looser).ok()? {
                     set = looser
                 } else {
                     literal += 1
@@ -691,40 +891,29 @@ impl Space {
         }
         cube
     }
+}
 
-    fn describe(
-        &self,
-        snapshot: &Snapshot<'_>,
-        entity: Option<usize>,
-        set: &ChangeSet,
-    ) -> Vec<Change> {
-        let resolved = snapshot.resolved();
-        set.iter()
-            .filter_map(|(fact_index, literals)| {
-                let fact = self.facts.get(*fact_index)?;
-                let info = resolved.fact(fact.fact)?;
-                let literals: Vec<(Test, bool)> = literals
-                    .iter()
-                    .filter_map(|(atom, holds)| Some((self.atoms.get(*atom)?.test.clone(), *holds)))
-                    .collect();
-                let (to, condition) = match (fact.ty, literals.as_slice()) {
-                    (FactType::Bool, [(Test::IsTrue, value)]) => (Some(*value), None),
-                    (_, []) => (None, Some("any value".to_string())),
-                    _ => {
-                        let parts: Vec<(&Test, bool)> =
-                            literals.iter().map(|(t, h)| (t, *h)).collect();
-                        (None, Some(atoms::describe_condition(&parts)))
-                    }
-                };
-                Some(Change {
-                    fact: info.name.clone(),
-                    scope: scope_of(resolved, fact.fact),
-                    now: snapshot.fact_value(entity, fact.fact),
-                    to,
-                    condition,
-                    literals,
-                })
-            })
-            .collect()
+/// The atom valuations a fact can really have (one cube per region).
+fn consistency(
+    vars: &BddVariableSet,
+    fact: &ChangeableFact,
+    fact_vars: &FactVars,
+    budget: &Budget,
+) -> Result<Bdd, Exhausted> {
+    if fact.regions.is_empty() {
+        return Ok(vars.mk_true());
     }
+    let mut regions = vars.mk_false();
+    for outcomes in &fact.regions {
+        budget.spend(outcomes.len() as u64)?;
+        let cube = BddPartialValuation::from_values_iter(
+            fact_vars
+                .atoms
+                .iter()
+                .zip(outcomes)
+                .map(|((_, var), holds)| (*var, *holds)),
+        );
+        regions = budget.or(&regions, &vars.mk_conjunctive_clause(&cube))?;
+    }
+    Ok(regions)
 }

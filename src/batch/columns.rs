@@ -23,7 +23,7 @@ use fixedbitset::FixedBitSet;
 
 use crate::compile::{FactSlot, Schema, Slot};
 use crate::facts::bind::{FactTable, Value, locate, typed};
-use crate::facts::de::{FactSink, LIMITS, Refusal, read_document};
+use crate::facts::de::{FactSink, JsonText, LIMITS, Refusal, TomlText, read_document};
 use crate::facts::{FactProblem, FactValue, Facts, FactsError};
 use crate::syntax::ast::FactType;
 
@@ -215,7 +215,23 @@ impl Interner {
     }
 }
 
-/// Entity names, end to end in one buffer, with an index to find them.
+/// The names of a snapshot's entities, in file order: end to end in one
+/// buffer, with a hash index to find them. Cheap to clone (shared), so that
+/// a [`crate::Report`] can name entities without copying a million strings.
+///
+/// ```
+/// use prereq::{RuleSet, batch::Columns};
+/// let rules = RuleSet::parse("r.rules", "fact ready: bool\nrule go requires ready")?;
+/// let columns = Columns::from_json_str(rules.program().schema(), "f.json",
+///     r#"{"entities": {"UK": {}, "Ireland": {}}}"#)?;
+/// let names = columns.names();
+/// assert_eq!(names.find("Ireland"), Some(1));
+/// assert_eq!(names.iter().collect::<Vec<_>>(), ["UK", "Ireland"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntityNames(Arc<Names>);
+
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Names {
     text: String,
@@ -226,45 +242,68 @@ struct Names {
     next: Vec<u32>,
 }
 
-impl Names {
-    fn len(&self) -> usize {
-        self.ends.len()
+impl EntityNames {
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.0.ends.len()
     }
 
-    fn get(&self, index: usize) -> Option<&str> {
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name of entity `index`.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let names = &self.0;
         let start = match index.checked_sub(1) {
-            Some(previous) => *self.ends.get(previous)?,
+            Some(previous) => *names.ends.get(previous)?,
             None => 0,
         };
-        self.text.get(start..*self.ends.get(index)?)
+        names.text.get(start..*names.ends.get(index)?)
+    }
+
+    /// The names in file order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|index| self.get(index))
     }
 
     fn hash(name: &str) -> u64 {
         rustc_hash::FxBuildHasher.hash_one(name)
     }
 
-    fn find(&self, name: &str) -> Option<usize> {
-        let mut candidate = *self.first.get(&Names::hash(name))?;
+    /// The index of the entity with this name, in constant time.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        let mut candidate = *self.0.first.get(&EntityNames::hash(name))?;
         loop {
             let index = candidate as usize;
             if self.get(index) == Some(name) {
                 return Some(index);
             }
-            candidate = *self.next.get(index)?;
+            candidate = *self.0.next.get(index)?;
         }
     }
 
     /// Adds a name; false if it is there already.
-    fn add(&mut self, name: &str) -> bool {
+    pub(crate) fn add(&mut self, name: &str) -> bool {
         if self.find(name).is_some() {
             return false;
         }
         let index = u32::try_from(self.len()).unwrap_or(u32::MAX);
-        let previous = self.first.insert(Names::hash(name), index);
-        self.next.push(previous.unwrap_or(u32::MAX));
-        self.text.push_str(name);
-        self.ends.push(self.text.len());
+        let names = Arc::make_mut(&mut self.0);
+        let previous = names.first.insert(EntityNames::hash(name), index);
+        names.next.push(previous.unwrap_or(u32::MAX));
+        names.text.push_str(name);
+        names.ends.push(names.text.len());
         true
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let names = &self.0;
+        names.text.capacity()
+            + names.ends.capacity() * 8
+            + names.next.capacity() * 4
+            + names.first.capacity() * 16
     }
 }
 
@@ -290,13 +329,15 @@ impl Names {
 pub struct Columns {
     origin: String,
     world: Vec<Option<Value>>,
-    names: Names,
+    names: EntityNames,
     columns: Vec<Column>,
     strings: Interner,
     /// Per entity slot: for a set column, its postings, built on first use.
     postings: Vec<Cache<OnceLock<Inverted>>>,
     /// Membership bitsets built so far, by (set column, string id).
     memberships: Cache<Mutex<MembershipBits>>,
+    /// What is suspicious but not wrong: entity names that look alike.
+    warnings: Vec<FactProblem>,
 }
 
 /// Membership bitsets by (set column, string id).
@@ -389,11 +430,12 @@ impl Columns {
         Columns {
             origin: origin.to_string(),
             world: vec![None; schema.world_len()],
-            names: Names::default(),
+            names: EntityNames::default(),
             columns,
             strings: Interner::default(),
             postings: (0..schema.entity_len()).map(|_| Cache::default()).collect(),
             memberships: Cache::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -410,8 +452,8 @@ impl Columns {
     /// Reads JSON facts; `origin` names the source in errors.
     pub fn from_json_str(schema: &Schema, origin: &str, text: &str) -> Result<Columns, FactsError> {
         let mut builder = Builder::new(schema, origin);
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        read_document(&mut deserializer, LIMITS, &mut builder)
+        let mut deserializer = serde_json::Deserializer::from_str(crate::facts::without_bom(text));
+        read_document(&mut deserializer, LIMITS, JsonText, &mut builder)
             .and_then(|()| deserializer.end())
             .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?;
         builder.finish()
@@ -421,9 +463,9 @@ impl Columns {
     pub fn from_toml_str(schema: &Schema, origin: &str, text: &str) -> Result<Columns, FactsError> {
         let mut builder = Builder::new(schema, origin);
         let deserializer = toml::Deserializer::parse(text)
-            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?;
-        read_document(deserializer, LIMITS, &mut builder)
-            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?;
+            .map_err(|error| crate::facts::toml_error(origin, text, &error))?;
+        read_document(deserializer, LIMITS, TomlText(text), &mut builder)
+            .map_err(|error| crate::facts::toml_error(origin, text, &error))?;
         builder.finish()
     }
 
@@ -437,9 +479,11 @@ impl Columns {
     pub(crate) fn from_table(schema: &Schema, table: &FactTable, origin: &str) -> Columns {
         let mut columns = Columns::empty(schema, origin);
         columns.world = table.world().to_vec();
+        let mut look_alikes = LookAlikes::default();
         for (name, row) in table.entity_names().iter().zip(table.entity_rows()) {
             let entity = columns.names.len();
             columns.names.add(name);
+            look_alikes.add(name);
             for column in &mut columns.columns {
                 column.push_unknown(entity + 1);
             }
@@ -449,12 +493,20 @@ impl Columns {
                 }
             }
         }
+        columns.warnings = look_alikes.warnings(&columns.names);
         columns
     }
 
     /// Where the facts came from.
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// What was suspicious but not wrong in the facts: entity names that
+    /// differ only by Unicode normalisation (they look the same, but are
+    /// two entities), each with its path.
+    pub fn warnings(&self) -> &[FactProblem] {
+        &self.warnings
     }
 
     /// How many entities there are.
@@ -479,7 +531,12 @@ impl Columns {
 
     /// Entity names, in file order.
     pub fn entity_names(&self) -> impl Iterator<Item = &str> {
-        (0..self.len()).filter_map(|index| self.names.get(index))
+        self.names.iter()
+    }
+
+    /// Entity names, shared: a handle that outlives the store.
+    pub fn names(&self) -> &EntityNames {
+        &self.names
     }
 
     /// The world row.
@@ -537,6 +594,14 @@ impl Columns {
         &self.strings
     }
 
+    /// The value of the fact in `slot`: a world fact's, or entity `entity`'s.
+    pub(crate) fn value(&self, entity: usize, slot: Slot) -> Option<Value> {
+        match slot {
+            Slot::World(index) => self.world.get(index as usize)?.clone(),
+            Slot::Entity(index) => self.column(index)?.value(entity, &self.strings),
+        }
+    }
+
     /// Entity `index`'s row, as the single-entity evaluator reads it.
     pub fn entity_row(&self, index: usize) -> Vec<Option<Value>> {
         self.columns
@@ -560,11 +625,57 @@ impl Columns {
                 }
             })
             .sum();
-        let names = self.names.text.capacity()
-            + self.names.ends.capacity() * 8
-            + self.names.next.capacity() * 4
-            + self.names.first.capacity() * 16;
-        columns + names
+        columns + self.names.heap_bytes()
+    }
+}
+
+/// Entity names that are not their own compatibility normal form (NFKC),
+/// to find names that look alike: `Côte d'Ivoire` written with a
+/// combining accent, or `ＵＫ` in full-width letters. ASCII names are their
+/// own normal form and cost nothing; the others are compared, once every
+/// name is known, with the names they normalise to.
+#[derive(Default)]
+struct LookAlikes {
+    /// Each non-ASCII name with its normal form, in file order.
+    names: Vec<(String, String)>,
+}
+
+impl LookAlikes {
+    fn add(&mut self, name: &str) {
+        use unicode_normalization::UnicodeNormalization;
+        if !name.is_ascii() {
+            self.names.push((name.to_string(), name.nfkc().collect()));
+        }
+    }
+
+    /// A warning for each name that looks like another entity's.
+    fn warnings(self, entities: &EntityNames) -> Vec<FactProblem> {
+        let mut first: HashMap<&str, &str> = HashMap::new();
+        let mut warnings = Vec::new();
+        for (name, normal) in &self.names {
+            let other = match entities.find(normal) {
+                Some(_) if normal != name => Some(normal.as_str()),
+                _ => match first.get(normal.as_str()) {
+                    Some(earlier) if *earlier != name => Some(*earlier),
+                    _ => None,
+                },
+            };
+            first.entry(normal).or_insert(name);
+            if let Some(other) = other {
+                warnings.push(FactProblem {
+                    path: format!("entities.{}", crate::facts::path_key(name)),
+                    message: format!(
+                        "this entity's name differs from `entities.{}` only by Unicode normalisation: they look alike, but are two entities",
+                        crate::facts::path_key(other)
+                    ),
+                    help: Some(
+                        "write both names with the same characters, or merge the entities"
+                            .to_string(),
+                    ),
+                });
+            }
+        }
+        warnings
     }
 }
 
@@ -584,6 +695,7 @@ struct Builder<'s> {
     /// Keys with no slot given under `[world]`, and for the current entity.
     stray_world_keys: Vec<String>,
     stray_keys: Vec<String>,
+    look_alikes: LookAlikes,
 }
 
 impl<'s> Builder<'s> {
@@ -596,6 +708,7 @@ impl<'s> Builder<'s> {
             entity_seen: vec![0; schema.entity_len()],
             stray_world_keys: Vec::new(),
             stray_keys: Vec::new(),
+            look_alikes: LookAlikes::default(),
         }
     }
 
@@ -639,8 +752,9 @@ impl<'s> Builder<'s> {
         located
     }
 
-    fn finish(self) -> Result<Columns, FactsError> {
+    fn finish(mut self) -> Result<Columns, FactsError> {
         if self.problems.is_empty() {
+            self.columns.warnings = self.look_alikes.warnings(&self.columns.names);
             Ok(self.columns)
         } else {
             Err(FactsError::Invalid {
@@ -665,6 +779,7 @@ impl FactSink for Builder<'_> {
         if !self.columns.names.add(name) {
             return Err(Refusal::entity_twice());
         }
+        self.look_alikes.add(name);
         self.stray_keys.clear();
         let len = self.columns.names.len();
         for column in &mut self.columns.columns {

@@ -103,6 +103,8 @@ enum Operand<T> {
 
 pub(super) struct Lowering<'a> {
     pub(super) columns: &'a Columns,
+    /// The world facts folded in: the snapshot's, or a what-if's.
+    pub(super) world: &'a [Option<Value>],
     pub(super) world_verdicts: &'a [Tri],
     pub(super) position: &'a [Option<usize>],
     /// The memberships the lowered rules read, registered as they are met.
@@ -114,7 +116,7 @@ impl Lowering<'_> {
     fn fold(&self, node: &Node) -> Op {
         Op::Const(eval::evaluate_node(
             node,
-            self.columns.world(),
+            self.world,
             &[],
             self.world_verdicts,
         ))
@@ -186,10 +188,7 @@ impl Lowering<'_> {
 
     /// A world fact's value, if known.
     fn world(&self, slot: u32) -> Option<&Value> {
-        self.columns
-            .world()
-            .get(slot as usize)
-            .and_then(Option::as_ref)
+        self.world.get(slot as usize).and_then(Option::as_ref)
     }
 
     fn number(&self, arg: &Arg<f64>) -> Operand<f64> {

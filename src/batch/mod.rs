@@ -37,21 +37,22 @@ mod kernel;
 mod lower;
 mod plan;
 
-pub use columns::Columns;
+pub use columns::{Columns, EntityNames};
 pub use plan::{Plan, Row, Scratch};
 
 use crate::check::RuleId;
 use crate::compile::Program;
 use crate::eval::{self, Tri, Verdicts};
+use crate::facts::Value;
 use kernel::Kernel;
 use lower::{Lowering, Memberships};
 use plan::Planner;
 
 /// A machine word of entities.
-type Word = fixedbitset::Block;
+pub(crate) type Word = fixedbitset::Block;
 
 /// Entities per word.
-const WORD_BITS: usize = Word::BITS as usize;
+pub(crate) const WORD_BITS: usize = Word::BITS as usize;
 
 /// Words of entities evaluated together: small enough that a block's
 /// intermediate bitsets stay in the first-level cache.
@@ -182,6 +183,30 @@ impl BatchVerdicts {
         }
     }
 
+    /// The entities that satisfy `rule`, one bit each, a word of entities
+    /// at a time (bits past the last entity are zero).
+    pub(crate) fn satisfied(&self, rule: RuleId) -> Vec<Word> {
+        let words = self.len.div_ceil(WORD_BITS);
+        if let Some(Some(verdict)) = self.world.get(rule.index()) {
+            let all = if *verdict == Tri::True { Word::MAX } else { 0 };
+            let mut bits = vec![all; words];
+            if let (Some(last), true) = (bits.last_mut(), self.len % WORD_BITS != 0) {
+                *last &= (1 << (self.len % WORD_BITS)) - 1;
+            }
+            return bits;
+        }
+        let Some(Some(position)) = self.position.get(rule.index()) else {
+            return vec![0; words];
+        };
+        let mut bits = Vec::with_capacity(words);
+        for block in self.words.chunks(self.entity_rules * PAIR) {
+            let start = position * PAIR;
+            bits.extend_from_slice(block.get(start..start + BLOCK_WORDS).unwrap_or(&[]));
+        }
+        bits.truncate(words);
+        bits
+    }
+
     /// The same verdicts laid out entity by entity, as reports read them.
     pub fn to_verdicts(&self) -> Verdicts {
         let rule_count = self.world.len();
@@ -229,18 +254,24 @@ pub fn evaluate(program: &Program, columns: &Columns) -> BatchVerdicts {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn compile<'c>(program: &Program, columns: &'c Columns) -> Compiled<'c> {
+    compile_with_world(program, columns, columns.world())
+}
+
+/// [`compile`] with other world facts than the snapshot's: what every
+/// entity's verdicts would be if the world were `world` (a row by world
+/// slot, as [`Columns`] holds it).
+pub(crate) fn compile_with_world<'c>(
+    program: &Program,
+    columns: &'c Columns,
+    world: &[Option<Value>],
+) -> Compiled<'c> {
     let rule_count = program.rule_count();
     let mut world_verdicts = vec![Tri::Unknown; rule_count];
-    eval::evaluate_rules(
-        program.world_rules(),
-        columns.world(),
-        &[],
-        &mut world_verdicts,
-    );
-    let mut world = vec![None; rule_count];
+    eval::evaluate_rules(program.world_rules(), world, &[], &mut world_verdicts);
+    let mut world_rules = vec![None; rule_count];
     for rule in program.world_rules() {
         if let (Some(cell), Some(verdict)) = (
-            world.get_mut(rule.id.index()),
+            world_rules.get_mut(rule.id.index()),
             world_verdicts.get(rule.id.index()),
         ) {
             *cell = Some(*verdict);
@@ -254,6 +285,7 @@ pub fn compile<'c>(program: &Program, columns: &'c Columns) -> Compiled<'c> {
     }
     let mut lowering = Lowering {
         columns,
+        world,
         world_verdicts: &world_verdicts,
         position: &position,
         memberships: Memberships::default(),
@@ -270,7 +302,7 @@ pub fn compile<'c>(program: &Program, columns: &'c Columns) -> Compiled<'c> {
             memberships: lowering.memberships.cache(columns),
             len: columns.len(),
         },
-        world,
+        world: world_rules,
         position,
     }
 }

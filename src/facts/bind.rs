@@ -9,6 +9,7 @@
 use super::de::Refusal;
 use super::{FactProblem, FactValue, Facts, FactsError, path_key};
 use crate::compile::{FactSlot, Schema, Slot};
+use crate::number::Inexact;
 use crate::syntax::ast::FactType;
 
 /// A fact value in its declared type.
@@ -144,8 +145,22 @@ pub(crate) fn locate<'s>(
     }
 }
 
-/// A value in the fact's declared type, or why it is not of that type.
+/// A value in the fact's declared type, or why it is not of that type (or,
+/// for a number, why a float cannot hold it exactly).
 pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal> {
+    if let (FactType::Number, Some(Err(inexact))) = (fact.ty, exact_number(value)) {
+        let written = match value {
+            FactValue::Integer(n) => n.to_string(),
+            other => other
+                .describe()
+                .trim_start_matches("the number ")
+                .to_string(),
+        };
+        return Err(Refusal::new(
+            inexact.message(&written),
+            Some(inexact.help()),
+        ));
+    }
     convert(fact.ty, value).ok_or_else(|| {
         Refusal::new(
             format!("expected {}, found {}", expected(fact.ty), value.describe()),
@@ -167,10 +182,26 @@ fn expected(ty: FactType) -> &'static str {
     }
 }
 
+/// A number value checked against what a float holds exactly (`None` for
+/// other values). Numbers read from files were checked as written; these
+/// checks catch values given in code.
+fn exact_number(value: &FactValue) -> Option<Result<f64, Inexact>> {
+    match value {
+        FactValue::Integer(n) => Some(crate::number::integer(*n)),
+        FactValue::Number(n) if !n.is_finite() || n.abs() > crate::number::MAX_EXACT => {
+            Some(Err(Inexact::TooLarge { integer: false }))
+        }
+        FactValue::Number(n) => Some(Ok(*n)),
+        _ => None,
+    }
+}
+
 fn convert(ty: FactType, value: &FactValue) -> Option<Value> {
     Some(match (ty, value) {
         (FactType::Bool, FactValue::Bool(b)) => Value::Bool(*b),
-        (FactType::Number, FactValue::Number(n)) => Value::Number(*n),
+        (FactType::Number, FactValue::Number(_) | FactValue::Integer(_)) => {
+            Value::Number(exact_number(value)?.ok()?)
+        }
         (FactType::String, FactValue::String(s)) => Value::String(s.as_str().into()),
         (FactType::StringSet, FactValue::Strings(items)) => {
             let mut items: Vec<Box<str>> = items.iter().map(|s| s.as_str().into()).collect();

@@ -12,6 +12,13 @@
 //! sink may refuse a value too (a fact given twice, or, for a sink that
 //! knows the declarations, a value that does not fit); the visitor adds the
 //! path. Only malformed TOML/JSON aborts.
+//!
+//! Numbers are checked as written ([`crate::number::exact`]): the JSON
+//! reader takes each value's raw text ([`JsonText`]), the TOML reader the
+//! text of its span ([`TomlText`]), so a number a float would round is
+//! refused with its path instead of rounded. A generic serde deserializer
+//! ([`AnyFormat`]) hands over floats only, which are checked against the
+//! range.
 
 use std::fmt;
 
@@ -20,7 +27,7 @@ use serde::de::{
 };
 
 use super::{FactProblem, FactValue, Facts, path_key};
-use crate::limits::{MAX_ENTITIES, MAX_EXACT_INTEGER, MAX_SET_SIZE};
+use crate::limits::{MAX_ENTITIES, MAX_SET_SIZE};
 
 /// Where the values of a facts document go, in document order.
 pub(crate) trait FactSink {
@@ -83,20 +90,138 @@ pub(crate) const LIMITS: Limits = Limits {
     set_size: MAX_SET_SIZE,
 };
 
-/// Reads a whole document into `sink`.
-pub(crate) fn read_document<'de, D: Deserializer<'de>, S: FactSink>(
+/// Reads a whole document into `sink`, its values read by `read`.
+pub(crate) fn read_document<'de, D: Deserializer<'de>, S: FactSink, R: ReadValue>(
     deserializer: D,
     limits: Limits,
+    read: R,
     sink: &mut S,
 ) -> Result<(), D::Error> {
-    deserializer.deserialize_map(DocumentVisitor { limits, sink })
+    deserializer.deserialize_map(DocumentVisitor { limits, read, sink })
 }
 
+/// Reads facts from any serde format. Numbers come as floats, checked
+/// against the range only: [`Facts::from_json_str`] and
+/// [`Facts::from_toml_str`] also check them as written.
 impl<'de> Deserialize<'de> for Facts {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut reader = FactsReader::default();
-        read_document(deserializer, LIMITS, &mut reader)?;
+        read_document(deserializer, LIMITS, AnyFormat, &mut reader)?;
         Ok(reader.facts)
+    }
+}
+
+/// Reads documents into [`Facts`]: JSON or TOML text, numbers checked as written.
+pub(crate) fn facts_from_json(text: &str) -> Result<Facts, serde_json::Error> {
+    let mut reader = FactsReader::default();
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    read_document(&mut deserializer, LIMITS, JsonText, &mut reader)?;
+    deserializer.end()?;
+    Ok(reader.facts)
+}
+
+/// See [`facts_from_json`].
+pub(crate) fn facts_from_toml(text: &str) -> Result<Facts, toml::de::Error> {
+    let mut reader = FactsReader::default();
+    let deserializer = toml::Deserializer::parse(text)?;
+    read_document(deserializer, LIMITS, TomlText(text), &mut reader)?;
+    Ok(reader.facts)
+}
+
+/// How one fact value is taken from its table, by format.
+pub(crate) trait ReadValue: Copy {
+    /// The next value of `map`, or why it can never be a fact.
+    fn value<'de, A: MapAccess<'de>>(
+        self,
+        map: &mut A,
+        limits: Limits,
+    ) -> Result<Result<FactValue, Refusal>, A::Error>;
+}
+
+/// Any serde deserializer: numbers come as floats.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AnyFormat;
+
+impl ReadValue for AnyFormat {
+    fn value<'de, A: MapAccess<'de>>(
+        self,
+        map: &mut A,
+        limits: Limits,
+    ) -> Result<Result<FactValue, Refusal>, A::Error> {
+        Ok(map.next_value_seed(ValueVisitor(limits))?.0)
+    }
+}
+
+/// JSON text: each value's raw text is read, numbers checked as written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonText;
+
+impl ReadValue for JsonText {
+    fn value<'de, A: MapAccess<'de>>(
+        self,
+        map: &mut A,
+        limits: Limits,
+    ) -> Result<Result<FactValue, Refusal>, A::Error> {
+        let raw: &'de serde_json::value::RawValue = map.next_value()?;
+        let text = raw.get();
+        Ok(match text.as_bytes().first() {
+            Some(b'-' | b'0'..=b'9') => number(text),
+            Some(b'"') if !text.contains('\\') => Ok(FactValue::String(
+                text.get(1..text.len() - 1).unwrap_or("").to_string(),
+            )),
+            _ => {
+                let mut deserializer = serde_json::Deserializer::from_str(text);
+                ValueVisitor(limits)
+                    .deserialize(&mut deserializer)
+                    .map_err(de::Error::custom)?
+                    .0
+            }
+        })
+    }
+}
+
+/// TOML text: each value's span is looked up in it, numbers checked as written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TomlText<'t>(pub(crate) &'t str);
+
+impl ReadValue for TomlText<'_> {
+    fn value<'de, A: MapAccess<'de>>(
+        self,
+        map: &mut A,
+        _: Limits,
+    ) -> Result<Result<FactValue, Refusal>, A::Error> {
+        let spanned: toml::Spanned<TomlValue> = map.next_value()?;
+        let span = spanned.span();
+        let value = spanned.into_inner().0;
+        Ok(match value {
+            Ok(FactValue::Number(_)) => match self.0.get(span) {
+                // Hex, octal and binary integers are no decimals, and exact.
+                Some(text) if crate::number::exact(text).is_some() => number(text),
+                _ => value,
+            },
+            other => other,
+        })
+    }
+}
+
+/// A TOML value read with the default limits (a span needs a type, not a seed).
+struct TomlValue(Result<FactValue, Refusal>);
+
+impl<'de> Deserialize<'de> for TomlValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(TomlValue(ValueVisitor(LIMITS).deserialize(deserializer)?.0))
+    }
+}
+
+/// A number as written, or why a float cannot hold it.
+fn number(text: &str) -> Result<FactValue, Refusal> {
+    match crate::number::exact(text) {
+        Some(Ok(value)) => Ok(FactValue::Number(value)),
+        Some(Err(inexact)) => Err(Refusal::new(inexact.message(text), Some(inexact.help()))),
+        None => Err(Refusal::new(
+            format!("{text} is not a number"),
+            Some("write a decimal number, such as 1000 or 2.5"),
+        )),
     }
 }
 
@@ -182,12 +307,13 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 }
 
-struct DocumentVisitor<'s, S> {
+struct DocumentVisitor<'s, S, R> {
     limits: Limits,
+    read: R,
     sink: &'s mut S,
 }
 
-impl<'de, S: FactSink> Visitor<'de> for DocumentVisitor<'_, S> {
+impl<'de, S: FactSink, R: ReadValue> Visitor<'de> for DocumentVisitor<'_, S, R> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -202,6 +328,7 @@ impl<'de, S: FactSink> Visitor<'de> for DocumentVisitor<'_, S> {
                     seen_world = true;
                     map.next_value_seed(TableVisitor {
                         limits: self.limits,
+                        read: self.read,
                         owner: Owner::World,
                         sink: &mut *self.sink,
                     })?;
@@ -210,6 +337,7 @@ impl<'de, S: FactSink> Visitor<'de> for DocumentVisitor<'_, S> {
                     seen_entities = true;
                     map.next_value_seed(EntitiesVisitor {
                         limits: self.limits,
+                        read: self.read,
                         sink: &mut *self.sink,
                     })?;
                 }
@@ -257,13 +385,14 @@ impl Owner<'_> {
 }
 
 /// A table of facts (`world`, or one entity), read into the sink.
-struct TableVisitor<'s, 'n, S> {
+struct TableVisitor<'s, 'n, S, R> {
     limits: Limits,
+    read: R,
     owner: Owner<'n>,
     sink: &'s mut S,
 }
 
-impl<'de, S: FactSink> DeserializeSeed<'de> for TableVisitor<'_, '_, S> {
+impl<'de, S: FactSink, R: ReadValue> DeserializeSeed<'de> for TableVisitor<'_, '_, S, R> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -271,7 +400,7 @@ impl<'de, S: FactSink> DeserializeSeed<'de> for TableVisitor<'_, '_, S> {
     }
 }
 
-impl<S: FactSink> TableVisitor<'_, '_, S> {
+impl<S: FactSink, R> TableVisitor<'_, '_, S, R> {
     fn not_a_table(self, found: &str) {
         self.sink.problem(problem(
             &self.owner.path(None),
@@ -294,6 +423,12 @@ macro_rules! accept_any_scalar {
         fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
             Ok(self.$describe("a number"))
         }
+        fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
+            Ok(self.$describe("a number"))
+        }
+        fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
+            Ok(self.$describe("a number"))
+        }
         fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
             Ok(self.$describe("a number"))
         }
@@ -310,7 +445,7 @@ macro_rules! accept_any_scalar {
     };
 }
 
-impl<'de, S: FactSink> Visitor<'de> for TableVisitor<'_, '_, S> {
+impl<'de, S: FactSink, R: ReadValue> Visitor<'de> for TableVisitor<'_, '_, S, R> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -326,8 +461,8 @@ impl<'de, S: FactSink> Visitor<'de> for TableVisitor<'_, '_, S> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(key)) = map.next_key::<Key>()? {
-            let value = map.next_value_seed(ValueVisitor(self.limits))?;
-            let taken = match (value.0, self.owner) {
+            let value = self.read.value(&mut map, self.limits)?;
+            let taken = match (value, self.owner) {
                 (Ok(value), Owner::World) => self.sink.world_fact(&key, value),
                 (Ok(value), Owner::Entity(_)) => self.sink.entity_fact(&key, value),
                 (Err(refusal), _) => Err(refusal),
@@ -341,12 +476,13 @@ impl<'de, S: FactSink> Visitor<'de> for TableVisitor<'_, '_, S> {
 }
 
 /// The `entities` table: entity name to table of facts, in document order.
-struct EntitiesVisitor<'s, S> {
+struct EntitiesVisitor<'s, S, R> {
     limits: Limits,
+    read: R,
     sink: &'s mut S,
 }
 
-impl<'de, S: FactSink> DeserializeSeed<'de> for EntitiesVisitor<'_, S> {
+impl<'de, S: FactSink, R: ReadValue> DeserializeSeed<'de> for EntitiesVisitor<'_, S, R> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -354,7 +490,7 @@ impl<'de, S: FactSink> DeserializeSeed<'de> for EntitiesVisitor<'_, S> {
     }
 }
 
-impl<S: FactSink> EntitiesVisitor<'_, S> {
+impl<S: FactSink, R> EntitiesVisitor<'_, S, R> {
     fn not_a_table(self, found: &str) {
         self.sink.problem(problem(
             "entities",
@@ -364,7 +500,7 @@ impl<S: FactSink> EntitiesVisitor<'_, S> {
     }
 }
 
-impl<'de, S: FactSink> Visitor<'de> for EntitiesVisitor<'_, S> {
+impl<'de, S: FactSink, R: ReadValue> Visitor<'de> for EntitiesVisitor<'_, S, R> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -405,6 +541,7 @@ impl<'de, S: FactSink> Visitor<'de> for EntitiesVisitor<'_, S> {
             match added {
                 Ok(()) => map.next_value_seed(TableVisitor {
                     limits: self.limits,
+                    read: self.read,
                     owner,
                     sink: &mut *self.sink,
                 })?,
@@ -439,14 +576,11 @@ fn unusable(message: String, help: &str) -> ValueOrRefusal {
 }
 
 /// An integer fact: exact up to 2^53, a problem beyond.
-fn integer(magnitude: u64, value: f64, written: impl fmt::Display) -> ValueOrRefusal {
-    if magnitude > MAX_EXACT_INTEGER {
-        return unusable(
-            format!("the integer {written} is beyond 2^53 and cannot be held exactly"),
-            "numbers are 64-bit floats: integers are exact up to 9007199254740992",
-        );
+fn integer(value: i128) -> ValueOrRefusal {
+    match crate::number::integer(value) {
+        Ok(value) => ValueOrRefusal(Ok(FactValue::Number(value))),
+        Err(inexact) => unusable(inexact.message(&value.to_string()), inexact.help()),
     }
-    ValueOrRefusal(Ok(FactValue::Number(value)))
 }
 
 impl<'de> Visitor<'de> for ValueVisitor {
@@ -461,21 +595,36 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<ValueOrRefusal, E> {
-        Ok(integer(value.unsigned_abs(), value as f64, value))
+        Ok(integer(i128::from(value)))
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<ValueOrRefusal, E> {
-        Ok(integer(value, value as f64, value))
+        Ok(integer(i128::from(value)))
+    }
+
+    fn visit_i128<E: de::Error>(self, value: i128) -> Result<ValueOrRefusal, E> {
+        Ok(integer(value))
+    }
+
+    fn visit_u128<E: de::Error>(self, value: u128) -> Result<ValueOrRefusal, E> {
+        Ok(integer(i128::try_from(value).unwrap_or(i128::MAX)))
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<ValueOrRefusal, E> {
-        if value.is_finite() {
-            return Ok(ValueOrRefusal(Ok(FactValue::Number(value))));
+        if !value.is_finite() {
+            return Ok(unusable(
+                format!("{value} is not a finite number"),
+                "numbers must be finite: leave the fact out if it is unknown",
+            ));
         }
-        Ok(unusable(
-            format!("{value} is not a finite number"),
-            "numbers must be finite: leave the fact out if it is unknown",
-        ))
+        if value.abs() > crate::number::MAX_EXACT {
+            let inexact = crate::number::Inexact::TooLarge { integer: false };
+            return Ok(unusable(
+                inexact.message(&value.to_string()),
+                inexact.help(),
+            ));
+        }
+        Ok(ValueOrRefusal(Ok(FactValue::Number(value))))
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<ValueOrRefusal, E> {
@@ -587,6 +736,7 @@ mod tests {
         read_document(
             &mut serde_json::Deserializer::from_str(json),
             limits,
+            JsonText,
             &mut reader,
         )
         .unwrap();

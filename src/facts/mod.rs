@@ -32,6 +32,8 @@ pub(crate) mod de;
 use std::fmt;
 use std::path::Path;
 
+use crate::read::{Nul, ReadError};
+
 pub use bind::{FactTable, Value};
 
 /// A fact value as a facts file can hold it.
@@ -40,8 +42,11 @@ pub use bind::{FactTable, Value};
 pub enum FactValue {
     /// `true` / `false`
     Bool(bool),
-    /// A finite number; integers exact up to 2^53.
+    /// A number: a finite float of magnitude at most 2^53.
     Number(f64),
+    /// An integer given in code (from `i64`, `u64`, `usize`), kept exact
+    /// until it is bound: beyond 2^53 it is refused, not rounded.
+    Integer(i128),
     /// A string.
     String(String),
     /// A list of strings, for `set<string>` facts.
@@ -54,6 +59,7 @@ impl FactValue {
         match self {
             FactValue::Bool(value) => format!("the bool {value}"),
             FactValue::Number(value) => format!("the number {value}"),
+            FactValue::Integer(value) => format!("the number {value}"),
             FactValue::String(value) => format!("the string {value:?}"),
             FactValue::Strings(values) => format!("a list of {} strings", values.len()),
         }
@@ -75,6 +81,42 @@ impl From<f64> for FactValue {
 impl From<i32> for FactValue {
     fn from(value: i32) -> Self {
         FactValue::Number(f64::from(value))
+    }
+}
+
+impl From<u32> for FactValue {
+    fn from(value: u32) -> Self {
+        FactValue::Number(f64::from(value))
+    }
+}
+
+/// Integers that a float may not hold exactly are kept as they are, and
+/// refused when bound if they are beyond 2^53.
+///
+/// ```
+/// use prereq::{Facts, RuleSet};
+/// let rules = RuleSet::parse("r.rules", "fact troops: number\nrule big requires troops > 10")?;
+/// let mut facts = Facts::new("code");
+/// facts.set("UK", "troops", 10_000_i64).set("France", "troops", 9_007_199_254_740_993_u64);
+/// let error = rules.evaluate(&facts).unwrap_err().to_string();
+/// assert!(error.contains("entities.France.troops: the integer 9007199254740993 is beyond 2^53"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+macro_rules! from_integer {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for FactValue {
+            fn from(value: $ty) -> Self {
+                FactValue::Integer(i128::from(value))
+            }
+        }
+    )*};
+}
+
+from_integer!(i64, u64);
+
+impl From<usize> for FactValue {
+    fn from(value: usize) -> Self {
+        FactValue::Integer(i128::try_from(value).unwrap_or(i128::MAX))
     }
 }
 
@@ -102,6 +144,18 @@ impl From<Vec<String>> for FactValue {
     }
 }
 
+impl From<Vec<&str>> for FactValue {
+    fn from(values: Vec<&str>) -> Self {
+        FactValue::Strings(values.into_iter().map(str::to_string).collect())
+    }
+}
+
+impl From<&[&str]> for FactValue {
+    fn from(values: &[&str]) -> Self {
+        FactValue::Strings(values.iter().map(|s| s.to_string()).collect())
+    }
+}
+
 /// One entity's facts, in the order written.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntityFacts {
@@ -122,11 +176,14 @@ pub struct FactProblem {
     pub help: Option<String>,
 }
 
+/// Shown escaped ([`crate::text::escape`]): paths and messages hold names
+/// and values from the file.
 impl fmt::Display for FactProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)?;
+        use crate::text::escape;
+        write!(f, "{}: {}", escape(&self.path), escape(&self.message))?;
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", escape(help))?;
         }
         Ok(())
     }
@@ -142,6 +199,12 @@ pub enum FactsError {
         origin: String,
         /// What the system said.
         source: std::io::Error,
+    },
+    /// The file is larger than [`crate::limits::MAX_FACTS_FILE_BYTES`].
+    #[error("{origin}: the facts file is larger than {} GiB; split the snapshot into several files", crate::limits::MAX_FACTS_FILE_BYTES >> 30)]
+    TooLarge {
+        /// The file.
+        origin: String,
     },
     /// The extension is neither `.toml` nor `.json`.
     #[error("{origin}: facts files must end in .toml or .json")]
@@ -228,16 +291,15 @@ impl Facts {
     /// Parses TOML facts; `origin` names the source in errors. Fails only if
     /// the text is not TOML; unusable values are kept in [`Facts::problems`].
     pub fn from_toml_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
-        let facts: Facts =
-            toml::from_str(text).map_err(|error| syntax_error(origin, error.to_string()))?;
+        let facts = de::facts_from_toml(text).map_err(|error| toml_error(origin, text, &error))?;
         Ok(facts.with_origin(origin))
     }
 
     /// Parses JSON facts; `origin` names the source in errors. Fails only if
     /// the text is not JSON; unusable values are kept in [`Facts::problems`].
     pub fn from_json_str(origin: &str, text: &str) -> Result<Facts, FactsError> {
-        let facts: Facts =
-            serde_json::from_str(text).map_err(|error| syntax_error(origin, error.to_string()))?;
+        let facts = de::facts_from_json(without_bom(text))
+            .map_err(|error| syntax_error(origin, error.to_string()))?;
         Ok(facts.with_origin(origin))
     }
 
@@ -325,10 +387,22 @@ pub(crate) fn read_facts_file(path: &Path) -> Result<(String, String, Format), F
         Some("json") => Format::Json,
         _ => return Err(FactsError::UnknownFormat { origin }),
     };
-    let bytes = std::fs::read(path).map_err(|source| FactsError::Io {
-        origin: origin.clone(),
-        source,
-    })?;
+    let bytes = crate::read::bounded(path, crate::limits::MAX_FACTS_FILE_BYTES, Nul::Refused)
+        .map_err(|error| match error {
+            ReadError::Io(source) => FactsError::Io {
+                origin: origin.clone(),
+                source,
+            },
+            ReadError::TooLarge => FactsError::TooLarge {
+                origin: origin.clone(),
+            },
+            ReadError::Binary(offset) => FactsError::Syntax {
+                origin: origin.clone(),
+                message: format!(
+                    "the file holds a NUL byte (at byte {offset}): it is not a text file"
+                ),
+            },
+        })?;
     let text = String::from_utf8(bytes).map_err(|error| {
         let at = crate::source::utf8_error_location(&error);
         FactsError::Syntax {
@@ -340,6 +414,41 @@ pub(crate) fn read_facts_file(path: &Path) -> Result<(String, String, Format), F
         }
     })?;
     Ok((origin, text, format))
+}
+
+/// The text after a byte order mark, if it starts with one: the mark says
+/// "UTF-8" and nothing else. TOML allows it; JSON files from some editors
+/// start with one.
+pub(crate) fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// A TOML file that does not parse, as an error of its `origin`.
+pub(crate) fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> FactsError {
+    syntax_error(origin, toml_message(text, error))
+}
+
+/// What is wrong with a TOML text: the parser's message with the line and
+/// column, but not the offending line itself — the file may not be meant
+/// as facts at all, and its contents are nobody's business.
+pub(crate) fn toml_message(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end();
+    match error.span() {
+        Some(span) => {
+            let mut sources = crate::Sources::default();
+            let id = sources.add("", text);
+            let at = sources
+                .file(id)
+                .map_or(crate::LineCol { line: 1, column: 1 }, |file| {
+                    file.line_col(span.start)
+                });
+            format!(
+                "TOML parse error at line {}, column {}: {message}",
+                at.line, at.column
+            )
+        }
+        None => format!("TOML parse error: {message}"),
+    }
 }
 
 /// A facts file that is not valid TOML or JSON.

@@ -1,6 +1,10 @@
 //! Terminal renderings of the analyses: explanation trees, unlock options,
 //! scenario diffs and leverage. The JSON forms are the analysis structs
 //! themselves, serialized with serde.
+//!
+//! Everything that came from a file — entity names, doc comments, the
+//! text of conditions, string values — is escaped on its way out
+//! ([`crate::text::escape`]), so no file can steer the terminal.
 
 use std::fmt::Write as _;
 
@@ -9,9 +13,11 @@ use crate::analysis::diff::{Diff, FactChange};
 use crate::analysis::explain::{ExplainNode, Explanation, FactReading, NodeKind};
 use crate::analysis::leverage::{Effect, Leverage, Proposal};
 use crate::analysis::unlock::{Change, Unlock};
+use crate::check::RuleKind;
 use crate::eval::Verdict;
 use crate::facts::FactValue;
 use crate::syntax::ast::Scope;
+use crate::text::escape;
 
 /// A fact value as people read it; `unknown` for none.
 pub fn value_text(value: Option<&FactValue>) -> String {
@@ -19,6 +25,7 @@ pub fn value_text(value: Option<&FactValue>) -> String {
         None => "unknown".to_string(),
         Some(FactValue::Bool(b)) => b.to_string(),
         Some(FactValue::Number(n)) => n.to_string(),
+        Some(FactValue::Integer(n)) => n.to_string(),
         Some(FactValue::String(s)) => format!("{s:?}"),
         Some(FactValue::Strings(items)) => {
             let items: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
@@ -33,9 +40,14 @@ fn verdict_text(verdict: Verdict, style: Style) -> String {
 
 fn subject(entity: Option<&str>, rule: &str) -> String {
     match entity {
-        Some(entity) => format!("{rule} for {entity}"),
+        Some(entity) => format!("{rule} for {}", escape(entity)),
         None => format!("{rule} (world rule)"),
     }
+}
+
+/// Doc comment lines joined into one, escaped.
+fn docs(lines: &[String]) -> String {
+    escape(&lines.join(" ")).into_owned()
 }
 
 fn fact_name(fact: &str, scope: Scope) -> String {
@@ -55,7 +67,7 @@ pub fn explanation(why: &Explanation, style: Style) -> String {
         verdict_text(why.verdict, style)
     );
     for line in &why.tree.docs {
-        let _ = writeln!(out, "  {line}");
+        let _ = writeln!(out, "  {}", escape(line));
     }
     out.push('\n');
     tree_lines(&mut out, &why.tree, style);
@@ -81,7 +93,7 @@ pub fn explanation(why: &Explanation, style: Style) -> String {
         for fact in shown {
             let text = reading(fact);
             let pad = " ".repeat(width - text.chars().count());
-            let line = format!("  {text}{pad}  {}", fact.docs.join(" "));
+            let line = format!("  {text}{pad}  {}", docs(&fact.docs));
             let _ = writeln!(out, "{}", line.trim_end());
         }
     }
@@ -129,8 +141,8 @@ fn node_line(node: &ExplainNode, style: Style) -> String {
         NodeKind::Not => "not".to_string(),
         NodeKind::Unless => "unless".to_string(),
         NodeKind::Rule if node.docs.is_empty() => node.text.clone(),
-        NodeKind::Rule => format!("{} — {}", node.text, node.docs.join(" ")),
-        NodeKind::Same | NodeKind::Condition => node.text.clone(),
+        NodeKind::Rule => format!("{} — {}", node.text, docs(&node.docs)),
+        NodeKind::Same | NodeKind::Condition => escape(&node.text).into_owned(),
     };
     let mut line = format!("{} {label}", paint(symbol(node.value), node.value, style));
     let shows_value_itself = node.kind == NodeKind::Condition
@@ -209,7 +221,7 @@ fn unlock(out: &mut String, answer: &Unlock, style: Style) {
 fn change(change: &Change) -> String {
     let target = match (change.to, &change.condition) {
         (Some(to), _) => to.to_string(),
-        (None, Some(condition)) => condition.clone(),
+        (None, Some(condition)) => escape(condition).into_owned(),
         (None, None) => "any value".to_string(),
     };
     format!(
@@ -240,12 +252,17 @@ pub fn diff(diff: &Diff, style: Style) -> String {
         }
     }
     if !diff.added.is_empty() {
-        let _ = writeln!(out, "Added entities: {}", diff.added.join(", "));
+        let _ = writeln!(out, "Added entities: {}", names(&diff.added));
     }
     if !diff.removed.is_empty() {
-        let _ = writeln!(out, "Removed entities: {}", diff.removed.join(", "));
+        let _ = writeln!(out, "Removed entities: {}", names(&diff.removed));
     }
     out
+}
+
+/// Entity names, escaped and joined.
+fn names(names: &[String]) -> String {
+    escape(&names.join(", ")).into_owned()
 }
 
 fn fact_change(change: &FactChange) -> String {
@@ -258,13 +275,34 @@ fn fact_change(change: &FactChange) -> String {
 }
 
 /// Renders a leverage answer.
-pub fn leverage(answer: &Leverage) -> String {
+pub fn leverage(answer: &Leverage, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: {} of {} entities satisfy it now.",
-        answer.rule, answer.satisfied_now, answer.entities
-    );
+    match (answer.kind, answer.verdict) {
+        (RuleKind::World, Some(verdict)) => {
+            let _ = writeln!(
+                out,
+                "{}: {} now.",
+                subject(None, &answer.rule),
+                verdict_text(verdict, style)
+            );
+            world_changes(&mut out, answer, style);
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "{}: {} of {} entities satisfy it now.",
+                answer.rule, answer.satisfied_now, answer.entities
+            );
+            entity_changes(&mut out, answer);
+        }
+    }
+    if !answer.complete {
+        out.push_str("\nbudget exhausted: the ranking covers only the changes tried so far; there may be better ones (raise --budget)\n");
+    }
+    out
+}
+
+fn entity_changes(out: &mut String, answer: &Leverage) {
     if answer.changes.iter().all(|e| e.gains.is_empty()) {
         out.push_str("No single change brings anyone in.\n");
     } else {
@@ -273,20 +311,48 @@ pub fn leverage(answer: &Leverage) -> String {
             "\nSingle changes that bring the most in ({} bring someone in):",
             answer.changes_with_gains
         );
-        effects(
-            &mut out,
-            answer.changes.iter().filter(|e| !e.gains.is_empty()),
-        );
+        effects(out, answer.changes.iter().filter(|e| !e.gains.is_empty()));
     }
     if let Some(pairs) = &answer.pairs {
         if pairs.is_empty() {
             out.push_str("\nNo pair of changes brings in anyone that a single change does not.\n");
         } else {
             out.push_str("\nPairs that bring in entities no single change does:\n");
-            effects(&mut out, pairs.iter());
+            effects(out, pairs.iter());
         }
     }
-    out
+}
+
+fn world_changes(out: &mut String, answer: &Leverage, style: Style) {
+    let satisfying: Vec<&Effect> = answer
+        .changes
+        .iter()
+        .filter(|e| e.after == Some(Verdict::Satisfied))
+        .collect();
+    if satisfying.is_empty() {
+        out.push_str("No single change satisfies it.\n");
+    } else {
+        out.push_str("\nSingle changes that satisfy it:\n");
+    }
+    let shown = answer.changes.iter().filter(|e| e.after.is_some());
+    for (index, effect) in shown.enumerate() {
+        let changes: Vec<String> = effect.changes.iter().map(proposal).collect();
+        let after = effect
+            .after
+            .map_or(String::new(), |v| verdict_text(v, style));
+        let _ = writeln!(out, "  {}. {}   → {after}", index + 1, changes.join(" + "));
+    }
+    if let Some(pairs) = &answer.pairs {
+        if pairs.is_empty() {
+            out.push_str("\nNo pair of changes satisfies it.\n");
+        } else {
+            out.push_str("\nPairs of changes that satisfy it:\n");
+            for (index, effect) in pairs.iter().enumerate() {
+                let changes: Vec<String> = effect.changes.iter().map(proposal).collect();
+                let _ = writeln!(out, "  {}. {}", index + 1, changes.join(" + "));
+            }
+        }
+    }
 }
 
 fn effects<'a>(out: &mut String, effects: impl Iterator<Item = &'a Effect>) {
@@ -298,14 +364,14 @@ fn effects<'a>(out: &mut String, effects: impl Iterator<Item = &'a Effect>) {
             index + 1,
             changes.join(" + "),
             effect.gains.len(),
-            effect.gains.join(", ")
+            names(&effect.gains)
         );
         if !effect.losses.is_empty() {
             let _ = write!(
                 out,
                 "   −{} ({})",
                 effect.losses.len(),
-                effect.losses.join(", ")
+                names(&effect.losses)
             );
         }
         out.push('\n');
@@ -315,11 +381,11 @@ fn effects<'a>(out: &mut String, effects: impl Iterator<Item = &'a Effect>) {
 fn proposal(proposal: &Proposal) -> String {
     let target = match (proposal.to, &proposal.condition) {
         (Some(to), _) => to.to_string(),
-        (None, Some(condition)) => condition.clone(),
+        (None, Some(condition)) => escape(condition).into_owned(),
         (None, None) => "any value".to_string(),
     };
     let owner = match &proposal.entity {
-        Some(entity) => format!("{entity}'s "),
+        Some(entity) => format!("{}'s ", escape(entity)),
         None => String::new(),
     };
     format!(
@@ -373,6 +439,13 @@ pub fn comparison(rules: &[crate::analysis::compare::RuleComparison], style: Sty
                 let _ = writeln!(
                     out,
                     "{}: cannot compare (it compares two facts with each other)",
+                    rule.rule
+                );
+            }
+            Outcome::Undecided => {
+                let _ = writeln!(
+                    out,
+                    "{}: undecided (the budget ran out before it was compared; raise --budget)",
                     rule.rule
                 );
             }

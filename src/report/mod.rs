@@ -13,10 +13,14 @@
 pub mod analysis;
 pub mod table;
 
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::batch::{BatchVerdicts, EntityNames};
 use crate::check::{ResolvedRules, RuleId, RuleKind};
-use crate::eval::{Verdict, Verdicts};
+use crate::eval::Verdict;
 
 /// A rule as shown in reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +48,11 @@ pub struct Row<'a> {
 
 /// The verdicts of one evaluation.
 ///
+/// A report shares the evaluation's verdicts and entity names rather than
+/// copying them: building one, narrowing it and looking up a verdict by
+/// name each cost the same whether there are ten entities or ten million.
+/// It serializes as the JSON of [`Report::to_json`].
+///
 /// ```
 /// use prereq::{Facts, RuleSet, Verdict};
 /// let rules = RuleSet::parse("coalition.rules", "
@@ -59,21 +68,29 @@ pub struct Row<'a> {
 /// assert_eq!(report.verdict("UK", "deploy"), Some(Verdict::Satisfied));
 /// assert_eq!(report.verdict("Ireland", "deploy"), Some(Verdict::Undetermined));
 /// assert_eq!(report.to_json(), r#"{"results":[{"entity":"UK","rule":"deploy","verdict":"satisfied"},{"entity":"Ireland","rule":"deploy","verdict":"undetermined"}]}"#);
+/// assert_eq!(serde_json::to_string(&report)?, report.to_json());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    rules: Vec<RuleColumn>,
-    entities: Vec<String>,
-    verdicts: Verdicts,
+    rules: Arc<Rules>,
+    entities: EntityNames,
+    verdicts: Arc<BatchVerdicts>,
     /// Indices into `rules` and `entities` that are shown.
     shown_rules: Vec<usize>,
     shown_entities: Vec<usize>,
 }
 
+/// The rules of a report, with an index by name.
+#[derive(Debug, PartialEq)]
+struct Rules {
+    columns: Vec<RuleColumn>,
+    by_name: FxHashMap<String, usize>,
+}
+
 /// A name given to [`Report::select`] that the report does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("there is no {kind} named `{name}`{}", suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+#[error("there is no {kind} named `{}`{}", crate::text::escape(name), suggestion.as_ref().map(|s| format!("; did you mean `{}`?", crate::text::escape(s))).unwrap_or_default())]
 pub struct UnknownName {
     /// `rule` or `entity`.
     pub kind: &'static str,
@@ -86,10 +103,10 @@ pub struct UnknownName {
 impl Report {
     pub(crate) fn new(
         resolved: &ResolvedRules,
-        entities: Vec<String>,
-        verdicts: Verdicts,
+        entities: EntityNames,
+        verdicts: Arc<BatchVerdicts>,
     ) -> Report {
-        let rules: Vec<RuleColumn> = resolved
+        let columns: Vec<RuleColumn> = resolved
             .rules
             .iter()
             .enumerate()
@@ -100,10 +117,15 @@ impl Report {
                 id: RuleId(u32::try_from(index).unwrap_or(u32::MAX)),
             })
             .collect();
+        let by_name = columns
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| (rule.name.clone(), index))
+            .collect();
         Report {
-            shown_rules: (0..rules.len()).collect(),
+            shown_rules: (0..columns.len()).collect(),
             shown_entities: (0..entities.len()).collect(),
-            rules,
+            rules: Arc::new(Rules { columns, by_name }),
             entities,
             verdicts,
         }
@@ -112,11 +134,24 @@ impl Report {
     /// Narrows the report to the named rules and entities (all, when a list is empty),
     /// in the order of the report.
     pub fn select(&self, rules: &[String], entities: &[String]) -> Result<Report, UnknownName> {
-        let rule_names: Vec<&str> = self.rules.iter().map(|r| r.name.as_str()).collect();
-        let entity_names: Vec<&str> = self.entities.iter().map(String::as_str).collect();
+        let shown_rules = match rules {
+            [] => (0..self.rules.columns.len()).collect(),
+            wanted => {
+                let names = self.rules.columns.iter().map(|r| r.name.as_str());
+                pick("rule", wanted, names, |name| {
+                    self.rules.by_name.get(name).copied()
+                })?
+            }
+        };
+        let shown_entities = match entities {
+            [] => (0..self.entities.len()).collect(),
+            wanted => pick("entity", wanted, self.entities.iter(), |name| {
+                self.entities.find(name)
+            })?,
+        };
         Ok(Report {
-            shown_rules: pick("rule", &rule_names, rules)?,
-            shown_entities: pick("entity", &entity_names, entities)?,
+            shown_rules,
+            shown_entities,
             ..self.clone()
         })
     }
@@ -125,40 +160,50 @@ impl Report {
     pub fn rules(&self) -> impl Iterator<Item = &RuleColumn> {
         self.shown_rules
             .iter()
-            .filter_map(|&index| self.rules.get(index))
+            .filter_map(|&index| self.rules.columns.get(index))
     }
 
     /// The entities shown, in facts-file order.
     pub fn entities(&self) -> impl Iterator<Item = &str> {
         self.shown_entities
             .iter()
-            .filter_map(|&index| self.entities.get(index).map(String::as_str))
+            .filter_map(|&index| self.entities.get(index))
+    }
+
+    /// The entities shown, with their index in the snapshot.
+    pub(crate) fn indexed_entities(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.shown_entities
+            .iter()
+            .filter_map(|&index| Some((index, self.entities.get(index)?)))
     }
 
     /// The verdict of `rule` for `entity`; for a world rule, the world's verdict
     /// (the same for every entity). `None` if either name is unknown.
     pub fn verdict(&self, entity: &str, rule: &str) -> Option<Verdict> {
-        let entity = self.entities.iter().position(|e| e == entity)?;
-        let rule = self.rules.iter().find(|r| r.name == rule)?;
-        self.cell(Some(entity), rule)
+        let entity = self.entities.find(entity)?;
+        self.cell(Some(entity), self.rule(rule)?)
     }
 
     /// The verdict of a world rule (`None` for an unknown or an entity rule).
     pub fn world_verdict(&self, rule: &str) -> Option<Verdict> {
-        let rule = self
-            .rules
-            .iter()
-            .find(|r| r.name == rule && r.kind == RuleKind::World)?;
+        let rule = self.rule(rule).filter(|r| r.kind == RuleKind::World)?;
         self.cell(None, rule)
     }
 
-    fn cell(&self, entity: Option<usize>, rule: &RuleColumn) -> Option<Verdict> {
-        let row = match (rule.kind, entity) {
-            (RuleKind::World, _) => self.verdicts.world(),
-            (RuleKind::Entity, Some(entity)) => self.verdicts.entity(entity)?,
-            (RuleKind::Entity, None) => return None,
-        };
-        row.get(rule.id.index()).map(|&tri| Verdict::from(tri))
+    fn rule(&self, name: &str) -> Option<&RuleColumn> {
+        let index = *self.rules.by_name.get(name)?;
+        self.rules.columns.get(index)
+    }
+
+    /// The verdict of a rule for entity `entity` (by index), or the world's.
+    pub(crate) fn cell(&self, entity: Option<usize>, rule: &RuleColumn) -> Option<Verdict> {
+        match (rule.kind, entity) {
+            (RuleKind::Entity, None) => None,
+            (RuleKind::Entity, Some(entity)) if entity >= self.entities.len() => None,
+            (_, entity) => Some(Verdict::from(
+                self.verdicts.get(entity.unwrap_or(0), rule.id),
+            )),
+        }
     }
 
     /// Every verdict shown: world rules first (no entity), then each entity's rules.
@@ -178,7 +223,7 @@ impl Report {
     fn row<'a>(&'a self, entity: Option<usize>, rule: &'a RuleColumn) -> Option<Row<'a>> {
         Some(Row {
             entity: match entity {
-                Some(index) => Some(self.entities.get(index)?.as_str()),
+                Some(index) => Some(self.entities.get(index)?),
                 None => None,
             },
             rule: &rule.name,
@@ -197,43 +242,46 @@ impl Report {
     /// Writes [`Report::to_json`]'s text row by row, never holding it whole:
     /// a million entities' verdicts go out in constant memory.
     pub fn write_json(&self, out: impl std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         struct Rows<'r>(&'r Report);
         impl Serialize for Rows<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_seq(self.0.rows())
             }
         }
-        #[derive(Serialize)]
-        struct Results<'r> {
-            results: Rows<'r>,
-        }
-        serde_json::to_writer(
-            out,
-            &Results {
-                results: Rows(self),
-            },
-        )
+        use serde::ser::SerializeStruct;
+        let mut results = serializer.serialize_struct("Report", 1)?;
+        results.serialize_field("results", &Rows(self))?;
+        results.end()
     }
 }
 
-fn pick(kind: &'static str, names: &[&str], wanted: &[String]) -> Result<Vec<usize>, UnknownName> {
-    if wanted.is_empty() {
-        return Ok((0..names.len()).collect());
-    }
+/// The indices of the wanted names, in the order of `names`; each found by `find`.
+fn pick<'a>(
+    kind: &'static str,
+    wanted: &[String],
+    names: impl Iterator<Item = &'a str>,
+    find: impl Fn(&str) -> Option<usize>,
+) -> Result<Vec<usize>, UnknownName> {
+    let mut indices = Vec::with_capacity(wanted.len());
     for name in wanted {
-        if !names.contains(&name.as_str()) {
-            return Err(UnknownName {
-                kind,
-                name: name.clone(),
-                suggestion: crate::check::suggest(name, names.iter().copied()).map(str::to_string),
-            });
+        match find(name) {
+            Some(index) => indices.push(index),
+            None => {
+                return Err(UnknownName {
+                    kind,
+                    name: name.clone(),
+                    suggestion: crate::check::suggest(name, names).map(str::to_string),
+                });
+            }
         }
     }
-    Ok((0..names.len())
-        .filter(|&index| {
-            names
-                .get(index)
-                .is_some_and(|name| wanted.iter().any(|w| w == name))
-        })
-        .collect())
+    indices.sort_unstable();
+    indices.dedup();
+    Ok(indices)
 }

@@ -4,13 +4,18 @@
 //! everyone. Then the matrix, with a symbol per cell, a count of satisfied
 //! entities under each column, the legend, and the doc comments of the rules
 //! shown. Colours are opt-in ([`Style::color`]); the CLI turns them on only
-//! for a terminal and never when `NO_COLOR` is set.
+//! for a terminal and never when `NO_COLOR` is set. Entity names and doc
+//! comments are escaped ([`crate::text::escape`]): a name holding a newline
+//! or an escape sequence shows as `\n` or `\u{1b}`, never as a forged row.
+//! Cells are read by index, so the table is linear in its size.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::{Report, RuleColumn};
 use crate::check::RuleKind;
 use crate::eval::Verdict;
+use crate::text::escape;
 
 /// How to render the table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -85,10 +90,13 @@ fn render_world(out: &mut String, report: &Report, world: &[&RuleColumn], style:
 }
 
 fn render_matrix(out: &mut String, report: &Report, rules: &[&RuleColumn], style: Style) {
-    let entities: Vec<&str> = report.entities().collect();
+    let entities: Vec<(usize, Cow<'_, str>)> = report
+        .indexed_entities()
+        .map(|(index, name)| (index, escape(name)))
+        .collect();
     let first_width = entities
         .iter()
-        .map(|e| width_of(e))
+        .map(|(_, e)| width_of(e))
         .chain([width_of("Entity"), width_of("satisfied")])
         .max()
         .unwrap_or(0);
@@ -100,11 +108,11 @@ fn render_matrix(out: &mut String, report: &Report, rules: &[&RuleColumn], style
     trim_line_end(out);
     out.push('\n');
     let mut satisfied = vec![0usize; rules.len()];
-    for entity in &entities {
+    for (index, entity) in &entities {
         let _ = write!(out, "{}", pad(entity, first_width));
         for ((rule, width), count) in rules.iter().zip(&widths).zip(&mut satisfied) {
             let verdict = report
-                .verdict(entity, &rule.name)
+                .cell(Some(*index), rule)
                 .unwrap_or(Verdict::Undetermined);
             *count += usize::from(verdict == Verdict::Satisfied);
             let cell = paint(symbol(verdict), verdict, style);
@@ -143,6 +151,7 @@ fn render_docs(out: &mut String, report: &Report) {
     for rule in documented {
         let indent = " ".repeat(width + 4);
         for (index, line) in rule.docs.iter().enumerate() {
+            let line = escape(line);
             if index == 0 {
                 let _ = writeln!(out, "  {}  {line}", pad(&rule.name, width));
             } else {

@@ -1,0 +1,73 @@
+//! `prereq leverage`: which single change brings in the most entities.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use prereq::analysis::budget::DEFAULT_STEPS;
+use prereq::analysis::leverage::LeverageOptions;
+use prereq::report::analysis;
+
+use super::output::Output;
+use super::progress::Progress;
+use super::{
+    Format, Outcome, RulesArgs, analysis_failed, budget_outcome, load_rules, open, painter, print,
+    print_json,
+};
+
+#[derive(Debug, Args)]
+pub struct LeverageArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// The facts snapshot: a .toml or .json file.
+    #[arg(long, value_name = "FILE")]
+    facts: PathBuf,
+
+    /// The rule to bring entities to.
+    #[arg(long, value_name = "NAME")]
+    rule: String,
+
+    /// How many changes to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+
+    /// Also list pairs of changes that bring in entities no single change does.
+    #[arg(long)]
+    pairs: bool,
+
+    /// Work budget (entities evaluated); when it runs out the ranking says
+    /// so and the exit code is 3.
+    #[arg(long, value_name = "STEPS", default_value_t = DEFAULT_STEPS)]
+    budget: u64,
+
+    /// Output format: table (changes ranked by the entities they bring in)
+    /// or json (the same ranking, with `"complete"`).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+pub fn run(args: &LeverageArgs, out: &mut Output) -> Outcome {
+    let painter = painter(args.rules.color);
+    let progress = Progress::start("reading rules");
+    let rules = load_rules(&args.rules, &painter)?;
+    progress.phase("reading facts");
+    let snapshot = open(&rules, &args.facts, &painter)?;
+    progress.phase("trying changes");
+    let options = LeverageOptions {
+        top: args.top,
+        pairs: args.pairs,
+        budget: args.budget,
+    };
+    let answer = snapshot
+        .leverage(&args.rule, options)
+        .map_err(|e| analysis_failed(e, &painter))?;
+    drop(progress);
+    match args.format {
+        Format::Json => print_json(out, &answer)?,
+        Format::Table => print(
+            out,
+            &analysis::leverage(&answer, args.rules.color.stdout_style()),
+        )?,
+    }
+    budget_outcome(answer.complete)
+}

@@ -1,0 +1,291 @@
+//! Numbers as prereq holds them: 64-bit floats, exactly as written.
+//!
+//! A verdict on `troops_offered >= 1000` is only as good as the numbers in
+//! it. A decimal that a 64-bit float cannot hold is rounded to its nearest
+//! float, and the rounding can flip a comparison: `9007199254740992.5`
+//! becomes `9007199254740992`, `1e-400` becomes `0`. So every number read
+//! from a rule file or a facts file must be held *as written*: its
+//! magnitude at most 2^53 (beyond it not every integer is a float), and
+//! its digits those of the float it becomes (the float's shortest
+//! decimal form means the same number). Anything else is refused with a
+//! hint, never rounded silently. Numbers of up to 15 significant digits
+//! within that range always qualify.
+//!
+//! Architecture invariant: one reading of number text for rules and facts
+//! alike ([`exact`]), so that a literal and a fact written the same way are
+//! the same number.
+
+use std::fmt;
+
+/// The largest magnitude a number may have: 2^53 = 9007199254740992.
+pub const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+
+/// The digits of 2^53, for comparing a decimal with it exactly.
+const MAX_EXACT_DIGITS: &str = "9007199254740992";
+
+/// Why a number cannot be held as written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Inexact {
+    /// Its magnitude is beyond 2^53.
+    TooLarge {
+        /// Whether it is written as an integer (no fraction, no exponent).
+        integer: bool,
+    },
+    /// A float would hold another number: this one.
+    Rounded(f64),
+}
+
+impl Inexact {
+    /// What is wrong, for a number written as `text`.
+    pub fn message(&self, text: &str) -> String {
+        match self {
+            Inexact::TooLarge { integer: true } => {
+                format!("the integer {text} is beyond 2^53 and cannot be held exactly")
+            }
+            Inexact::TooLarge { integer: false } => {
+                format!("the number {text} is beyond 2^53 and cannot be held exactly")
+            }
+            Inexact::Rounded(held) => format!(
+                "the number {text} cannot be held exactly: as a 64-bit float it would be {held}"
+            ),
+        }
+    }
+
+    /// How to fix it.
+    pub fn help(&self) -> &'static str {
+        match self {
+            Inexact::TooLarge { .. } => {
+                "numbers are 64-bit floats: they are exact up to 9007199254740992 in magnitude"
+            }
+            Inexact::Rounded(_) => {
+                "numbers are 64-bit floats: write at most 15 significant digits, and nothing smaller than 1e-300"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Inexact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Inexact::TooLarge { .. } => f.write_str("beyond 2^53"),
+            Inexact::Rounded(held) => write!(f, "would be rounded to {held}"),
+        }
+    }
+}
+
+/// The value of a decimal number as written (`-12`, `2.5`, `1e-3`: the
+/// JSON and TOML forms; `+`, leading zeros and `_` separators are read as
+/// TOML writes them), if a float holds it exactly; `None` if `text` is not
+/// a decimal number at all.
+///
+/// ```
+/// use prereq::number::{exact, Inexact};
+/// assert_eq!(exact("1000"), Some(Ok(1000.0)));
+/// assert_eq!(exact("0.1"), Some(Ok(0.1)));
+/// assert_eq!(exact("9007199254740992"), Some(Ok(9007199254740992.0)));
+/// assert_eq!(exact("9007199254740993"), Some(Err(Inexact::TooLarge { integer: true })));
+/// assert_eq!(exact("9007199254740992.5"), Some(Err(Inexact::TooLarge { integer: false })));
+/// assert_eq!(exact("1e-400"), Some(Err(Inexact::Rounded(0.0))));
+/// assert_eq!(exact("0.30000000000000001"), Some(Err(Inexact::Rounded(0.3))));
+/// assert_eq!(exact("many"), None);
+/// ```
+pub fn exact(text: &str) -> Option<Result<f64, Inexact>> {
+    let decimal = Decimal::parse(text)?;
+    let cleaned: String;
+    let plain = if text.contains('_') {
+        cleaned = text.replace('_', "");
+        cleaned.as_str()
+    } else {
+        text
+    };
+    let value: f64 = plain.trim_start_matches('+').parse().ok()?;
+    Some(decimal.check(value))
+}
+
+/// An integer as a number, if a float holds it exactly.
+///
+/// ```
+/// use prereq::number::{integer, Inexact};
+/// assert_eq!(integer(-5), Ok(-5.0));
+/// assert_eq!(integer(1 << 60), Err(Inexact::TooLarge { integer: true }));
+/// ```
+pub fn integer(value: i128) -> Result<f64, Inexact> {
+    if value.unsigned_abs() > 1 << 53 {
+        return Err(Inexact::TooLarge { integer: true });
+    }
+    Ok(value as f64)
+}
+
+/// A decimal number as written, normalised: `0.DIGITS × 10^exponent`, with
+/// no leading or trailing zero digit (zero has no digits).
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
+    digits: String,
+    exponent: i64,
+    integer: bool,
+}
+
+impl Decimal {
+    /// Reads `[+-]? digits [. digits] [(e|E) [+-] digits]` (with `_`
+    /// between digits, as TOML allows); `None` for anything else.
+    fn parse(text: &str) -> Option<Decimal> {
+        let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+            Some(at) => (unsigned.get(..at)?, Some(unsigned.get(at + 1..)?)),
+            None => (unsigned, None),
+        };
+        let (whole, fraction) = match mantissa.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (mantissa, None),
+        };
+        let digits_only = |part: &str| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_digit() || c == '_')
+                && part.starts_with(|c: char| c.is_ascii_digit())
+        };
+        if !digits_only(whole) || fraction.is_some_and(|f| !digits_only(f)) {
+            return None;
+        }
+        let written_exponent: i64 = match exponent {
+            Some(e) => {
+                let unsigned = e.strip_prefix(['-', '+']).unwrap_or(e);
+                if !digits_only(unsigned) {
+                    return None;
+                }
+                // Beyond this the number is zero or infinite either way.
+                e.replace('_', "")
+                    .parse::<i64>()
+                    .unwrap_or(if e.starts_with('-') {
+                        -1_000_000
+                    } else {
+                        1_000_000
+                    })
+            }
+            None => 0,
+        };
+        let whole: String = whole.chars().filter(char::is_ascii_digit).collect();
+        let fraction: String = fraction
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let all = format!("{whole}{fraction}");
+        let leading = all.len() - all.trim_start_matches('0').len();
+        let digits = all.trim_matches('0').to_string();
+        let exponent = if digits.is_empty() {
+            0
+        } else {
+            written_exponent.saturating_add(whole.len() as i64 - leading as i64)
+        };
+        Some(Decimal {
+            digits,
+            exponent,
+            integer: exponent_free(text),
+        })
+    }
+
+    /// Whether the float `value` (this decimal, parsed) holds it exactly.
+    fn check(&self, value: f64) -> Result<f64, Inexact> {
+        if self.beyond_max() {
+            return Err(Inexact::TooLarge {
+                integer: self.integer,
+            });
+        }
+        // Up to 15 significant digits survive the trip through a normal float.
+        if self.digits.len() <= 15 && self.exponent > -300 {
+            return Ok(value);
+        }
+        let shortest = format!("{:e}", value.abs());
+        match Decimal::parse(&shortest) {
+            Some(held) if held.digits == self.digits && held.exponent == self.exponent => Ok(value),
+            _ => Err(Inexact::Rounded(value)),
+        }
+    }
+
+    /// Whether the magnitude is beyond 2^53.
+    fn beyond_max(&self) -> bool {
+        let max_exponent = MAX_EXACT_DIGITS.len() as i64;
+        match self.exponent.cmp(&max_exponent) {
+            std::cmp::Ordering::Greater => !self.digits.is_empty(),
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => {
+                let padded = format!("{:0<16}", self.digits);
+                padded.as_str() > MAX_EXACT_DIGITS
+            }
+        }
+    }
+}
+
+/// Whether a number is written as an integer: no fraction, no exponent.
+fn exponent_free(text: &str) -> bool {
+    !text.contains(['.', 'e', 'E'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_numbers_are_accepted() {
+        for text in [
+            "0",
+            "-0",
+            "0.0",
+            "1",
+            "-3",
+            "2.5",
+            "0.1",
+            "1e3",
+            "1E-3",
+            "-1.5e+2",
+            "100_000",
+            "9007199254740992",
+            "-9007199254740992",
+            "123456789012345",
+            "1e-300",
+            "+7",
+            "0.30000000000000004",
+            "5e-324",
+        ] {
+            assert!(matches!(exact(text), Some(Ok(_))), "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_a_float_would_change_are_refused() {
+        for text in [
+            "9007199254740993",
+            "18446744073709551617",
+            "9007199254740993.0",
+            "9007199254740992.5",
+            "1e16",
+            "1e300",
+        ] {
+            assert!(
+                matches!(exact(text), Some(Err(Inexact::TooLarge { .. }))),
+                "{text}"
+            );
+        }
+        let tiny = format!("0.{}1", "0".repeat(400));
+        for text in [
+            "1e-400",
+            tiny.as_str(),
+            "0.30000000000000001",
+            "1.00000000000000001",
+        ] {
+            assert!(
+                matches!(exact(text), Some(Err(Inexact::Rounded(_)))),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_that_is_no_number_is_none() {
+        for text in [
+            "", "-", "1.", ".5", "1e", "e5", "1.2.3", "abc", "_1", "0x10", "inf", "nan",
+        ] {
+            assert_eq!(exact(text), None, "{text}");
+        }
+    }
+}

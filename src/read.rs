@@ -1,0 +1,95 @@
+//! Reading files within limits, whatever the path names.
+//!
+//! A path given to prereq may name a device (`/dev/zero`), a pipe, or a
+//! link to either, whose size the file system does not know: a size
+//! limit checked from metadata alone lets such a file be read until memory
+//! runs out. [`bounded`] reads at most one byte past its limit and stops,
+//! so every reader of rule, facts and test files stops at its limit. Text
+//! formats that cannot hold a NUL byte (TOML, JSON) are also refused at
+//! the first chunk holding one, so a binary file is refused at once rather
+//! than after its limit.
+//!
+//! Architecture invariant: no file is read but through this module.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The most bytes read from a file at once.
+const CHUNK: usize = 1 << 20;
+
+/// Why a file could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The system refused.
+    Io(std::io::Error),
+    /// It holds more than the limit.
+    TooLarge,
+    /// It holds a NUL byte at this offset, which no text format allows.
+    Binary(usize),
+}
+
+/// Whether the file may hold NUL bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nul {
+    /// A format that never holds one (TOML, JSON): refuse at the first.
+    Refused,
+    /// Leave NUL bytes to the parser.
+    Allowed,
+}
+
+/// The bytes of a file, at most `limit` of them.
+pub(crate) fn bounded(path: &Path, limit: u64, nul: Nul) -> Result<Vec<u8>, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let known = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if known.is_some_and(|len| len > limit) {
+        return Err(ReadError::TooLarge);
+    }
+    let capacity = known.map_or(CHUNK as u64, |len| len.min(limit)) as usize;
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
+    let mut reader = file.take(limit.saturating_add(1));
+    let mut chunk = vec![0; CHUNK];
+    loop {
+        let read = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(ReadError::Io(error)),
+        };
+        let new = chunk.get(..read).unwrap_or(&[]);
+        if nul == Nul::Refused {
+            if let Some(at) = new.iter().position(|b| *b == 0) {
+                return Err(ReadError::Binary(bytes.len() + at));
+            }
+        }
+        bytes.extend_from_slice(new);
+        if bytes.len() as u64 > limit {
+            return Err(ReadError::TooLarge);
+        }
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_without_a_size_is_read_to_the_limit_only() {
+        let zero = Path::new("/dev/zero");
+        if !zero.exists() {
+            return;
+        }
+        assert!(matches!(
+            bounded(zero, 3 * CHUNK as u64, Nul::Allowed),
+            Err(ReadError::TooLarge)
+        ));
+        assert!(matches!(
+            bounded(zero, u64::MAX, Nul::Refused),
+            Err(ReadError::Binary(0))
+        ));
+    }
+}
