@@ -69,11 +69,18 @@ pub fn rust(rules: &RuleSet) -> String {
             reads_world: Cell::new(false),
             reads_entity: Cell::new(false),
             referenced: RefCell::new(Vec::new()),
+            locals: RefCell::new(Vec::new()),
         };
         let body = code.node(condition);
+        // A rule's name is its function's: `a__b` is valid, if not snake case.
+        let lints = if rule.name.trim_start_matches('_').contains("__") {
+            "dead_code, non_snake_case"
+        } else {
+            "dead_code"
+        };
         let _ = writeln!(
             out,
-            "pub fn {}({}) -> ::prereq::Tri {{",
+            "#[allow({lints})]\npub fn {}({}) -> ::prereq::Tri {{",
             idents.get(&rule.name),
             code.parameters(rule.kind)
         );
@@ -117,6 +124,7 @@ fn facts_struct(rules: &RuleSet, idents: &Idents, scope: Scope, out: &mut String
     let _ = writeln!(
         out,
         "\n/// {what}; `None` where a fact is unknown.\n\
+         #[allow(dead_code)]\n\
          #[derive(Debug, Clone, Default, PartialEq)]\n\
          pub struct {name} {{"
     );
@@ -221,6 +229,8 @@ struct Code<'r> {
     /// are computed first, into locals `rule_NAME` (which no parameter,
     /// function or other local can be called).
     referenced: RefCell<Vec<RuleId>>,
+    /// The local of each referenced rule (see [`Code::local`]).
+    locals: RefCell<Vec<(RuleId, String)>>,
 }
 
 impl Code<'_> {
@@ -245,19 +255,44 @@ impl Code<'_> {
         self.referenced
             .borrow()
             .iter()
-            .filter_map(|id| self.rules.resolved().rule(*id))
-            .map(|rule| {
+            .filter_map(|id| Some((self.rules.resolved().rule(*id)?, self.local(*id))))
+            .map(|(rule, local)| {
                 let arguments = match rule.kind {
                     RuleKind::World => "world",
                     RuleKind::Entity => "world, entity",
                 };
                 format!(
-                    "let rule_{} = self::{}({arguments});",
-                    rule.name,
+                    "let {local} = self::{}({arguments});",
                     self.idents.get(&rule.name)
                 )
             })
             .collect()
+    }
+
+    /// The local holding a referenced rule's value: `rule_` and the rule's
+    /// name in snake case (a helper's leading `_` and doubled `_` dropped),
+    /// numbered if that local is taken already. Given on first reference,
+    /// never changed.
+    fn local(&self, id: RuleId) -> String {
+        let mut locals = self.locals.borrow_mut();
+        if let Some((_, local)) = locals.iter().find(|(rule, _)| *rule == id) {
+            return local.clone();
+        }
+        let name = self
+            .rules
+            .resolved()
+            .rule(id)
+            .map_or("", |r| r.name.as_str());
+        let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+        let base = format!("rule_{}", words.join("_"));
+        let mut local = base.clone();
+        let mut number = 1;
+        while locals.iter().any(|(_, taken)| *taken == local) {
+            number += 1;
+            local = format!("{base}_{number}");
+        }
+        locals.push((id, local.clone()));
+        local
     }
 
     fn node(&self, node: &Node) -> String {
@@ -369,11 +404,13 @@ impl Code<'_> {
         if rule.kind == RuleKind::Entity {
             self.reads_entity.set(true);
         }
-        let mut referenced = self.referenced.borrow_mut();
-        if !referenced.contains(&id) {
-            referenced.push(id);
+        {
+            let mut referenced = self.referenced.borrow_mut();
+            if !referenced.contains(&id) {
+                referenced.push(id);
+            }
         }
-        format!("rule_{}", rule.name)
+        self.local(id)
     }
 }
 

@@ -9,12 +9,16 @@
     clippy::panic
 )]
 
-/// Included, as a build script's output would be.
+/// Included, as a build script's output would be; the generated code
+/// compiles without a warning (a helper rule's local is snake case, and
+/// functions nobody calls are allowed).
+#[deny(warnings)]
 mod coalition {
     include!("generated/coalition.rs");
 }
 
 #[rustfmt::skip]
+#[deny(warnings)]
 #[path = "generated/every_construct.rs"]
 mod every_construct;
 
@@ -216,6 +220,10 @@ proptest! {
                 "entity" => every_construct::entity(&world, &entity),
                 "prereq" => every_construct::prereq(&world, &entity),
                 "everything" => everything(&world, &entity),
+                "_helper" => _helper(&world, &entity),
+                "twice__over" => twice__over(&world, &entity),
+                "twice_over" => twice_over(&world, &entity),
+                "uses_helpers" => uses_helpers(&world, &entity),
                 other => panic!("no generated function for {other}"),
             };
             prop_assert_eq!(generated, expected, "{}", name);

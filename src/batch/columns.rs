@@ -648,19 +648,20 @@ impl LookAlikes {
         }
     }
 
-    /// A warning for each name that looks like another entity's.
+    /// A warning for each name not in normal form that looks like another
+    /// entity's: one written in normal form, or an earlier one that
+    /// normalises alike. (A name in normal form is the one to keep, and
+    /// gets no warning of its own.)
     fn warnings(self, entities: &EntityNames) -> Vec<FactProblem> {
         let mut first: HashMap<&str, &str> = HashMap::new();
         let mut warnings = Vec::new();
         for (name, normal) in &self.names {
-            let other = match entities.find(normal) {
-                Some(_) if normal != name => Some(normal.as_str()),
-                _ => match first.get(normal.as_str()) {
-                    Some(earlier) if *earlier != name => Some(*earlier),
-                    _ => None,
-                },
+            let earlier = *first.entry(normal).or_insert(name);
+            let other = match (normal == name, entities.find(normal)) {
+                (true, _) => None,
+                (false, Some(_)) => Some(normal.as_str()),
+                (false, None) => (earlier != name).then_some(earlier),
             };
-            first.entry(normal).or_insert(name);
             if let Some(other) = other {
                 warnings.push(FactProblem {
                     path: format!("entities.{}", crate::facts::path_key(name)),

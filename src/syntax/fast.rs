@@ -507,7 +507,7 @@ impl<'t> Cursor<'t> {
             }
             len += 1 + fraction;
         }
-        let value = literal::number(rest.get(..len)?)?;
+        let value = literal::number(rest.get(..len)?).ok()?;
         self.at += len;
         Some(value)
     }

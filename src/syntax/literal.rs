@@ -6,7 +6,7 @@
 //! refused; the fast path gives the declaration to pest instead.
 
 use super::is_blank;
-use crate::limits::MAX_EXACT_INTEGER;
+use crate::number::Inexact;
 
 /// A doc comment's text after `##`: without trailing blanks (they mean
 /// nothing, and the formatter drops them) and without one leading space.
@@ -15,15 +15,10 @@ pub(super) fn doc_text(after_hashes: &str) -> String {
     text.strip_prefix(' ').unwrap_or(text).to_string()
 }
 
-/// The value of a number literal (`-`? digits (`.` digits)?), if it is a
-/// finite 64-bit float and, for an integer, exactly one.
-pub(super) fn number(text: &str) -> Option<f64> {
-    let value: f64 = text.parse().ok()?;
-    let exact = text.contains('.')
-        || text
-            .parse::<i128>()
-            .is_ok_and(|n| n.unsigned_abs() <= u128::from(MAX_EXACT_INTEGER));
-    (value.is_finite() && exact).then_some(value)
+/// The value of a number literal (`-`? digits (`.` digits)?), if a 64-bit
+/// float holds it exactly as written ([`crate::number::exact`]).
+pub(super) fn number(text: &str) -> Result<f64, Inexact> {
+    crate::number::exact(text).unwrap_or(Err(Inexact::Rounded(f64::NAN)))
 }
 
 /// A string literal's text between its quotes with the escapes `\"` and

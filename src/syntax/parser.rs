@@ -21,6 +21,7 @@ use super::errors::syntax_error;
 use super::literal;
 use crate::diagnostic::Diagnostic;
 use crate::limits::{MAX_NAME_LENGTH, MAX_NESTING_DEPTH, MAX_STRING_LENGTH};
+use crate::number::Inexact;
 use crate::source::{FileId, Span};
 
 /// The pest parser generated from the grammar file.
@@ -312,14 +313,17 @@ impl Builder<'_> {
     fn number(&mut self, pair: &Pair<'_, Rule>) -> Built<f64> {
         let text = pair.as_str();
         let span = self.span(pair);
-        let Some(value) = literal::number(text) else {
-            return Err(self.report(
-                Diagnostic::error("number-out-of-range", format!("`{text}` is too large"))
+        literal::number(text).map_err(|inexact| {
+            let code = match inexact {
+                Inexact::TooLarge { .. } => "number-out-of-range",
+                Inexact::Rounded(_) => "number-inexact",
+            };
+            self.report(
+                Diagnostic::error(code, inexact.message(text))
                     .with_label(span, "not exactly representable")
-                    .with_help("numbers are 64-bit floats: integers are exact up to 2^53 (9007199254740992)"),
-            ));
-        };
-        Ok(value)
+                    .with_help(inexact.help()),
+            )
+        })
     }
 
     fn string(&mut self, pair: &Pair<'_, Rule>) -> Built<String> {

@@ -96,9 +96,9 @@ impl Scanner<'_> {
                     if self.chunk.has_content {
                         self.finish_chunk(at);
                     }
-                    self.line_end(at)
+                    self.comment(at, "doc comment")
                 }
-                b'#' => self.line_end(at),
+                b'#' => self.comment(at, "comment"),
                 b'"' => self.string(at),
                 b'(' | b'[' => self.open_bracket(at, char::from(byte)),
                 b')' | b']' => self.close_bracket(at, char::from(byte)),
@@ -127,6 +127,43 @@ impl Scanner<'_> {
             .map_or(self.text.len(), |offset| at + offset)
     }
 
+    /// Skips a comment, refusing text-direction controls in it.
+    fn comment(&mut self, at: usize, what: &str) -> usize {
+        let end = self.line_end(at);
+        self.refuse_bidi(at, end, what);
+        end
+    }
+
+    /// Reports the first text-direction control between `start` and `end`:
+    /// it would make the line show in an order other than the one it is
+    /// read in ("Trojan Source"), in an editor, a diff or a review.
+    fn refuse_bidi(&mut self, start: usize, end: usize, what: &str) {
+        let Some((offset, c)) = self
+            .text
+            .get(start..end)
+            .and_then(crate::text::find_bidi_control)
+        else {
+            return;
+        };
+        let at = start + offset;
+        self.report(
+            Diagnostic::error(
+                "bidi-control",
+                format!(
+                    "a text-direction control (U+{:04X}) in a {what}",
+                    u32::from(c)
+                ),
+            )
+            .with_label(
+                Span::new(self.file, at..at + c.len_utf8()),
+                "it can make this line show in another order than it is read",
+            )
+            .with_help(
+                "remove it: a rule file must read the same in every editor, diff and review",
+            ),
+        );
+    }
+
     fn word(&mut self, at: usize) -> usize {
         let rest = self.text.get(at..).unwrap_or("");
         let len = rest
@@ -153,7 +190,10 @@ impl Scanner<'_> {
         let mut i = at + 1;
         loop {
             match bytes.get(i) {
-                Some(b'"') => return i + 1,
+                Some(b'"') => {
+                    self.refuse_bidi(at, i, "string");
+                    return i + 1;
+                }
                 Some(b'\\') if !matches!(bytes.get(i + 1), None | Some(b'\n' | b'\r')) => {
                     i += 1 + self.char_len(i + 1);
                 }

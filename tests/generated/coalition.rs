@@ -6,6 +6,7 @@
 // A field left `None` is an unknown fact.
 
 /// The world's facts, the same for every entity; `None` where a fact is unknown.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct World {
     /// Does the US provide a military backstop (air cover, intelligence)?
@@ -15,6 +16,7 @@ pub struct World {
 }
 
 /// One entity's facts; `None` where a fact is unknown.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entity {
     /// Takes part in the coalition talks.
@@ -36,18 +38,21 @@ pub struct Entity {
 }
 
 /// A secure and lasting peace: a ceasefire, backed by the US.
+#[allow(dead_code)]
 pub fn secure_peace(world: &World) -> ::prereq::Tri {
     (::prereq::Tri::from(world.ceasefire))
         .and(::prereq::Tri::from(world.us_backstop))
 }
 
 /// The US backing the country asks for is there, or it asks for none.
+#[allow(dead_code)]
 pub fn backing_met(world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::from(world.us_backstop))
         .or(!(::prereq::Tri::from(entity.needs_us_backstop)))
 }
 
 /// Willing in principle: in the coalition, offers troops, free to send them.
+#[allow(dead_code)]
 pub fn willing(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::from(entity.in_coalition))
         .and(match (entity.troops_offered, Some(1.0_f64)) { (Some(a), Some(b)) => ::prereq::Tri::from(a >= b), _ => ::prereq::Tri::Unknown })
@@ -56,6 +61,7 @@ pub fn willing(_world: &World, entity: &Entity) -> ::prereq::Tri {
 
 /// Pledges troops to the force now: willing, with the backing it asks for
 /// and a legal basis to send them.
+#[allow(dead_code)]
 pub fn commit_troops(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_willing = self::willing(world, entity);
     let rule_backing_met = self::backing_met(world, entity);
@@ -65,6 +71,7 @@ pub fn commit_troops(world: &World, entity: &Entity) -> ::prereq::Tri {
 }
 
 /// Ready to send ground troops to enforce a ceasefire now.
+#[allow(dead_code)]
 pub fn deploy(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_commit_troops = self::commit_troops(world, entity);
     (rule_commit_troops)
@@ -73,6 +80,7 @@ pub fn deploy(world: &World, entity: &Entity) -> ::prereq::Tri {
 }
 
 /// Contributes in some form: troops, or another role.
+#[allow(dead_code)]
 pub fn contribute(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_willing = self::willing(world, entity);
     (rule_willing)
@@ -83,12 +91,14 @@ pub fn contribute(world: &World, entity: &Entity) -> ::prereq::Tri {
 }
 
 /// Holds its forces back to defend its own border with Russia.
+#[allow(dead_code)]
 pub fn defends_own_border(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::from(entity.in_coalition))
         .and(::prereq::Tri::from(entity.borders_russia))
 }
 
 /// Could join a multilateral seizure of frozen Russian assets.
+#[allow(dead_code)]
 pub fn asset_seizure_partner(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::from(entity.in_coalition))
         .and(!(::prereq::Tri::from(entity.resists_asset_seizure)))

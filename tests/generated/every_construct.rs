@@ -6,6 +6,7 @@
 // A field left `None` is an unknown fact.
 
 /// The world's facts, the same for every entity; `None` where a fact is unknown.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct World {
     pub season_open: Option<bool>,
@@ -15,6 +16,7 @@ pub struct World {
 }
 
 /// One entity's facts; `None` where a fact is unknown.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entity {
     /// A name that is a Rust keyword.
@@ -30,34 +32,40 @@ pub struct Entity {
     pub __: Option<bool>,
 }
 
+#[allow(dead_code)]
 pub fn open(world: &World) -> ::prereq::Tri {
     (::prereq::Tri::from(world.season_open))
         .and(match (world.threshold, Some(10.0_f64)) { (Some(a), Some(b)) => ::prereq::Tri::from(a > b), _ => ::prereq::Tri::Unknown })
 }
 
+#[allow(dead_code)]
 pub fn named(world: &World) -> ::prereq::Tri {
     (match (world.capital.as_deref(), Some("kyiv")) { (Some(a), Some(b)) => ::prereq::Tri::from(a == b), _ => ::prereq::Tri::Unknown })
         .or(match (Some("paris"), world.allies.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
 }
 
+#[allow(dead_code)]
 pub fn keywords(world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::from(entity.r#type))
         .and(match (entity.r#match, world.threshold) { (Some(a), Some(b)) => ::prereq::Tri::from(a >= b), _ => ::prereq::Tri::Unknown })
         .and(!(match (entity.self__.as_deref(), Some("x")) { (Some(a), Some(b)) => ::prereq::Tri::from(a == b), _ => ::prereq::Tri::Unknown }))
 }
 
+#[allow(dead_code)]
 pub fn strings(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (match (entity.region.as_deref(), entity.self__.as_deref()) { (Some(a), Some(b)) => ::prereq::Tri::from(a != b), _ => ::prereq::Tri::Unknown })
         .and(match entity.region.as_deref() { Some(e) => ::prereq::Tri::from(["east", "west"].contains(&e)), None => ::prereq::Tri::Unknown })
         .and(!(match entity.self__.as_deref() { Some(e) => ::prereq::Tri::from(["a", "b\"c"].contains(&e)), None => ::prereq::Tri::Unknown }))
 }
 
+#[allow(dead_code)]
 pub fn sets(world: &World, entity: &Entity) -> ::prereq::Tri {
     (match (entity.region.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
         .and(!(match (Some("b"), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }))
         .and(!(match (world.capital.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }))
 }
 
+#[allow(dead_code)]
 pub fn numbers(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (match (entity.amount, entity.r#match) { (Some(a), Some(b)) => ::prereq::Tri::from(a < b), _ => ::prereq::Tri::Unknown })
         .and(match (Some(5.0_f64), entity.amount) { (Some(a), Some(b)) => ::prereq::Tri::from(a <= b), _ => ::prereq::Tri::Unknown })
@@ -65,6 +73,7 @@ pub fn numbers(_world: &World, entity: &Entity) -> ::prereq::Tri {
         .and(match (Some(-2.0_f64), entity.amount) { (Some(a), Some(b)) => ::prereq::Tri::from(a < b), _ => ::prereq::Tri::Unknown })
 }
 
+#[allow(dead_code)]
 pub fn conds(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_open = self::open(world);
     let rule_keywords = self::keywords(world, entity);
@@ -73,6 +82,7 @@ pub fn conds(world: &World, entity: &Entity) -> ::prereq::Tri {
         .or((rule_keywords).iff(::prereq::Tri::True))
 }
 
+#[allow(dead_code)]
 pub fn consts(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::False)
         .or(!(::prereq::Tri::True))
@@ -80,17 +90,20 @@ pub fn consts(_world: &World, entity: &Entity) -> ::prereq::Tri {
 }
 
 /// Rule names that a careless generator would shadow or clash with.
+#[allow(dead_code)]
 pub fn entity(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::from(entity.self_))
         .or(::prereq::Tri::from(entity.__))
 }
 
+#[allow(dead_code)]
 pub fn prereq(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_entity = self::entity(world, entity);
     (rule_entity)
         .and(!(::prereq::Tri::from(entity.flag)))
 }
 
+#[allow(dead_code)]
 pub fn everything(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_open = self::open(world);
     let rule_named = self::named(world);
@@ -104,4 +117,37 @@ pub fn everything(world: &World, entity: &Entity) -> ::prereq::Tri {
         .or(rule_sets))
         .and(!((rule_numbers)
         .and(rule_conds)))
+}
+
+/// Helper rules, and names whose locals come to the same snake case.
+#[allow(dead_code)]
+pub fn _helper(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    (::prereq::Tri::from(entity.flag))
+        .or(::prereq::Tri::from(entity.r#type))
+}
+
+#[allow(dead_code, non_snake_case)]
+pub fn twice__over(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_helper = self::_helper(world, entity);
+    let rule_open = self::open(world);
+    (rule_helper)
+        .and(!(rule_open))
+}
+
+#[allow(dead_code)]
+pub fn twice_over(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_helper = self::_helper(world, entity);
+    let rule_consts = self::consts(world, entity);
+    (rule_helper)
+        .or(rule_consts)
+}
+
+#[allow(dead_code)]
+pub fn uses_helpers(world: &World, entity: &Entity) -> ::prereq::Tri {
+    let rule_helper = self::_helper(world, entity);
+    let rule_twice_over = self::twice__over(world, entity);
+    let rule_twice_over_2 = self::twice_over(world, entity);
+    (rule_helper)
+        .and(rule_twice_over)
+        .and(rule_twice_over_2)
 }
