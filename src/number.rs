@@ -117,18 +117,24 @@ pub fn integer(value: i128) -> Result<f64, Inexact> {
 }
 
 /// A decimal number as written, normalised: `0.DIGITS × 10^exponent`, with
-/// no leading or trailing zero digit (zero has no digits).
+/// no leading or trailing zero digit (zero has no digits). The digits stay
+/// in the text: reading a number allocates nothing unless it needs the
+/// slow check.
 #[derive(Debug, PartialEq, Eq)]
-struct Decimal {
-    digits: String,
+struct Decimal<'t> {
+    /// The digits before and after the point, as written (`_` included).
+    whole: &'t str,
+    fraction: &'t str,
+    /// How many significant digits there are.
+    significant: usize,
     exponent: i64,
     integer: bool,
 }
 
-impl Decimal {
+impl<'t> Decimal<'t> {
     /// Reads `[+-]? digits [. digits] [(e|E) [+-] digits]` (with `_`
     /// between digits, as TOML allows); `None` for anything else.
-    fn parse(text: &str) -> Option<Decimal> {
+    fn parse(text: &'t str) -> Option<Decimal<'t>> {
         let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
         let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
             Some(at) => (unsigned.get(..at)?, Some(unsigned.get(at + 1..)?)),
@@ -140,7 +146,7 @@ impl Decimal {
         };
         let digits_only = |part: &str| {
             !part.is_empty()
-                && part.chars().all(|c| c.is_ascii_digit() || c == '_')
+                && part.bytes().all(|c| c.is_ascii_digit() || c == b'_')
                 && part.starts_with(|c: char| c.is_ascii_digit())
         };
         if !digits_only(whole) || fraction.is_some_and(|f| !digits_only(f)) {
@@ -163,25 +169,41 @@ impl Decimal {
             }
             None => 0,
         };
-        let whole: String = whole.chars().filter(char::is_ascii_digit).collect();
-        let fraction: String = fraction
-            .unwrap_or("")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        let all = format!("{whole}{fraction}");
-        let leading = all.len() - all.trim_start_matches('0').len();
-        let digits = all.trim_matches('0').to_string();
-        let exponent = if digits.is_empty() {
+        let fraction = fraction.unwrap_or("");
+        let digits = || {
+            whole
+                .bytes()
+                .chain(fraction.bytes())
+                .filter(u8::is_ascii_digit)
+        };
+        let count = digits().count();
+        let leading = digits().take_while(|d| *d == b'0').count();
+        let trailing = digits().rev().take_while(|d| *d == b'0').count();
+        let significant = count.saturating_sub(leading + trailing);
+        let whole_digits = whole.bytes().filter(u8::is_ascii_digit).count();
+        let exponent = if significant == 0 {
             0
         } else {
-            written_exponent.saturating_add(whole.len() as i64 - leading as i64)
+            written_exponent.saturating_add(whole_digits as i64 - leading as i64)
         };
         Some(Decimal {
-            digits,
+            whole,
+            fraction,
+            significant,
             exponent,
             integer: exponent_free(text),
         })
+    }
+
+    /// The significant digits.
+    fn digits(&self) -> String {
+        let all: String = self
+            .whole
+            .chars()
+            .chain(self.fraction.chars())
+            .filter(char::is_ascii_digit)
+            .collect();
+        all.trim_matches('0').to_string()
     }
 
     /// Whether the float `value` (this decimal, parsed) holds it exactly.
@@ -192,12 +214,14 @@ impl Decimal {
             });
         }
         // Up to 15 significant digits survive the trip through a normal float.
-        if self.digits.len() <= 15 && self.exponent > -300 {
+        if self.significant <= 15 && self.exponent > -300 {
             return Ok(value);
         }
         let shortest = format!("{:e}", value.abs());
         match Decimal::parse(&shortest) {
-            Some(held) if held.digits == self.digits && held.exponent == self.exponent => Ok(value),
+            Some(held) if held.exponent == self.exponent && held.digits() == self.digits() => {
+                Ok(value)
+            }
             _ => Err(Inexact::Rounded(value)),
         }
     }
@@ -206,10 +230,10 @@ impl Decimal {
     fn beyond_max(&self) -> bool {
         let max_exponent = MAX_EXACT_DIGITS.len() as i64;
         match self.exponent.cmp(&max_exponent) {
-            std::cmp::Ordering::Greater => !self.digits.is_empty(),
+            std::cmp::Ordering::Greater => self.significant > 0,
             std::cmp::Ordering::Less => false,
             std::cmp::Ordering::Equal => {
-                let padded = format!("{:0<16}", self.digits);
+                let padded = format!("{:0<16}", self.digits());
                 padded.as_str() > MAX_EXACT_DIGITS
             }
         }

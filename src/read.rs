@@ -51,21 +51,21 @@ pub(crate) fn bounded(path: &Path, limit: u64, nul: Nul) -> Result<Vec<u8>, Read
     let capacity = known.map_or(CHUNK as u64, |len| len.min(limit)) as usize;
     let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
     let mut reader = file.take(limit.saturating_add(1));
-    let mut chunk = vec![0; CHUNK];
     loop {
-        let read = match reader.read(&mut chunk) {
+        let start = bytes.len();
+        // Straight into the buffer, a chunk at a time, so that a NUL byte
+        // or the limit stops the read within a chunk of it.
+        match (&mut reader).take(CHUNK as u64).read_to_end(&mut bytes) {
             Ok(0) => break,
-            Ok(read) => read,
+            Ok(_) => {}
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(ReadError::Io(error)),
-        };
-        let new = chunk.get(..read).unwrap_or(&[]);
-        if nul == Nul::Refused {
-            if let Some(at) = new.iter().position(|b| *b == 0) {
-                return Err(ReadError::Binary(bytes.len() + at));
-            }
         }
-        bytes.extend_from_slice(new);
+        let new = bytes.get(start..).unwrap_or(&[]);
+        if nul == Nul::Refused && new.contains(&0) {
+            let at = new.iter().position(|b| *b == 0).unwrap_or(0);
+            return Err(ReadError::Binary(start + at));
+        }
         if bytes.len() as u64 > limit {
             return Err(ReadError::TooLarge);
         }

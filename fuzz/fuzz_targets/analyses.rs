@@ -5,11 +5,14 @@
 //! satisfies the rule; every leverage effect, applied, brings in exactly the
 //! entities it claims; a snapshot diffed with itself is empty; the batch
 //! evaluator, and the compiled form one entity at a time, agree with the
-//! single-entity evaluator on every verdict.
+//! single-entity evaluator on every verdict. Each analysis runs again on a
+//! budget the input chooses, often too small: what it returns then is
+//! still true, and it says it is incomplete.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use prereq::analysis::budget::Budget;
 use prereq::analysis::diff::diff;
 use prereq::analysis::leverage::LeverageOptions;
 use prereq::analysis::unlock::{Change, UnlockOptions};
@@ -48,6 +51,8 @@ struct EntitySpec {
 
 #[derive(Arbitrary, Debug)]
 struct Input {
+    /// A budget for the second run of each analysis.
+    budget: u16,
     rules: Vec<RuleSpec>,
     w: Option<bool>,
     m: Option<i8>,
@@ -143,7 +148,13 @@ fuzz_target!(|input: Input| {
     let single = prereq::eval::evaluate(rules.program(), &prereq::facts::bind::bind(&facts, rules.program().schema()).expect("facts fit"));
     assert_eq!(batch.to_verdicts(), single, "batch and single-entity evaluation disagree\n{source}");
     assert!(diff(&snapshot, &snapshot).changed.is_empty());
-    let _ = prereq::analysis::lint::lint(&rules);
+    let lints = prereq::analysis::lint::lint(&rules, &Budget::new(u64::from(input.budget)));
+    let full = prereq::analysis::lint::lint(&rules, &Budget::new(u64::MAX));
+    assert!(full.complete, "an unbounded lint finishes");
+    let proved: Vec<_> = full.found.iter().map(|d| (d.code, d.primary_span())).collect();
+    for found in &lints.found {
+        assert!(proved.contains(&(found.code, found.primary_span())), "a lint under a small budget is a lint: {found:?}\n{source}");
+    }
     let formatted = prereq::format::format_source(&source).expect("generated rules format");
     let reparsed = RuleSet::parse("formatted.rules", &formatted).expect("formatted rules check");
     assert_eq!(reparsed.evaluate(&facts).expect("facts fit").to_json(), snapshot.report().to_json(), "formatting changed a verdict");
@@ -159,7 +170,9 @@ fuzz_target!(|input: Input| {
             assert_eq!(Verdict::from(Tri::all(parts)), why.verdict, "explain disagrees with eval\n{source}");
         }
         let unlock = snapshot.unlock(Some(&entity), &target, UnlockOptions { max_options: 8, budget: 50_000 }).expect("one-fact atoms only");
-        for option in &unlock.options {
+        let tight = snapshot.unlock(Some(&entity), &target, UnlockOptions { max_options: 8, budget: u64::from(input.budget) }).expect("one-fact atoms only");
+        assert!(tight.complete || tight.verdict != Verdict::Satisfied);
+        for option in unlock.options.iter().chain(&tight.options) {
             let mut changed = facts.clone();
             for change in option {
                 let value = admitted(change);
@@ -172,8 +185,9 @@ fuzz_target!(|input: Input| {
             assert_eq!(after.verdict(&entity, &target), Some(Verdict::Satisfied), "option {option:?} fails\n{source}");
         }
     }
-    let leverage = snapshot.leverage(&target, LeverageOptions { top: 5, pairs: false }).expect("names exist");
-    for effect in &leverage.changes {
+    let leverage = snapshot.leverage(&target, LeverageOptions { top: 5, pairs: false, budget: u64::MAX }).expect("names exist");
+    let tight = snapshot.leverage(&target, LeverageOptions { top: 5, pairs: true, budget: u64::from(input.budget) }).expect("names exist");
+    for effect in leverage.changes.iter().chain(&tight.changes) {
         let change = &effect.changes[0];
         let mut changed = facts.clone();
         match &change.entity {
@@ -181,6 +195,10 @@ fuzz_target!(|input: Input| {
             Some(entity) => changed.set(entity, &change.fact, change.example.clone()),
         };
         let after = rules.evaluate(&changed).expect("changed facts fit");
+        if let Some(world_after) = after.world_verdict(&target) {
+            assert_eq!(effect.after, Some(world_after), "leverage on a world rule\n{source}");
+            continue;
+        }
         let gains: Vec<String> = report
             .entities()
             .filter(|e| report.verdict(e, &target) != Some(Verdict::Satisfied) && after.verdict(e, &target) == Some(Verdict::Satisfied))

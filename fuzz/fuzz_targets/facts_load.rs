@@ -2,7 +2,9 @@
 //! Loading either fails cleanly or yields facts whose problems (if any) make
 //! evaluation fail with every problem named by path. The columnar loader
 //! accepts exactly what the row loader accepts, reports the same problems
-//! (in document order), and its batch verdicts are the row verdicts.
+//! (in document order), and its batch verdicts are the row verdicts. What
+//! reaches a terminal — the table, every problem and warning — is escaped,
+//! and every number accepted is one a float holds as written.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -16,6 +18,13 @@ fn rules() -> &'static RuleSet {
     RULES.get_or_init(|| {
         RuleSet::parse("coalition.rules", include_str!("../../rules/coalition.rules")).expect("the example checks")
     })
+}
+
+fn assert_terminal_safe(text: &str) {
+    assert!(
+        text.chars().all(|c| c == '\n' || !(c.is_control() || prereq::text::is_bidi_control(c))),
+        "rendered text reaches the terminal raw: {text:?}"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -33,6 +42,17 @@ fuzz_target!(|data: &[u8]| {
         match (rules().evaluate(&facts), columns) {
             (Ok(report), Ok(columns)) => {
                 assert!(facts.problems().is_empty(), "facts with problems never evaluate");
+                assert_terminal_safe(&prereq::report::table::render(&report, Default::default()));
+                for warning in columns.warnings() {
+                    assert_terminal_safe(&warning.to_string());
+                }
+                for entity in facts.entities() {
+                    for (_, value) in &entity.facts {
+                        if let prereq::FactValue::Number(n) = value {
+                            assert!(n.is_finite() && n.abs() <= prereq::number::MAX_EXACT, "{n} was accepted");
+                        }
+                    }
+                }
                 assert_eq!(report.entities().count(), facts.entities().len());
                 let _ = report.to_json();
                 let table = prereq::facts::bind::bind(&facts, schema).expect("the facts fit");
@@ -42,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
             (Err(FactsError::Invalid { problems, .. }), Err(FactsError::Invalid { problems: columnar, .. })) => {
                 assert!(!problems.is_empty());
                 assert!(problems.iter().all(|p| !p.path.is_empty()), "every problem names a path");
+                problems.iter().for_each(|p| assert_terminal_safe(&p.to_string().replace("\n  help:", " help:")));
                 let mut rows: Vec<String> = problems.iter().map(ToString::to_string).collect();
                 let mut columns: Vec<String> = columnar.iter().map(ToString::to_string).collect();
                 rows.sort();

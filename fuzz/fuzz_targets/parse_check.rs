@@ -1,10 +1,19 @@
 //! Arbitrary bytes as a rule file: parse, check, compile, and render every
-//! diagnostic. Nothing may panic, overflow the stack or hang, and the
-//! parser's fast path must read the file exactly as pest alone does.
+//! diagnostic. Nothing may panic, overflow the stack or hang, the parser's
+//! fast path must read the file exactly as pest alone does, and the
+//! rendered diagnostics must be safe for a terminal (no control character
+//! but newlines, no text-direction control).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use prereq::{LoadError, RuleSet, Sources, syntax};
+
+fn assert_terminal_safe(text: &str) {
+    assert!(
+        text.chars().all(|c| c == '\n' || !(c.is_control() || prereq::text::is_bidi_control(c))),
+        "rendered text reaches the terminal raw: {text:?}"
+    );
+}
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -16,11 +25,14 @@ fuzz_target!(|data: &[u8]| {
     );
     match RuleSet::parse("fuzz.rules", &text) {
         Ok(rules) => {
-            let _ = rules.warnings().to_string();
+            assert_terminal_safe(&rules.warnings().to_string());
+            let facts = prereq::Facts::new("none");
+            let report = rules.evaluate(&facts).expect("no facts fit every rule set");
+            assert_terminal_safe(&prereq::report::table::render(&report, Default::default()));
         }
         Err(LoadError::Invalid(diagnostics)) => {
             assert!(diagnostics.has_errors(), "a failed load reports an error");
-            let _ = diagnostics.to_string();
+            assert_terminal_safe(&diagnostics.to_string());
         }
         Err(other) => panic!("parsing a string can only fail with diagnostics, got {other}"),
     }

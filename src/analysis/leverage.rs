@@ -45,8 +45,9 @@ pub struct LeverageOptions {
     pub top: usize,
     /// Also look for pairs of changes.
     pub pairs: bool,
-    /// Work budget, in steps (an entity evaluated; a word of entities for a
-    /// world change).
+    /// Work budget, in steps (a node of the rules evaluated for one entity;
+    /// for a world change, evaluated over every entity, a word of entities
+    /// per rule).
     pub budget: u64,
 }
 
@@ -415,12 +416,12 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         let now = self.snapshot.tri(None, self.rule);
         let mut what_if = WhatIf::new(self.snapshot, self.rule);
         let mut try_changes = |changes: &[&Candidate]| -> Result<Found, Exhausted> {
-            self.budget.spend(1)?;
             let values: Vec<(FactId, Option<Value>)> = changes
                 .iter()
                 .map(|c| (c.fact, Some(c.value.clone())))
                 .collect();
             let after = what_if.verdict(None, &values);
+            self.budget.spend(what_if.last_cost())?;
             let member = |yes: bool| {
                 if yes {
                     Members::One(0)
@@ -480,36 +481,35 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             let before = self.baseline.get(entity).copied().unwrap_or(Tri::Unknown);
             let signature = self.signature(entity);
             let cached = signature.as_ref().and_then(|s| outcomes.get(s)).cloned();
-            let afters = match cached {
-                Some(afters) => afters,
-                None => {
-                    let mut afters = Vec::with_capacity(own.len());
-                    for candidate in &own {
-                        self.budget.spend(1)?;
-                        afters.push(what_if.verdict(
-                            Some(entity),
-                            &[(candidate.fact, Some(candidate.value.clone()))],
-                        ));
+            let mut afters = Vec::with_capacity(own.len());
+            for (index, candidate) in own.into_iter().enumerate() {
+                let (after, cost) = match cached.as_ref().and_then(|c| c.get(index)) {
+                    Some(after) => (*after, 0),
+                    None => {
+                        let change = [(candidate.fact, Some(candidate.value.clone()))];
+                        let after = what_if.verdict(Some(entity), &change);
+                        (after, what_if.last_cost())
                     }
-                    if let Some(signature) = signature {
-                        outcomes.insert(signature, afters.clone());
-                    }
-                    afters
-                }
-            };
-            for (candidate, after) in own.into_iter().zip(afters) {
-                let (gains, losses) = match (before == Tri::True, after == Tri::True) {
-                    (false, true) => (Members::One(entity), Members::none()),
-                    (true, false) => (Members::none(), Members::One(entity)),
-                    _ => continue,
                 };
-                mark(&mut reached_alone, &gains);
-                singles.add(Found {
-                    changes: vec![candidate],
-                    gains,
-                    losses,
-                    after: None,
-                });
+                afters.push(after);
+                let gained = match (before == Tri::True, after == Tri::True) {
+                    (false, true) => Some((Members::One(entity), Members::none())),
+                    (true, false) => Some((Members::none(), Members::One(entity))),
+                    _ => None,
+                };
+                if let Some((gains, losses)) = gained {
+                    mark(&mut reached_alone, &gains);
+                    singles.add(Found {
+                        changes: vec![candidate],
+                        gains,
+                        losses,
+                        after: None,
+                    });
+                }
+                self.budget.spend(cost)?;
+            }
+            if let (None, Some(signature)) = (cached, signature) {
+                outcomes.insert(signature, afters);
             }
         }
         match pairs {

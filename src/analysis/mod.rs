@@ -295,8 +295,11 @@ pub(crate) struct WhatIf<'s, 'r> {
     readers: HashMap<FactId, Vec<RuleId>>,
     /// Per rule: the rules of the closure that refer to it directly.
     dependents: HashMap<RuleId, Vec<RuleId>>,
-    /// Each closure rule, compiled, with its position in evaluation order.
-    compiled: HashMap<RuleId, (usize, &'r CompiledRule)>,
+    /// Each closure rule, compiled, with its position in evaluation order
+    /// and its size (nodes).
+    compiled: HashMap<RuleId, (usize, &'r CompiledRule, u64)>,
+    /// The nodes the last re-evaluation went through: what it cost.
+    last_cost: u64,
     /// The rows and verdicts of the entity loaded, as in the snapshot.
     loaded: Option<Option<usize>>,
     world: Vec<Option<Value>>,
@@ -328,7 +331,7 @@ impl<'s, 'r> WhatIf<'s, 'r> {
             .chain(program.entity_rules())
             .enumerate()
             .filter(|(_, r)| in_closure.contains(&r.id))
-            .map(|(position, r)| (r.id, (position, r)))
+            .map(|(position, r)| (r.id, (position, r, r.condition.size() as u64)))
             .collect();
         WhatIf {
             snapshot,
@@ -336,6 +339,7 @@ impl<'s, 'r> WhatIf<'s, 'r> {
             readers,
             dependents,
             compiled,
+            last_cost: 0,
             loaded: None,
             world: Vec::new(),
             entity: Vec::new(),
@@ -362,6 +366,10 @@ impl<'s, 'r> WhatIf<'s, 'r> {
             }
         }
         let rules = self.reached(changes.iter().map(|(fact, _)| *fact));
+        self.last_cost = 1 + rules
+            .iter()
+            .filter_map(|rule| self.compiled.get(&rule.id).map(|(_, _, size)| *size))
+            .sum::<u64>();
         let before: Vec<(usize, Tri)> = rules
             .iter()
             .filter_map(|r| Some((r.id.index(), *self.verdicts.get(r.id.index())?)))
@@ -383,6 +391,11 @@ impl<'s, 'r> WhatIf<'s, 'r> {
             }
         }
         verdict
+    }
+
+    /// What the last [`WhatIf::verdict`] cost: the nodes it evaluated.
+    pub(crate) fn last_cost(&self) -> u64 {
+        self.last_cost
     }
 
     fn cell(&mut self, slot: Slot) -> Option<&mut Option<Value>> {
@@ -426,7 +439,7 @@ impl<'s, 'r> WhatIf<'s, 'r> {
         }
         let mut rules: Vec<(usize, &'r CompiledRule)> = seen
             .iter()
-            .filter_map(|id| self.compiled.get(id).copied())
+            .filter_map(|id| self.compiled.get(id).map(|(p, r, _)| (*p, *r)))
             .collect();
         rules.sort_by_key(|(position, _)| *position);
         rules.into_iter().map(|(_, rule)| rule).collect()

@@ -167,13 +167,14 @@ impl Column {
     }
 }
 
-/// Makes room for `len` bits, a few thousand at a time: growing a bitset
-/// one entity at a time would cost a call per entity and column. Bits past
-/// the last entity stay zero (unknown), so the extra length changes nothing.
+/// Makes room for `len` bits, doubling the room each time: growing a bitset
+/// one entity at a time would cost a call per entity and column, and a
+/// fixed step would cost kilobytes per column of a snapshot of one entity
+/// (rules with a hundred thousand facts). Bits past the last entity stay
+/// zero (unknown), so the extra length changes nothing.
 fn grow(bits: &mut FixedBitSet, len: usize) {
-    const STEP: usize = 1 << 14;
     if bits.len() < len {
-        bits.grow(len.next_multiple_of(STEP));
+        bits.grow(len.max(bits.len() * 2).next_multiple_of(64));
     }
 }
 

@@ -164,6 +164,29 @@ pub enum Node {
     },
 }
 
+impl Node {
+    /// How many nodes the condition has: what evaluating it costs.
+    pub fn size(&self) -> usize {
+        let mut count = 0;
+        let mut pending = vec![self];
+        while let Some(node) = pending.pop() {
+            count += 1;
+            match node {
+                Node::Not(inner) => pending.push(inner),
+                Node::And(parts) | Node::Or(parts) => pending.extend(parts.iter()),
+                Node::Conds { lhs, rhs, .. } => pending.extend([&**lhs, &**rhs]),
+                Node::Const(_)
+                | Node::Bool(_)
+                | Node::Rule(_)
+                | Node::Numbers { .. }
+                | Node::Strings { .. }
+                | Node::Member { .. } => {}
+            }
+        }
+        count
+    }
+}
+
 /// One compiled rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledRule {

@@ -166,17 +166,67 @@ impl ReadValue for JsonText {
         let text = raw.get();
         Ok(match text.as_bytes().first() {
             Some(b'-' | b'0'..=b'9') => number(text),
+            Some(b't') if text == "true" => Ok(FactValue::Bool(true)),
+            Some(b'f') if text == "false" => Ok(FactValue::Bool(false)),
             Some(b'"') if !text.contains('\\') => Ok(FactValue::String(
                 text.get(1..text.len() - 1).unwrap_or("").to_string(),
             )),
-            _ => {
-                let mut deserializer = serde_json::Deserializer::from_str(text);
-                ValueVisitor(limits)
-                    .deserialize(&mut deserializer)
-                    .map_err(de::Error::custom)?
-                    .0
-            }
+            Some(b'[') => match plain_strings(text) {
+                Some(strings) if strings.len() <= limits.set_size => {
+                    Ok(FactValue::Strings(strings))
+                }
+                _ => parse_whole(text, limits)?,
+            },
+            _ => parse_whole(text, limits)?,
         })
+    }
+}
+
+/// A JSON value parsed in full, for what the quick readings leave.
+fn parse_whole<E: de::Error>(text: &str, limits: Limits) -> Result<Result<FactValue, Refusal>, E> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    Ok(ValueVisitor(limits)
+        .deserialize(&mut deserializer)
+        .map_err(de::Error::custom)?
+        .0)
+}
+
+/// The strings of a JSON list (already checked to be valid JSON) whose
+/// elements are all strings without escapes; `None` for any other list.
+fn plain_strings(raw: &str) -> Option<Vec<String>> {
+    let bytes = raw.as_bytes();
+    let blank = |at: &mut usize| {
+        while bytes.get(*at).is_some_and(|b| b.is_ascii_whitespace()) {
+            *at += 1;
+        }
+    };
+    let mut strings = Vec::new();
+    let mut at = 1;
+    blank(&mut at);
+    if bytes.get(at) == Some(&b']') {
+        return Some(strings);
+    }
+    loop {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let start = at + 1;
+        let length = bytes.get(start..)?.iter().position(|b| *b == b'"')?;
+        let string = raw.get(start..start + length)?;
+        if string.contains('\\') {
+            return None;
+        }
+        strings.push(string.to_string());
+        at = start + length + 1;
+        blank(&mut at);
+        match bytes.get(at) {
+            Some(b',') => {
+                at += 1;
+                blank(&mut at);
+            }
+            Some(b']') => return Some(strings),
+            _ => return None,
+        }
     }
 }
 

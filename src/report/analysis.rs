@@ -265,6 +265,19 @@ fn names(names: &[String]) -> String {
     escape(&names.join(", ")).into_owned()
 }
 
+/// How many entities a line names before it counts the rest.
+const NAMES_SHOWN: usize = 10;
+
+/// The first few entity names, escaped, and how many more there are: a
+/// change that brings in a million entities takes one line, not a book.
+fn some_names(all: &[String]) -> String {
+    let shown = names(all.get(..NAMES_SHOWN.min(all.len())).unwrap_or(all));
+    match all.len().saturating_sub(NAMES_SHOWN) {
+        0 => shown,
+        more => format!("{shown}, … and {more} more"),
+    }
+}
+
 fn fact_change(change: &FactChange) -> String {
     format!(
         "{}: {} → {}",
@@ -364,14 +377,14 @@ fn effects<'a>(out: &mut String, effects: impl Iterator<Item = &'a Effect>) {
             index + 1,
             changes.join(" + "),
             effect.gains.len(),
-            names(&effect.gains)
+            some_names(&effect.gains)
         );
         if !effect.losses.is_empty() {
             let _ = write!(
                 out,
                 "   −{} ({})",
                 effect.losses.len(),
-                names(&effect.losses)
+                some_names(&effect.losses)
             );
         }
         out.push('\n');
