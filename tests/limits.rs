@@ -188,3 +188,72 @@ fn a_rule_file_too_large_is_refused_before_it_is_read() {
         "{result:?}"
     );
 }
+
+/// `(a1 and b1) or … or (aN and bN)` after a rule that orders every `a`
+/// before every `b`: a BDD exponential in N, so that the analyses spend
+/// their whole budget.
+fn exponential_rules(n: usize) -> String {
+    let names = |prefix: &'static str| (1..=n).map(move |i| format!("{prefix}{i}"));
+    let mut text: String = names("a")
+        .chain(names("b"))
+        .map(|f| format!("fact {f}: bool\n"))
+        .collect();
+    let order: Vec<String> = names("a").chain(names("b")).collect();
+    text.push_str(&format!("rule order requires {}\n", order.join(" and ")));
+    let pairs: Vec<String> = (1..=n).map(|i| format!("(a{i} and b{i})")).collect();
+    text.push_str(&format!("rule hard requires {}\n", pairs.join(" or ")));
+    text
+}
+
+/// The peak resident memory of a run of the binary, in bytes, read from
+/// /proc while it runs (Linux only: `None` elsewhere).
+fn peak_memory(args: &[&str]) -> Option<u64> {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_prereq"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = None;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            let high_water = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok());
+            peak = high_water.map(|kb| kb * 1024).or(peak);
+        }
+        if child.try_wait().ok()?.is_some() {
+            return peak;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// A budget bounds memory as well as work: each step holds at most
+/// `BYTES_PER_STEP` bytes, whatever the analysis.
+#[test]
+fn budget_bounds_memory() {
+    use prereq::analysis::budget::BYTES_PER_STEP;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("budget_memory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("exponential.rules");
+    std::fs::write(&file, exponential_rules(16)).unwrap();
+    let path = file.to_str().unwrap();
+    let steps: u64 = 2_000_000;
+    let budget = steps.to_string();
+    let Some(baseline) = peak_memory(&["validate", path]) else {
+        return;
+    };
+    for args in [
+        vec!["lint", path, "--budget", &budget],
+        vec!["compare", path, path, "--budget", &budget],
+    ] {
+        let peak = peak_memory(&args).unwrap();
+        assert!(
+            peak <= baseline + steps * BYTES_PER_STEP,
+            "{args:?}: {peak} bytes at the peak, beyond {baseline} + {steps} steps × {BYTES_PER_STEP}"
+        );
+    }
+}

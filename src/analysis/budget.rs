@@ -26,8 +26,10 @@ use biodivine_lib_bdd::{Bdd, op_function};
 pub const DEFAULT_STEPS: u64 = 10_000_000;
 
 /// The most bytes one step holds: a BDD node with its share of the
-/// operation's tables, or one literal of a stored change set. Measured by
-/// the `budget_bounds_memory` test in `tests/limits.rs`.
+/// operation's tables, or one literal of a stored change set. An
+/// exponential lint peaks at about 70 bytes a step (461 MB for 10,000,000
+/// steps, release build); the `budget_bounds_memory` test in
+/// `tests/limits.rs` checks this bound through the binary.
 pub const BYTES_PER_STEP: u64 = 128;
 
 /// A budget of steps, shared by every part of one question.
