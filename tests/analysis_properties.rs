@@ -444,6 +444,43 @@ proptest! {
     }
 
     #[test]
+    fn diff_lists_every_change_that_alone_undoes_the_new_verdict(
+        rules in common::rule_set(),
+        (world, entity) in (common::world_row(), common::row(entity_names())),
+        (new_world, new_entity) in (common::world_row(), common::row(entity_names())),
+    ) {
+        let text = common::print_rules(&rules);
+        let rule_set = RuleSet::parse("diff.rules", &text).unwrap();
+        let old = rule_set.snapshot(&common::facts_of(&world, std::slice::from_ref(&entity))).unwrap();
+        let new = rule_set.snapshot(&common::facts_of(&new_world, std::slice::from_ref(&new_entity))).unwrap();
+        let diff = prereq::analysis::diff::diff(&old, &new);
+        for change in &diff.changed {
+            prop_assert!(!change.causes.is_empty(), "a changed verdict has a cause: {:?}\n{}", change, text);
+            // Undo each change of a fact the rule reads, alone: if that brings
+            // back another verdict than the new one, it must be listed.
+            let changed: Vec<&str> = world_names().into_iter().chain(entity_names())
+                .filter(|name| world.get(name) != new_world.get(name) || entity.get(name) != new_entity.get(name))
+                .collect();
+            for name in changed {
+                let (mut w, mut e) = (new_world.clone(), new_entity.clone());
+                let (row, old_row) = if world_names().contains(&name) { (&mut w, &world) } else { (&mut e, &entity) };
+                match old_row.get(name) {
+                    Some(v) => { row.insert(name, v.clone()); }
+                    None => { row.remove(name); }
+                }
+                let undone = rule_set.evaluate(&common::facts_of(&w, &[e])).unwrap();
+                let verdict = match &change.entity {
+                    Some(who) => undone.verdict(who, &change.rule),
+                    None => undone.world_verdict(&change.rule),
+                };
+                if verdict != Some(change.new) {
+                    prop_assert!(change.causes.iter().any(|c| c.fact == name), "{} undoes {:?} alone but is not a cause\n{}", name, change, text);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn leverage_gains_match_full_reevaluation(rules in common::rule_set(), world in common::world_row(), entities in common::entity_rows()) {
         let text = common::print_rules(&rules);
         let rule_set = RuleSet::parse("leverage.rules", &text).unwrap();

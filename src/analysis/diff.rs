@@ -8,9 +8,9 @@
 
 use serde::Serialize;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use super::explain::{NodeKind, explain};
+use super::explain::{NodeKind, Origin, values};
 use super::{Closure, Snapshot, Target, WhatIf, scope_of, to_fact_value};
 use crate::check::{FactId, RuleId, RuleKind};
 use crate::eval::Verdict;
@@ -86,11 +86,18 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Diff {
         .map(|id| (*id, Closure::of(resolved, *id)))
         .collect();
     declared.sort_by_key(|(id, _)| *id);
+    let mut what_ifs: HashMap<RuleId, WhatIf<'_, '_>> = HashMap::new();
     let (world_rules, entity_rules): (Vec<_>, Vec<_>) =
         declared.iter().partition(|(id, _)| is_world(new, *id));
     let mut changed = Vec::new();
+    let mut differ = |old_entity, new_entity, rule: RuleId, closure: &Closure| {
+        let what_if = what_ifs
+            .entry(rule)
+            .or_insert_with(|| WhatIf::new(new, rule));
+        compare(old, new, (old_entity, new_entity), rule, closure, what_if)
+    };
     for (rule, closure) in world_rules {
-        changed.extend(compare(old, new, None, None, *rule, closure));
+        changed.extend(differ(None, None, *rule, closure));
     }
     for new_index in 0..new.len() {
         let Some(old_index) = new
@@ -100,14 +107,7 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Diff {
             continue;
         };
         for (rule, closure) in &entity_rules {
-            changed.extend(compare(
-                old,
-                new,
-                Some(old_index),
-                Some(new_index),
-                *rule,
-                closure,
-            ));
+            changed.extend(differ(Some(old_index), Some(new_index), *rule, closure));
         }
     }
     let only_in = |a: &Snapshot<'_>, b: &Snapshot<'_>| -> Vec<String> {
@@ -134,10 +134,10 @@ fn is_world(snapshot: &Snapshot<'_>, rule: RuleId) -> bool {
 fn compare(
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,
-    old_entity: Option<usize>,
-    new_entity: Option<usize>,
+    (old_entity, new_entity): (Option<usize>, Option<usize>),
     rule: RuleId,
     closure: &Closure,
+    what_if: &mut WhatIf<'_, '_>,
 ) -> Option<VerdictChange> {
     let (before, after) = (
         Verdict::from(old.tri(old_entity, rule)),
@@ -155,25 +155,19 @@ fn compare(
             (was != is).then_some((*fact, was, is))
         })
         .collect();
-    let decided = decided_anew(old, new, old_entity, new_entity, rule);
-    let mut what_if = WhatIf::new(new, rule);
-    let causes = differing
-        .into_iter()
-        .filter(|(fact, was, _)| {
-            let name = resolved.fact(*fact).map(|f| f.name.as_str());
-            name.is_some_and(|n| decided.contains(n))
-                || Verdict::from(what_if.verdict(new_entity, &[(*fact, was.clone())])) != after
-        })
-        .map(|(fact, was, is)| FactChange {
-            fact: resolved
-                .fact(fact)
-                .map(|f| f.name.clone())
-                .unwrap_or_default(),
-            scope: scope_of(resolved, fact),
-            old: was.as_ref().map(to_fact_value),
-            new: is.as_ref().map(to_fact_value),
-        })
-        .collect();
+    // One change alone is the cause; among several, those the new verdict rests on.
+    let causes: Vec<(FactId, Option<Value>, Option<Value>)> = if differing.len() > 1 {
+        let decided = decided_anew(old, new, (old_entity, new_entity), rule);
+        differing
+            .into_iter()
+            .filter(|(fact, was, _)| {
+                decided.contains(fact)
+                    || Verdict::from(what_if.verdict(new_entity, &[(*fact, was.clone())])) != after
+            })
+            .collect()
+    } else {
+        differing
+    };
     Some(VerdictChange {
         entity: new_entity.and_then(|e| new.entity_name(e).map(str::to_string)),
         rule: resolved
@@ -182,44 +176,54 @@ fn compare(
             .unwrap_or_default(),
         old: before,
         new: after,
-        causes,
+        causes: causes
+            .into_iter()
+            .map(|(fact, was, is)| FactChange {
+                fact: resolved
+                    .fact(fact)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default(),
+                scope: scope_of(resolved, fact),
+                old: was.as_ref().map(to_fact_value),
+                new: is.as_ref().map(to_fact_value),
+            })
+            .collect(),
     })
 }
 
 /// The facts read by conditions that decide the new verdict and whose
 /// value differs from the old one. Both snapshots explain the same rules,
-/// so their trees have the same shape and are walked side by side.
+/// so their trees of values have the same shape and are walked side by side.
 fn decided_anew(
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,
-    old_entity: Option<usize>,
-    new_entity: Option<usize>,
+    (old_entity, new_entity): (Option<usize>, Option<usize>),
     rule: RuleId,
-) -> HashSet<String> {
-    let before = explain(
+) -> HashSet<FactId> {
+    let before = values(
         old,
         Target {
             entity: old_entity,
             rule,
         },
-    )
-    .tree;
-    let after = explain(
+    );
+    let after = values(
         new,
         Target {
             entity: new_entity,
             rule,
         },
-    )
-    .tree;
+    );
     let mut facts = HashSet::new();
     let mut pending = vec![(&before, &after)];
     while let Some((was, is)) = pending.pop() {
         if !is.deciding {
             continue;
         }
-        if is.kind == NodeKind::Condition && was.value != is.value {
-            facts.extend(is.facts.iter().map(|f| f.fact.clone()));
+        if let (NodeKind::Condition, Origin::Cond(cond)) = (is.kind, is.origin) {
+            if was.value != is.value {
+                facts.extend(cond.facts_read());
+            }
         }
         pending.extend(was.children.iter().zip(&is.children));
     }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::atoms::{self, Leaf};
 use super::{AnalysisError, Closure, Snapshot, Target, scope_of};
-use crate::check::{Cond, CondKind, FactId, RuleId};
+use crate::check::{Cond, CondKind, FactId, ResolvedRules, RuleId};
 use crate::eval::{Tri, Verdict};
 use crate::facts::FactValue;
 use crate::syntax::ast::{CompareOp, Scope};
@@ -121,13 +121,8 @@ impl Snapshot<'_> {
 }
 
 pub(crate) fn explain(snapshot: &Snapshot<'_>, target: Target) -> Explanation {
-    let mut builder = Builder {
-        snapshot,
-        entity: target.entity,
-        expanded: vec![false; snapshot.resolved().rules.len()],
-    };
-    let mut tree = builder.rule(target.rule, 0);
-    mark_deciding(&mut tree);
+    let values = values(snapshot, target);
+    let tree = words(snapshot, target.entity, &values);
     let mut deciding_facts: Vec<FactReading> = Vec::new();
     let mut listed: HashSet<String> = HashSet::new();
     let collapsed = collect_deciding_facts(&tree, &mut deciding_facts, &mut listed);
@@ -162,27 +157,121 @@ pub(crate) fn explain(snapshot: &Snapshot<'_>, target: Target) -> Explanation {
     }
 }
 
+/// A rule's tree of values for one entity, deciding nodes marked: the
+/// shape of an explanation without its words, cheap enough to build for
+/// every verdict `diff` compares.
+pub(crate) struct ValueNode<'r> {
+    pub(crate) kind: NodeKind,
+    pub(crate) value: Tri,
+    pub(crate) deciding: bool,
+    /// A rule node not expanded here: explained above, or too deep.
+    pub(crate) collapsed: bool,
+    pub(crate) origin: Origin<'r>,
+    pub(crate) children: Vec<ValueNode<'r>>,
+}
+
+/// What a node of the tree stands for.
+#[derive(Clone, Copy)]
+pub(crate) enum Origin<'r> {
+    Rule(RuleId),
+    Cond(&'r Cond),
+}
+
+/// The tree of values of `target`, with its deciding nodes marked.
+pub(crate) fn values<'r>(snapshot: &Snapshot<'r>, target: Target) -> ValueNode<'r> {
+    let mut builder = Builder {
+        snapshot,
+        entity: target.entity,
+        expanded: vec![false; snapshot.resolved().rules.len()],
+    };
+    let mut tree = builder.rule(target.rule, 0);
+    mark_deciding(&mut tree);
+    tree
+}
+
+/// An explanation's tree: the values with their words — the text of each
+/// condition, rules' docs, the facts each condition read.
+fn words(snapshot: &Snapshot<'_>, entity: Option<usize>, node: &ValueNode<'_>) -> ExplainNode {
+    let resolved = snapshot.resolved();
+    let children: Vec<ExplainNode> = node
+        .children
+        .iter()
+        .map(|child| words(snapshot, entity, child))
+        .collect();
+    let (text, docs, facts) = match node.origin {
+        Origin::Rule(id) => {
+            let info = resolved.rule(id);
+            let name = info.map(|r| r.name.clone()).unwrap_or_default();
+            (
+                name,
+                info.map(|r| r.docs.clone()).unwrap_or_default(),
+                Vec::new(),
+            )
+        }
+        Origin::Cond(_) if node.kind == NodeKind::Unless => {
+            let inner = children.first().map_or("", |c| c.text.as_str());
+            (format!("unless {inner}"), Vec::new(), Vec::new())
+        }
+        Origin::Cond(cond) => {
+            let text = snapshot.rules().sources().snippet(cond.span).to_string();
+            let facts = match node.kind {
+                NodeKind::Condition => readings(snapshot, entity, cond),
+                _ => Vec::new(),
+            };
+            (text, Vec::new(), facts)
+        }
+    };
+    ExplainNode {
+        kind: node.kind,
+        text,
+        docs,
+        value: Verdict::from(node.value),
+        deciding: node.deciding,
+        facts,
+        children,
+        collapsed: node.collapsed,
+    }
+}
+
+/// The facts a condition reads, with their values.
+fn readings(snapshot: &Snapshot<'_>, entity: Option<usize>, cond: &Cond) -> Vec<FactReading> {
+    let resolved = snapshot.resolved();
+    let mut facts: Vec<FactId> = cond.facts_read();
+    facts.dedup();
+    facts
+        .into_iter()
+        .filter_map(|fact| {
+            let info = resolved.fact(fact)?;
+            Some(FactReading {
+                fact: info.name.clone(),
+                scope: scope_of(resolved, fact),
+                value: snapshot.fact_value(entity, fact),
+                docs: info.docs.clone(),
+            })
+        })
+        .collect()
+}
+
 struct Builder<'s, 'r> {
     snapshot: &'s Snapshot<'r>,
     entity: Option<usize>,
     expanded: Vec<bool>,
 }
 
-impl Builder<'_, '_> {
-    fn rule(&mut self, id: RuleId, depth: usize) -> ExplainNode {
-        let resolved = self.snapshot.resolved();
-        let info = resolved.rule(id);
-        let mut node = ExplainNode {
+impl<'r> Builder<'_, 'r> {
+    fn rule(&mut self, id: RuleId, depth: usize) -> ValueNode<'r> {
+        let resolved: &'r ResolvedRules = self.snapshot.resolved();
+        let mut node = ValueNode {
             kind: NodeKind::Rule,
-            text: info.map(|r| r.name.clone()).unwrap_or_default(),
-            docs: info.map(|r| r.docs.clone()).unwrap_or_default(),
-            value: Verdict::from(self.snapshot.tri(self.entity, id)),
+            value: self.snapshot.tri(self.entity, id),
             deciding: false,
-            facts: Vec::new(),
-            children: Vec::new(),
             collapsed: true,
+            origin: Origin::Rule(id),
+            children: Vec::new(),
         };
-        let Some(info) = info else { return node };
+        let Some(info) = resolved.rule(id) else {
+            return node;
+        };
         let first_time = self.expanded.get(id.index()).is_some_and(|seen| !seen);
         if !first_time || depth >= MAX_RULE_DEPTH {
             return node;
@@ -194,54 +283,53 @@ impl Builder<'_, '_> {
         node.children.push(self.cond(&info.requires, depth));
         if let Some(unless) = &info.unless {
             let inner = self.cond(unless, depth);
-            node.children.push(ExplainNode {
+            node.children.push(ValueNode {
                 kind: NodeKind::Unless,
-                text: format!("unless {}", inner.text),
-                value: Verdict::from(!tri(inner.value)),
+                value: !inner.value,
+                origin: Origin::Cond(unless),
                 children: vec![inner],
-                ..leaf_node()
+                ..leaf(Tri::Unknown, Origin::Cond(unless))
             });
         }
         node
     }
 
-    fn cond(&mut self, cond: &Cond, depth: usize) -> ExplainNode {
-        let text = self
-            .snapshot
-            .rules()
-            .sources()
-            .snippet(cond.span)
-            .to_string();
+    fn cond(&mut self, cond: &'r Cond, depth: usize) -> ValueNode<'r> {
+        let composite = |kind, value, children| ValueNode {
+            kind,
+            value,
+            children,
+            ..leaf(value, Origin::Cond(cond))
+        };
         match &cond.kind {
             CondKind::Rule(id) => self.rule(*id, depth + 1),
             CondKind::Not(inner) => {
                 let inner = self.cond(inner, depth);
-                composite(NodeKind::Not, text, !tri(inner.value), vec![inner])
+                composite(NodeKind::Not, !inner.value, vec![inner])
             }
             CondKind::And(parts) => {
                 let children: Vec<_> = parts.iter().map(|p| self.cond(p, depth)).collect();
-                let value = Tri::all(children.iter().map(|c| tri(c.value)));
-                composite(NodeKind::All, text, value, children)
+                let value = Tri::all(children.iter().map(|c| c.value));
+                composite(NodeKind::All, value, children)
             }
             CondKind::Or(parts) => {
                 let children: Vec<_> = parts.iter().map(|p| self.cond(p, depth)).collect();
-                let value = Tri::any(children.iter().map(|c| tri(c.value)));
-                composite(NodeKind::Any, text, value, children)
+                let value = Tri::any(children.iter().map(|c| c.value));
+                composite(NodeKind::Any, value, children)
             }
             CondKind::CompareConds { op, lhs, rhs } => {
                 let (left, right) = (self.cond(lhs, depth), self.cond(rhs, depth));
-                let same = tri(left.value).iff(tri(right.value));
-                let children = vec![left, right];
+                let same = left.value.iff(right.value);
                 let value = if *op == CompareOp::Eq { same } else { !same };
-                composite(NodeKind::Same, text, value, children)
+                composite(NodeKind::Same, value, vec![left, right])
             }
-            _ => self.condition(cond, text),
+            _ => leaf(self.condition(cond), Origin::Cond(cond)),
         }
     }
 
-    fn condition(&self, cond: &Cond, text: String) -> ExplainNode {
-        let resolved = self.snapshot.resolved();
-        let value = match atoms::leaf(cond) {
+    /// A test's value, read from the facts.
+    fn condition(&self, cond: &Cond) -> Tri {
+        match atoms::leaf(cond) {
             Some(Ok(Leaf::Const(b))) => Tri::from(b),
             Some(Ok(Leaf::Atom { atom, positive })) => {
                 let holds = self
@@ -254,29 +342,8 @@ impl Builder<'_, '_> {
                 }
             }
             _ => self.evaluate_two_fact_test(cond),
-        };
-        let mut facts: Vec<FactId> = cond.facts_read();
-        facts.dedup();
-        ExplainNode {
-            kind: NodeKind::Condition,
-            text,
-            value: Verdict::from(value),
-            facts: facts
-                .into_iter()
-                .filter_map(|fact| {
-                    let info = resolved.fact(fact)?;
-                    Some(FactReading {
-                        fact: info.name.clone(),
-                        scope: scope_of(resolved, fact),
-                        value: self.snapshot.fact_value(self.entity, fact),
-                        docs: info.docs.clone(),
-                    })
-                })
-                .collect(),
-            ..leaf_node()
         }
     }
-
     /// A test between two facts, evaluated directly from their values.
     fn evaluate_two_fact_test(&self, cond: &Cond) -> Tri {
         use crate::check::{Collection, Term};
@@ -317,50 +384,30 @@ impl Builder<'_, '_> {
     }
 }
 
-fn tri(verdict: Verdict) -> Tri {
-    match verdict {
-        Verdict::Satisfied => Tri::True,
-        Verdict::Unsatisfied => Tri::False,
-        Verdict::Undetermined => Tri::Unknown,
-    }
-}
-
-fn leaf_node() -> ExplainNode {
-    ExplainNode {
+/// A condition node: a leaf unless children are given.
+fn leaf<'r>(value: Tri, origin: Origin<'r>) -> ValueNode<'r> {
+    ValueNode {
         kind: NodeKind::Condition,
-        text: String::new(),
-        docs: Vec::new(),
-        value: Verdict::Undetermined,
+        value,
         deciding: false,
-        facts: Vec::new(),
-        children: Vec::new(),
         collapsed: false,
-    }
-}
-
-fn composite(kind: NodeKind, text: String, value: Tri, children: Vec<ExplainNode>) -> ExplainNode {
-    ExplainNode {
-        kind,
-        text,
-        value: Verdict::from(value),
-        children,
-        ..leaf_node()
+        origin,
+        children: Vec::new(),
     }
 }
 
 /// Marks the root and, below each deciding node, the children that decide it.
-fn mark_deciding(root: &mut ExplainNode) {
+fn mark_deciding(root: &mut ValueNode<'_>) {
     root.deciding = true;
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        let value = tri(node.value);
+        let value = node.value;
         let conjunctive = matches!(node.kind, NodeKind::All | NodeKind::Rule);
         let disjunctive = node.kind == NodeKind::Any;
         for child in &mut node.children {
-            let child_value = tri(child.value);
             child.deciding = match (value, conjunctive, disjunctive) {
-                (Tri::Unknown, _, _) => child_value == Tri::Unknown,
-                (Tri::False, true, _) | (Tri::True, _, true) => child_value == value,
+                (Tri::Unknown, _, _) => child.value == Tri::Unknown,
+                (Tri::False, true, _) | (Tri::True, _, true) => child.value == value,
                 _ => true,
             };
         }

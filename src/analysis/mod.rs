@@ -411,7 +411,9 @@ impl<'s, 'r> WhatIf<'s, 'r> {
             return;
         }
         let columns = self.snapshot.columns();
-        self.world = columns.world().to_vec();
+        if self.loaded.is_none() {
+            self.world = columns.world().to_vec();
+        }
         self.entity = entity.map_or_else(Vec::new, |e| columns.entity_row(e));
         self.verdicts = match entity {
             Some(e) => self.snapshot.entity_verdicts(e),
