@@ -6,10 +6,10 @@
 //! becomes `9007199254740992`, `1e-400` becomes `0`. So every number read
 //! from a rule file or a facts file must be held *as written*: its
 //! magnitude at most 2^53 (beyond it not every integer is a float), and
-//! its digits those of the float it becomes (the float's shortest
-//! decimal form means the same number). Anything else is refused with a
-//! hint, never rounded silently. Numbers of up to 15 significant digits
-//! within that range always qualify.
+//! written as the float it becomes — its shortest decimal form, or its
+//! exact value. Anything else is refused with a hint, never rounded
+//! silently. Numbers of up to 15 significant digits within that range
+//! always qualify (down to about 1e-300; below, floats lose digits).
 //!
 //! Architecture invariant: one reading of number text for rules and facts
 //! alike ([`exact`]), so that a literal and a fact written the same way are
@@ -46,7 +46,8 @@ impl Inexact {
                 format!("the number {text} is beyond 2^53 and cannot be held exactly")
             }
             Inexact::Rounded(held) => format!(
-                "the number {text} cannot be held exactly: as a 64-bit float it would be {held}"
+                "the number {text} cannot be held exactly: as a 64-bit float it would be {}",
+                shown(*held)
             ),
         }
     }
@@ -58,7 +59,7 @@ impl Inexact {
                 "numbers are 64-bit floats: they are exact up to 9007199254740992 in magnitude"
             }
             Inexact::Rounded(_) => {
-                "numbers are 64-bit floats: write at most 15 significant digits, and nothing smaller than 1e-300"
+                "numbers are 64-bit floats: write at most 15 significant digits (or the float's exact value)"
             }
         }
     }
@@ -68,8 +69,20 @@ impl fmt::Display for Inexact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Inexact::TooLarge { .. } => f.write_str("beyond 2^53"),
-            Inexact::Rounded(held) => write!(f, "would be rounded to {held}"),
+            Inexact::Rounded(held) => write!(f, "would be rounded to {}", shown(*held)),
         }
+    }
+}
+
+/// A float as people read it: its shortest form, in scientific notation
+/// when that is shorter (a subnormal float is hundreds of digits long).
+fn shown(value: f64) -> String {
+    let plain = value.to_string();
+    let scientific = format!("{value:e}");
+    if plain.len() > scientific.len() + 4 {
+        scientific
+    } else {
+        plain
     }
 }
 
@@ -217,12 +230,19 @@ impl<'t> Decimal<'t> {
         if self.significant <= 15 && self.exponent > -300 {
             return Ok(value);
         }
+        // Written as the float's shortest form, or as its exact value (a
+        // float's exact decimal expansion has at most 767 significant digits).
         let shortest = format!("{:e}", value.abs());
-        match Decimal::parse(&shortest) {
-            Some(held) if held.exponent == self.exponent && held.digits() == self.digits() => {
-                Ok(value)
-            }
-            _ => Err(Inexact::Rounded(value)),
+        let exact = format!("{:.800e}", value.abs());
+        let digits = self.digits();
+        let same = |text: &str| {
+            Decimal::parse(text)
+                .is_some_and(|held| held.exponent == self.exponent && held.digits() == digits)
+        };
+        if same(&shortest) || same(&exact) {
+            Ok(value)
+        } else {
+            Err(Inexact::Rounded(value))
         }
     }
 

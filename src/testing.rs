@@ -141,7 +141,9 @@ impl Paths<'_> {
                 self.root.display()
             ));
         }
-        Ok(joined)
+        // The path checked is the path read: a link swapped in between
+        // cannot lead elsewhere.
+        Ok(real)
     }
 }
 
@@ -178,7 +180,7 @@ pub fn run_file(path: &Path, root: &Path) -> Result<Vec<TestResult>, TestFileErr
     };
     let rules_path = match &file.rules {
         Some(rules) => paths.resolve("rules", rules).map_err(invalid)?,
-        None => paths.base.clone(),
+        None => paths.resolve("rules", Path::new(".")).map_err(invalid)?,
     };
     let rules = RuleSet::load(&rules_path).map_err(|source| TestFileError::Rules {
         path: path.display().to_string(),

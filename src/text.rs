@@ -47,7 +47,10 @@ pub fn is_unsafe(c: char) -> bool {
 
 /// Text with every unsafe character written as a visible escape: `\n`,
 /// `\t`, `\r`, or `\u{1b}` for the others. Text with none is returned as it
-/// is, without copying. Escaping escaped text changes nothing.
+/// is, without copying. Escaping escaped text changes nothing. (A
+/// backslash is left as it is, so `a\nb` written with one looks like a
+/// newline escaped: the terminal is safe either way, and JSON output tells
+/// them apart.)
 ///
 /// ```
 /// use prereq::text::escape;

@@ -733,3 +733,170 @@ fn the_package_has_its_licences_and_docs() {
     let readme = fs::read_to_string(root.join("README.md")).unwrap();
     assert!(readme.contains("cargo install --path ."));
 }
+
+/// Every part of a search pays for what it does: a small budget is
+/// exhausted (and says so), a sufficient one finishes.
+#[test]
+fn searches_pay_for_all_they_do() {
+    let dir = scratch("paid_for");
+    let tests: Vec<String> = (1..=200).map(|i| format!("n == {i}")).collect();
+    fs::write(
+        dir.join("eq.rules"),
+        format!("fact n: number\nrule r requires {}\n", tests.join(" or ")),
+    )
+    .unwrap();
+    fs::write(dir.join("n.json"), r#"{"entities": {"E": {"n": 0}}}"#).unwrap();
+    let (rules, facts) = (dir.join("eq.rules"), dir.join("n.json"));
+    let unlock = |budget: &str| {
+        prereq(&[
+            "unlock",
+            path_str(&rules),
+            "--facts",
+            path_str(&facts),
+            "--entity",
+            "E",
+            "--rule",
+            "r",
+            "--budget",
+            budget,
+            "--format",
+            "json",
+        ])
+    };
+    // Minimising 200 options compares them: paid for, so a small budget runs out.
+    let run = unlock("20000");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let run = unlock("10000000");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["options"].as_array().unwrap().len() + json["more"].as_u64().unwrap() as usize,
+        200
+    );
+    // World changes are evaluated over every entity: each is paid for.
+    let worlds: Vec<String> = (0..500).map(|i| format!("w{i}")).collect();
+    let world_rules: String = worlds
+        .iter()
+        .map(|w| format!("world fact {w}: bool\n"))
+        .collect();
+    fs::write(
+        dir.join("world.rules"),
+        format!(
+            "{world_rules}fact x: bool\nrule r requires ({}) and x\n",
+            worlds.join(" or ")
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("world.json"),
+        r#"{"entities": {"E": {"x": true}}}"#,
+    )
+    .unwrap();
+    let run = prereq(&[
+        "leverage",
+        path_str(&dir.join("world.rules")),
+        "--facts",
+        path_str(&dir.join("world.json")),
+        "--rule",
+        "r",
+        "--budget",
+        "2000",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    // Pairs of an entity's own changes are tried one by one, each paid for.
+    let own: Vec<String> = (0..300).map(|i| format!("b{i}")).collect();
+    let own_facts: String = own.iter().map(|b| format!("fact {b}: bool\n")).collect();
+    fs::write(
+        dir.join("pairs.rules"),
+        format!(
+            "{own_facts}fact x1: bool\nfact x2: bool\nrule r requires ({}) and x1 and x2\n",
+            own.join(" or ")
+        ),
+    )
+    .unwrap();
+    let falses: Vec<String> = own.iter().map(|b| format!("\"{b}\": false")).collect();
+    fs::write(
+        dir.join("pairs.json"),
+        format!(
+            r#"{{"entities": {{"E": {{{}, "x1": false, "x2": false}}}}}}"#,
+            falses.join(", ")
+        ),
+    )
+    .unwrap();
+    let run = prereq(&[
+        "leverage",
+        path_str(&dir.join("pairs.rules")),
+        "--facts",
+        path_str(&dir.join("pairs.json")),
+        "--rule",
+        "r",
+        "--pairs",
+        "--budget",
+        "2000",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+}
+
+/// A question about one rule is not held up by an unrelated, costly one.
+#[test]
+fn compare_of_one_rule_ignores_the_others() {
+    let dir = scratch("compare_one");
+    let base = exponential_rules(20);
+    fs::write(dir.join("old.rules"), format!("{base}rule r requires a1\n")).unwrap();
+    fs::write(
+        dir.join("new.rules"),
+        format!("{base}rule r requires a1 and a2\n"),
+    )
+    .unwrap();
+    let run = prereq(&[
+        "compare",
+        path_str(&dir.join("old.rules")),
+        path_str(&dir.join("new.rules")),
+        "--rule",
+        "r",
+        "--budget",
+        "100000",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("r: decides differently"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Rules that test one number many times are linted in full, not left
+/// unchecked for want of budget: equivalent rules are found by hashing.
+#[test]
+fn many_tests_of_one_number_lint_in_full() {
+    let dir = scratch("lint_many");
+    let rules: String = (0..200)
+        .map(|i| format!("rule r{i} requires n == {i}\n"))
+        .collect();
+    fs::write(dir.join("n.rules"), format!("fact n: number\n{rules}")).unwrap();
+    let run = prereq(&["lint", path_str(&dir.join("n.rules"))]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_output_file_gets_the_mode_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("new_mode");
+    let file = dir.join("gen.rs");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 022 && exec \"$0\" codegen rules/ -o {}",
+            file.display()
+        ))
+        .arg(env!("CARGO_BIN_EXE_prereq"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+}

@@ -11,13 +11,14 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::Closure;
 use super::budget::Budget;
 use super::semantics::{NoMeaning, Space, Witness};
 use crate::RuleSet;
 use crate::check::RuleId;
-use crate::eval::Verdict;
-use crate::facts::{FactValue, Facts};
-use crate::syntax::ast::{FactType, Scope};
+use crate::compile::Slot;
+use crate::eval::{Tri, Verdict, evaluate_rules};
+use crate::facts::Value;
 
 /// What became of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -96,18 +97,38 @@ pub fn compare(
         }
         names.retain(|name| *name == wanted);
     }
-    let space = Space::new(&[old.resolved(), new.resolved()], budget)?;
+    let sets = [old.resolved(), new.resolved()];
+    let space = match rule {
+        Some(name) => {
+            let wanted: Vec<Vec<RuleId>> = sets
+                .iter()
+                .map(|set| set.rule_id(name).into_iter().collect())
+                .collect();
+            Space::of_rules(&sets, &wanted, budget)?
+        }
+        None => Space::new(&sets, budget)?,
+    };
+    let mut on_witness = [OnWitness::new(old), OnWitness::new(new)];
     Ok(names
         .into_iter()
         .map(|name| RuleComparison {
             rule: name.to_string(),
-            outcome: outcome(&space, old, new, name, budget),
+            outcome: outcome(&space, &mut on_witness, name, budget),
         })
         .collect())
 }
 
-fn outcome(space: &Space, old: &RuleSet, new: &RuleSet, name: &str, budget: &Budget) -> Outcome {
-    let (old_id, new_id) = (old.resolved().rule_id(name), new.resolved().rule_id(name));
+fn outcome(
+    space: &Space,
+    versions: &mut [OnWitness<'_>; 2],
+    name: &str,
+    budget: &Budget,
+) -> Outcome {
+    let [old, new] = versions;
+    let (old_id, new_id) = (
+        old.rules.resolved().rule_id(name),
+        new.rules.resolved().rule_id(name),
+    );
     let (Some(old_id), Some(new_id)) = (old_id, new_id) else {
         return if old_id.is_some() {
             Outcome::OnlyInOld
@@ -125,53 +146,73 @@ fn outcome(space: &Space, old: &RuleSet, new: &RuleSet, name: &str, budget: &Bud
     match space.witness(before, after, budget) {
         Ok(None) => Outcome::SameMeaning,
         Ok(Some(witness)) => Outcome::Differs {
-            old: verdict_on(old, old_id, &witness),
-            new: verdict_on(new, new_id, &witness),
+            old: old.verdict(old_id, &witness),
+            new: new.verdict(new_id, &witness),
             witness,
         },
         Err(_) => Outcome::Undecided,
     }
 }
 
-/// The verdict of a rule on the witness, by the real evaluator. Facts the
-/// version does not declare with a matching type are left out; each fact is
-/// given in the scope this version declares it in.
-fn verdict_on(rules: &RuleSet, rule: RuleId, witness: &Witness) -> Verdict {
-    let mut facts = Facts::new("witness");
-    facts.add_entity("witness");
-    for (name, value) in witness.world.iter().chain(&witness.entity) {
-        let Some(fact) = rules
-            .resolved()
-            .fact_id(name)
-            .and_then(|id| rules.resolved().fact(id))
-        else {
-            continue;
-        };
-        let fits = matches!(
-            (fact.ty, value),
-            (FactType::Bool, FactValue::Bool(_))
-                | (FactType::Number, FactValue::Number(_))
-                | (FactType::String, FactValue::String(_))
-                | (FactType::StringSet, FactValue::Strings(_))
-        );
-        match (fits, fact.scope) {
-            (false, _) => {}
-            (true, Scope::World) => {
-                facts.set_world(name, value.clone());
-            }
-            (true, Scope::Entity) => {
-                facts.set("witness", name, value.clone());
-            }
+/// One version of the rules, evaluated on witnesses by the real evaluator:
+/// rows allocated once, only a witness's facts set in them, only the rule's
+/// closure evaluated — so comparing every rule of a large set stays linear.
+struct OnWitness<'r> {
+    rules: &'r RuleSet,
+    world: Vec<Option<Value>>,
+    entity: Vec<Option<Value>>,
+    verdicts: Vec<Tri>,
+}
+
+impl<'r> OnWitness<'r> {
+    fn new(rules: &'r RuleSet) -> OnWitness<'r> {
+        let schema = rules.program().schema();
+        OnWitness {
+            rules,
+            world: vec![None; schema.world_len()],
+            entity: vec![None; schema.entity_len()],
+            verdicts: vec![Tri::Unknown; rules.program().rule_count()],
         }
     }
-    let name = rules
-        .resolved()
-        .rule(rule)
-        .map(|r| r.name.as_str())
-        .unwrap_or("");
-    rules
-        .evaluate(&facts)
-        .ok()
-        .and_then(|report| report.verdict("witness", name))
-        .unwrap_or(Verdict::Undetermined)
+
+    /// The verdict of `rule` on the witness. Facts this version does not
+    /// declare with a matching type are left out; each fact is given in the
+    /// scope this version declares it in.
+    fn verdict(&mut self, rule: RuleId, witness: &Witness) -> Verdict {
+        let program = self.rules.program();
+        let mut placed = Vec::new();
+        for (name, value) in witness.world.iter().chain(&witness.entity) {
+            let Some(fact) = program.schema().fact(name) else {
+                continue;
+            };
+            let Ok(value) = crate::facts::bind::typed(fact, value) else {
+                continue;
+            };
+            let cell = match fact.slot {
+                Slot::World(index) => self.world.get_mut(index as usize),
+                Slot::Entity(index) => self.entity.get_mut(index as usize),
+            };
+            if let Some(cell) = cell {
+                *cell = Some(value);
+                placed.push(fact.slot);
+            }
+        }
+        let closure = Closure::of(self.rules.resolved(), rule);
+        let rules = closure.rules.iter().filter_map(|id| program.rule(*id));
+        evaluate_rules(rules, &self.world, &self.entity, &mut self.verdicts);
+        let verdict = self
+            .verdicts
+            .get(rule.index())
+            .map_or(Verdict::Undetermined, |tri| Verdict::from(*tri));
+        for slot in placed {
+            let cell = match slot {
+                Slot::World(index) => self.world.get_mut(index as usize),
+                Slot::Entity(index) => self.entity.get_mut(index as usize),
+            };
+            if let Some(cell) = cell {
+                *cell = None;
+            }
+        }
+        verdict
+    }
 }

@@ -59,11 +59,13 @@ pub struct Diff {
 /// Compares two snapshots of the same rule set.
 ///
 /// A change's causes are the fact changes that brought the new verdict
-/// about, not every fact that differs: a changed fact is a cause if a
-/// condition on it that decides the new verdict (as [`Snapshot::explain`]
-/// marks it) has a new value, or if changing it back alone would change
-/// the new verdict. A change that pushed the other way, or that left every
-/// condition on the fact as it was, is not listed.
+/// about, not every fact that differs: first those read by a test whose
+/// value changed, reached from the rule through parts whose value changed
+/// (a change inside a part that kept its value pushed the other way, or
+/// was cancelled by another); then, if those alone do not bring the new
+/// verdict about, each other change the verdict needs. The causes, applied
+/// alone to the old facts, always give the new verdict, and every changed
+/// verdict has one.
 ///
 /// ```
 /// # use prereq::{Facts, RuleSet, Verdict, analysis::diff::diff};
@@ -80,24 +82,32 @@ pub struct Diff {
 /// ```
 pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Diff {
     let resolved = new.resolved();
-    let mut declared: Vec<(RuleId, Closure)> = resolved
-        .evaluation_order
-        .iter()
-        .map(|id| (*id, Closure::of(resolved, *id)))
-        .collect();
-    declared.sort_by_key(|(id, _)| *id);
-    let mut what_ifs: HashMap<RuleId, WhatIf<'_, '_>> = HashMap::new();
-    let (world_rules, entity_rules): (Vec<_>, Vec<_>) =
-        declared.iter().partition(|(id, _)| is_world(new, *id));
+    let ids = (0..resolved.rules.len()).map(|i| RuleId(u32::try_from(i).unwrap_or(u32::MAX)));
+    let (world_rules, entity_rules): (Vec<RuleId>, Vec<RuleId>) =
+        ids.partition(|id| is_world(new, *id));
+    // What finding the causes takes, per rule, for the rules whose verdict
+    // changes only: the facts it reads, and re-evaluations on the old facts.
+    let mut why: HashMap<RuleId, (Closure, WhatIf<'_, '_>)> = HashMap::new();
     let mut changed = Vec::new();
-    let mut differ = |old_entity, new_entity, rule: RuleId, closure: &Closure| {
-        let what_if = what_ifs
+    let mut differ = |old_entity: Option<usize>, new_entity: Option<usize>, rule: RuleId| {
+        let (before, after) = (old.tri(old_entity, rule), new.tri(new_entity, rule));
+        if Verdict::from(before) == Verdict::from(after) {
+            return None;
+        }
+        let (closure, what_if) = why
             .entry(rule)
-            .or_insert_with(|| WhatIf::new(new, rule));
-        compare(old, new, (old_entity, new_entity), rule, closure, what_if)
+            .or_insert_with(|| (Closure::of(resolved, rule), WhatIf::new(old, rule)));
+        Some(compare(
+            old,
+            new,
+            (old_entity, new_entity),
+            rule,
+            closure,
+            what_if,
+        ))
     };
-    for (rule, closure) in world_rules {
-        changed.extend(differ(None, None, *rule, closure));
+    for rule in &world_rules {
+        changed.extend(differ(None, None, *rule));
     }
     for new_index in 0..new.len() {
         let Some(old_index) = new
@@ -106,8 +116,8 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Diff {
         else {
             continue;
         };
-        for (rule, closure) in &entity_rules {
-            changed.extend(differ(Some(old_index), Some(new_index), *rule, closure));
+        for rule in &entity_rules {
+            changed.extend(differ(Some(old_index), Some(new_index), *rule));
         }
     }
     let only_in = |a: &Snapshot<'_>, b: &Snapshot<'_>| -> Vec<String> {
@@ -131,21 +141,19 @@ fn is_world(snapshot: &Snapshot<'_>, rule: RuleId) -> bool {
         .is_some_and(|r| r.kind == RuleKind::World)
 }
 
+/// A verdict that differs, with the changes that caused it.
 fn compare(
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,
     (old_entity, new_entity): (Option<usize>, Option<usize>),
     rule: RuleId,
     closure: &Closure,
-    what_if: &mut WhatIf<'_, '_>,
-) -> Option<VerdictChange> {
+    on_old: &mut WhatIf<'_, '_>,
+) -> VerdictChange {
     let (before, after) = (
         Verdict::from(old.tri(old_entity, rule)),
         Verdict::from(new.tri(new_entity, rule)),
     );
-    if before == after {
-        return None;
-    }
     let resolved = new.resolved();
     let differing: Vec<(FactId, Option<Value>, Option<Value>)> = closure
         .facts
@@ -155,20 +163,36 @@ fn compare(
             (was != is).then_some((*fact, was, is))
         })
         .collect();
-    // One change alone is the cause; among several, those the new verdict rests on.
-    let causes: Vec<(FactId, Option<Value>, Option<Value>)> = if differing.len() > 1 {
-        let decided = decided_anew(old, new, (old_entity, new_entity), rule);
-        differing
-            .into_iter()
-            .filter(|(fact, was, _)| {
-                decided.contains(fact)
-                    || Verdict::from(what_if.verdict(new_entity, &[(*fact, was.clone())])) != after
-            })
-            .collect()
+    let causes = if differing.len() > 1 {
+        let changed = changed_conditions(old, new, (old_entity, new_entity), rule);
+        let brings = |causes: &[&(FactId, Option<Value>, Option<Value>)],
+                      on_old: &mut WhatIf<'_, '_>| {
+            let changes: Vec<(FactId, Option<Value>)> = causes
+                .iter()
+                .map(|(fact, _, is)| (*fact, is.clone()))
+                .collect();
+            Verdict::from(on_old.verdict(old_entity, &changes)) == after
+        };
+        let (on_path, off_path): (Vec<_>, Vec<_>) = differing
+            .iter()
+            .partition(|(fact, _, _)| changed.contains(fact));
+        let mut kept: Vec<_> = differing.iter().collect();
+        if brings(&on_path, on_old) {
+            kept = on_path;
+        } else {
+            // Changes off the path are kept only where the new verdict needs them.
+            for change in off_path {
+                let without: Vec<_> = kept.iter().copied().filter(|c| c.0 != change.0).collect();
+                if brings(&without, on_old) {
+                    kept = without;
+                }
+            }
+        }
+        kept.into_iter().cloned().collect()
     } else {
         differing
     };
-    Some(VerdictChange {
+    VerdictChange {
         entity: new_entity.and_then(|e| new.entity_name(e).map(str::to_string)),
         rule: resolved
             .rule(rule)
@@ -188,44 +212,53 @@ fn compare(
                 new: is.as_ref().map(to_fact_value),
             })
             .collect(),
-    })
+    }
 }
 
-/// The facts read by conditions that decide the new verdict and whose
-/// value differs from the old one. Both snapshots explain the same rules,
-/// so their trees of values have the same shape and are walked side by side.
-fn decided_anew(
+/// The facts read by the conditions whose value changed on the way from
+/// the rule to its new verdict: from the rule, down every part whose value
+/// changed (a part whose value stayed the same changed nothing, whatever
+/// changed inside it), to the tests that changed. Both snapshots give the
+/// rules the same trees, so the two trees of values are walked side by
+/// side; a rule explained elsewhere in the tree is walked on its own.
+fn changed_conditions(
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,
     (old_entity, new_entity): (Option<usize>, Option<usize>),
     rule: RuleId,
 ) -> HashSet<FactId> {
-    let before = values(
-        old,
-        Target {
-            entity: old_entity,
-            rule,
-        },
-    );
-    let after = values(
-        new,
-        Target {
-            entity: new_entity,
-            rule,
-        },
-    );
     let mut facts = HashSet::new();
-    let mut pending = vec![(&before, &after)];
-    while let Some((was, is)) = pending.pop() {
-        if !is.deciding {
+    let mut rules = vec![rule];
+    let mut walked = HashSet::new();
+    while let Some(rule) = rules.pop() {
+        if !walked.insert(rule) {
             continue;
         }
-        if let (NodeKind::Condition, Origin::Cond(cond)) = (is.kind, is.origin) {
-            if was.value != is.value {
-                facts.extend(cond.facts_read());
+        let before = values(
+            old,
+            Target {
+                entity: old_entity,
+                rule,
+            },
+        );
+        let after = values(
+            new,
+            Target {
+                entity: new_entity,
+                rule,
+            },
+        );
+        let mut pending = vec![(&before, &after)];
+        while let Some((was, is)) = pending.pop() {
+            if was.value == is.value {
+                continue;
+            }
+            match (is.kind, is.origin) {
+                (NodeKind::Condition, Origin::Cond(cond)) => facts.extend(cond.facts_read()),
+                (NodeKind::Rule, Origin::Rule(id)) if is.collapsed => rules.push(id),
+                _ => pending.extend(was.children.iter().zip(&is.children)),
             }
         }
-        pending.extend(was.children.iter().zip(&is.children));
     }
     facts
 }

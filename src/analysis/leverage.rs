@@ -22,7 +22,9 @@
 //! snapshot's size.
 //!
 //! For a world rule there are no entities to bring in: the answer lists the
-//! world changes that change its verdict, those that satisfy it first.
+//! world changes that satisfy it (or, if it is satisfied, those that undo
+//! it); with pairs requested and no single change enough, the pairs that
+//! satisfy it.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -283,6 +285,28 @@ impl Ranking {
     }
 }
 
+/// A candidate change, by the position of its fact and which of its
+/// variants: the same for every entity with the same signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    fact: usize,
+    variant: Variant,
+}
+
+/// Which change of a fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Variant {
+    /// A bool set to this value.
+    Bool(bool),
+    /// A number or string moved to this region (the last string region is
+    /// "any other string").
+    Region(usize),
+    /// A set with the tested string of this index added or removed.
+    Flip(usize),
+    /// An unknown set made empty.
+    Empty,
+}
+
 /// What an entity's effects depend on (see [`Search::signature`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Signature {
@@ -295,8 +319,8 @@ enum Cut {
     Bool,
     /// Number regions, in increasing order.
     Numbers(Vec<NumberRegion>),
-    /// The constants compared with, then "any other string".
-    Strings(Vec<String>),
+    /// The constants compared with (sorted), and a string that is none of them.
+    Strings(Vec<String>, String),
     /// The strings tested for membership.
     Set(Vec<String>),
 }
@@ -313,6 +337,8 @@ struct Search<'s, 'r, 'b> {
     /// Whether the closure compares two facts with each other: then an
     /// entity's effects depend on more than its test outcomes.
     two_fact_tests: bool,
+    /// The nodes of every compiled entity rule: what lowering them costs.
+    program_size: u64,
     /// The rule's verdict per entity now.
     baseline: Vec<Tri>,
     satisfied: Vec<crate::batch::Word>,
@@ -347,7 +373,11 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 let cut = match info.ty {
                     FactType::Bool => Cut::Bool,
                     FactType::Number => Cut::Numbers(atoms::number_regions(&tests)),
-                    FactType::String => Cut::Strings(string_constants(&tests)),
+                    FactType::String => {
+                        let constants = string_constants(&tests);
+                        let other = other_string(&constants);
+                        Cut::Strings(constants, other)
+                    }
                     FactType::StringSet => Cut::Set(
                         tests
                             .iter()
@@ -366,11 +396,19 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         let baseline = (0..snapshot.len())
             .map(|e| snapshot.tri(Some(e), rule))
             .collect();
+        let program_size = snapshot
+            .rules()
+            .program()
+            .entity_rules()
+            .iter()
+            .map(|r| r.condition.size() as u64)
+            .sum();
         Search {
             snapshot,
             rule,
             kind,
             budget,
+            program_size,
             facts,
             atoms,
             two_fact_tests,
@@ -380,7 +418,11 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
     }
 
     fn run(&self, options: LeverageOptions) -> Leverage {
-        let world = self.candidates(None, Scope::World);
+        let world: Vec<Candidate> = self
+            .keys(None, Scope::World)
+            .into_iter()
+            .filter_map(|key| self.candidate(None, key))
+            .collect();
         let mut singles = Ranking::new(options.top);
         let mut pairs = options.pairs.then(|| Ranking::new(options.top));
         let searched = match self.kind {
@@ -475,41 +517,52 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             singles.add(found);
         }
         let mut what_if = WhatIf::new(self.snapshot, self.rule);
-        let mut outcomes: HashMap<Signature, Vec<Tri>> = HashMap::new();
+        // Per signature: the changes that bring its entities in or lose
+        // them, so that the next entity like it costs only those.
+        let mut effective: HashMap<Signature, Vec<(Key, Tri)>> = HashMap::new();
         for entity in 0..self.baseline.len() {
-            let own = self.candidates(Some(entity), Scope::Entity);
             let before = self.baseline.get(entity).copied().unwrap_or(Tri::Unknown);
             let signature = self.signature(entity);
-            let cached = signature.as_ref().and_then(|s| outcomes.get(s)).cloned();
-            let mut afters = Vec::with_capacity(own.len());
-            for (index, candidate) in own.into_iter().enumerate() {
-                let (after, cost) = match cached.as_ref().and_then(|c| c.get(index)) {
-                    Some(after) => (*after, 0),
-                    None => {
-                        let change = [(candidate.fact, Some(candidate.value.clone()))];
-                        let after = what_if.verdict(Some(entity), &change);
-                        (after, what_if.last_cost())
-                    }
+            let mut record = |key: Key, after: Tri, singles: &mut Ranking| -> bool {
+                let (gains, losses) = match (before == Tri::True, after == Tri::True) {
+                    (false, true) => (Members::One(entity), Members::none()),
+                    (true, false) => (Members::none(), Members::One(entity)),
+                    _ => return false,
                 };
-                afters.push(after);
-                let gained = match (before == Tri::True, after == Tri::True) {
-                    (false, true) => Some((Members::One(entity), Members::none())),
-                    (true, false) => Some((Members::none(), Members::One(entity))),
-                    _ => None,
+                let Some(candidate) = self.candidate(Some(entity), key) else {
+                    return false;
                 };
-                if let Some((gains, losses)) = gained {
-                    mark(&mut reached_alone, &gains);
-                    singles.add(Found {
-                        changes: vec![candidate],
-                        gains,
-                        losses,
-                        after: None,
-                    });
+                mark(&mut reached_alone, &gains);
+                singles.add(Found {
+                    changes: vec![candidate],
+                    gains,
+                    losses,
+                    after: None,
+                });
+                true
+            };
+            if let Some(known) = signature.as_ref().and_then(|s| effective.get(s)) {
+                for (key, after) in known {
+                    record(*key, *after, singles);
                 }
-                self.budget.spend(cost)?;
+                continue;
             }
-            if let (None, Some(signature)) = (cached, signature) {
-                outcomes.insert(signature, afters);
+            let mut found = Vec::new();
+            for key in self.keys(Some(entity), Scope::Entity) {
+                let Some(candidate) = self.candidate(Some(entity), key) else {
+                    continue;
+                };
+                let after = what_if.verdict(
+                    Some(entity),
+                    &[(candidate.fact, Some(candidate.value.clone()))],
+                );
+                if record(key, after, singles) {
+                    found.push((key, after));
+                }
+                self.budget.spend(what_if.last_cost())?;
+            }
+            if let Some(signature) = signature {
+                effective.insert(signature, found);
             }
         }
         match pairs {
@@ -523,9 +576,14 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
     fn world_effect(&self, changes: &[Candidate]) -> Result<Found, Exhausted> {
         let program = self.snapshot.rules().program();
         let columns = self.snapshot.columns();
+        // Lowering every entity rule again with the changed world, then a
+        // word of entities per rule.
         let words = columns.len().div_ceil(crate::batch::WORD_BITS) as u64;
-        self.budget
-            .spend((words + 1) * (program.entity_rules().len() as u64 + 1))?;
+        self.budget.spend(
+            (words + 1) * (program.entity_rules().len() as u64 + 1)
+                + columns.world().len() as u64
+                + self.program_size,
+        )?;
         let mut world = columns.world().to_vec();
         for change in changes {
             let slot = program
@@ -581,49 +639,33 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 }
             }
         }
-        let mut firsts: HashMap<Signature, Option<usize>> = HashMap::new();
+        let mut firsts: HashMap<Signature, Option<[Option<Key>; 2]>> = HashMap::new();
         for entity in 0..self.baseline.len() {
             if reached_alone.contains(entity) || self.baseline.get(entity) == Some(&Tri::True) {
                 continue;
-            }
-            let own = self.candidates(Some(entity), Scope::Entity);
-            let mut candidates: Vec<[&Candidate; 2]> = Vec::new();
-            for w in world {
-                candidates.extend(own.iter().map(|c| [w, c]));
-            }
-            for (index, first) in own.iter().enumerate() {
-                candidates.extend(
-                    own.iter()
-                        .skip(index + 1)
-                        .filter(|c| c.fact != first.fact)
-                        .map(|c| [first, c]),
-                );
             }
             let signature = self.signature(entity);
             let first = match signature.as_ref().and_then(|s| firsts.get(s)) {
                 Some(first) => *first,
                 None => {
-                    let mut first = None;
-                    for (index, pair) in candidates.iter().enumerate() {
-                        self.budget.spend(1)?;
-                        let changes: Vec<(FactId, Option<Value>)> = pair
-                            .iter()
-                            .map(|c| (c.fact, Some(c.value.clone())))
-                            .collect();
-                        if what_if.verdict(Some(entity), &changes) == Tri::True {
-                            first = Some(index);
-                            break;
-                        }
-                    }
+                    let first = self.first_pair(entity, what_if)?;
                     if let Some(signature) = signature {
                         firsts.insert(signature, first);
                     }
                     first
                 }
             };
-            if let Some(pair) = first.and_then(|index| candidates.get(index)) {
+            let Some([world_key, own_key]) = first else {
+                continue;
+            };
+            let changes: Option<Vec<Candidate>> = [world_key, own_key]
+                .into_iter()
+                .flatten()
+                .map(|key| self.candidate(self.owner(key, entity), key))
+                .collect();
+            if let Some(changes) = changes {
                 pairs.add(Found {
-                    changes: pair.iter().map(|c| (*c).clone()).collect(),
+                    changes,
                     gains: Members::One(entity),
                     losses: Members::none(),
                     after: None,
@@ -631,6 +673,48 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             }
         }
         Ok(())
+    }
+
+    /// The first pair of changes that brings an entity in: a world change
+    /// with one of its own, or two of its own on different facts; `None`
+    /// if none does. Pairs are tried one by one, never listed.
+    fn first_pair(
+        &self,
+        entity: usize,
+        what_if: &mut WhatIf<'_, '_>,
+    ) -> Result<Option<[Option<Key>; 2]>, Exhausted> {
+        let own = self.keys(Some(entity), Scope::Entity);
+        let world_keys = self.keys(None, Scope::World);
+        let mut works = |first: Key, second: Key| -> Result<bool, Exhausted> {
+            let changes: Option<Vec<(FactId, Option<Value>)>> = [first, second]
+                .into_iter()
+                .map(|key| {
+                    self.candidate(self.owner(key, entity), key)
+                        .map(|c| (c.fact, Some(c.value)))
+                })
+                .collect();
+            let Some(changes) = changes else {
+                return Ok(false);
+            };
+            let after = what_if.verdict(Some(entity), &changes);
+            self.budget.spend(what_if.last_cost())?;
+            Ok(after == Tri::True)
+        };
+        for world_key in &world_keys {
+            for own_key in &own {
+                if works(*world_key, *own_key)? {
+                    return Ok(Some([Some(*world_key), Some(*own_key)]));
+                }
+            }
+        }
+        for (index, first) in own.iter().enumerate() {
+            for second in own.iter().skip(index + 1).filter(|k| k.fact != first.fact) {
+                if works(*first, *second)? {
+                    return Ok(Some([Some(*first), Some(*second)]));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// What an entity's effects depend on: the outcomes of the closure's
@@ -641,20 +725,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         if self.two_fact_tests {
             return None;
         }
-        let outcomes = self
-            .atoms
-            .iter()
-            .map(|atom| {
-                match self
-                    .snapshot
-                    .value(Some(entity), atom.fact)
-                    .and_then(|v| atom.test.holds(&v))
-                {
-                    Some(holds) => Tri::from(holds),
-                    None => Tri::Unknown,
-                }
-            })
-            .collect();
+        let outcomes = self.snapshot.outcomes(Some(entity), &self.atoms);
         let regions = self
             .facts
             .iter()
@@ -665,7 +736,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     (Cut::Numbers(regions), Some(Value::Number(n))) => {
                         regions.iter().position(|r| r.contains(n))
                     }
-                    (Cut::Strings(constants), Some(value)) => {
+                    (Cut::Strings(constants, _), Some(value)) => {
                         Some(string_region(constants, &value).map_or(0, |i| i + 1))
                     }
                     _ => None,
@@ -675,47 +746,98 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         Some(Signature { outcomes, regions })
     }
 
-    /// One change per region of each changeable fact of the scope, other
-    /// than the region its value is in now.
-    fn candidates(&self, entity: Option<usize>, scope: Scope) -> Vec<Candidate> {
-        let mut found = Vec::new();
-        for (fact, _, cut) in self.facts.iter().filter(|(_, s, _)| *s == scope) {
+    /// The candidate changes of an entity's facts (or the world's) of
+    /// `scope`: one per region of each changeable fact other than the
+    /// region its value is in now; for a set, each tested string added or
+    /// removed (and, when unknown, the empty set). The keys are the same
+    /// for every entity with the same signature.
+    fn keys(&self, entity: Option<usize>, scope: Scope) -> Vec<Key> {
+        let mut keys = Vec::new();
+        for (position, (fact, _, cut)) in self.facts.iter().enumerate() {
+            if self
+                .facts
+                .get(position)
+                .is_some_and(|(_, s, _)| *s != scope)
+            {
+                continue;
+            }
             let now = self.snapshot.value(entity, *fact);
-            let values: Vec<Value> = match cut {
-                Cut::Bool => [true, false]
-                    .into_iter()
-                    .filter(|b| now != Some(Value::Bool(*b)))
-                    .map(Value::Bool)
-                    .collect(),
+            let key = |variant| Key {
+                fact: position,
+                variant,
+            };
+            match cut {
+                Cut::Bool => keys.extend(
+                    [true, false]
+                        .into_iter()
+                        .filter(|b| now != Some(Value::Bool(*b)))
+                        .map(|b| key(Variant::Bool(b))),
+                ),
                 Cut::Numbers(regions) => {
                     let current = match now {
                         Some(Value::Number(n)) => regions.iter().position(|r| r.contains(n)),
                         _ => None,
                     };
-                    regions
-                        .iter()
-                        .enumerate()
-                        .filter(|(index, _)| Some(*index) != current)
-                        .map(|(_, r)| Value::Number(r.value))
-                        .collect()
+                    keys.extend(
+                        (0..regions.len())
+                            .filter(|index| Some(*index) != current)
+                            .map(|index| key(Variant::Region(index))),
+                    );
                 }
-                Cut::Strings(constants) => string_values(constants)
-                    .into_iter()
-                    .filter(|v| {
-                        now.as_ref().is_none_or(|now| {
-                            string_region(constants, now) != string_region(constants, v)
-                        })
-                    })
-                    .collect(),
-                Cut::Set(tested) => set_variants(now.as_ref(), tested),
-            };
-            found.extend(values.into_iter().map(|value| Candidate {
-                fact: *fact,
-                value,
-                entity,
-            }));
+                Cut::Strings(constants, _) => {
+                    let current = now.as_ref().map(|now| string_region(constants, now));
+                    let regions = constants.len() + 1;
+                    keys.extend(
+                        (0..regions)
+                            .filter(|index| {
+                                current.is_none_or(|c| c != constants.get(*index).map(|_| *index))
+                            })
+                            .map(|index| key(Variant::Region(index))),
+                    );
+                }
+                Cut::Set(tested) => {
+                    if now.is_none() {
+                        keys.push(key(Variant::Empty));
+                    }
+                    keys.extend((0..tested.len()).map(|index| key(Variant::Flip(index))));
+                }
+            }
         }
-        found
+        keys
+    }
+
+    /// Whose fact a key changes, in a pair for `entity`: a world fact is
+    /// no entity's.
+    fn owner(&self, key: Key, entity: usize) -> Option<usize> {
+        match self.facts.get(key.fact) {
+            Some((_, Scope::World, _)) | None => None,
+            Some((_, Scope::Entity, _)) => Some(entity),
+        }
+    }
+
+    /// The change a key stands for, for an entity (or the world).
+    fn candidate(&self, entity: Option<usize>, key: Key) -> Option<Candidate> {
+        let (fact, _, cut) = self.facts.get(key.fact)?;
+        let value = match (cut, key.variant) {
+            (Cut::Bool, Variant::Bool(b)) => Value::Bool(b),
+            (Cut::Numbers(regions), Variant::Region(index)) => {
+                Value::Number(regions.get(index)?.value)
+            }
+            (Cut::Strings(constants, other), Variant::Region(index)) => {
+                Value::String(constants.get(index).unwrap_or(other).as_str().into())
+            }
+            (Cut::Set(_), Variant::Empty) => Value::Set(Box::new([])),
+            (Cut::Set(tested), Variant::Flip(index)) => flipped(
+                self.snapshot.value(entity, *fact).as_ref(),
+                tested.get(index)?,
+            ),
+            _ => return None,
+        };
+        Some(Candidate {
+            fact: *fact,
+            value,
+            entity,
+        })
     }
 
     fn effect(&self, found: &Found) -> Effect {
@@ -754,7 +876,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     .find(|r| r.contains(*n))
                     .map(NumberRegion::describe),
             ),
-            (value @ Value::String(_), Some(Cut::Strings(constants))) => {
+            (value @ Value::String(_), Some(Cut::Strings(constants, _))) => {
                 (None, Some(string_condition(constants, value)))
             }
             (Value::Set(items), _) => (None, Some(set_change(now.as_ref(), items))),
@@ -801,17 +923,14 @@ fn string_constants(tests: &[&Test]) -> Vec<String> {
     constants
 }
 
-/// One value per region of a string fact: each constant, then another string.
-fn string_values(constants: &[String]) -> Vec<Value> {
+/// A string that is none of the (sorted) constants: the region of "any
+/// other string".
+fn other_string(constants: &[String]) -> String {
     let mut other = String::from("other");
     while constants.binary_search(&other).is_ok() {
         other.push('_');
     }
-    constants
-        .iter()
-        .map(|c| Value::String(c.as_str().into()))
-        .chain([Value::String(other.into())])
-        .collect()
+    other
 }
 
 /// The region of a string value: the constant it equals, or `None` for any other.
@@ -836,29 +955,20 @@ fn string_condition(constants: &[String], value: &Value) -> String {
     }
 }
 
-/// A set fact's variants: the current set with each tested string added
-/// or removed; for an unknown set, the empty set and each tested string
-/// alone.
-fn set_variants(now: Option<&Value>, tested: &[String]) -> Vec<Value> {
-    let current: Vec<Box<str>> = match now {
+/// A set with one tested string added if it lacks it, removed if it has
+/// it (an unknown set becomes that string alone).
+fn flipped(now: Option<&Value>, element: &str) -> Value {
+    let mut items: Vec<Box<str>> = match now {
         Some(Value::Set(items)) => items.to_vec(),
         _ => Vec::new(),
     };
-    let mut variants = Vec::with_capacity(tested.len() + 1);
-    if now.is_none() {
-        variants.push(Value::Set(Box::new([])));
-    }
-    for element in tested {
-        let mut items = current.clone();
-        match items.binary_search_by(|i| (**i).cmp(element.as_str())) {
-            Ok(at) => {
-                items.remove(at);
-            }
-            Err(at) => items.insert(at, element.as_str().into()),
+    match items.binary_search_by(|i| (**i).cmp(element)) {
+        Ok(at) => {
+            items.remove(at);
         }
-        variants.push(Value::Set(items.into_boxed_slice()));
+        Err(at) => items.insert(at, element.into()),
     }
-    variants
+    Value::Set(items.into_boxed_slice())
 }
 
 /// What a set change is, in words: the string added or removed, or for an

@@ -11,7 +11,7 @@
 use rustc_hash::FxHashMap;
 
 use super::budget::{Budget, Exhausted};
-use super::semantics::{Fingerprint, Meaning, NoMeaning, Space};
+use super::semantics::{Canonical, Meaning, NoMeaning, Space};
 use crate::RuleSet;
 use crate::check::{Cond, CondKind, RuleId, RuleKind};
 use crate::diagnostic::Diagnostic;
@@ -91,7 +91,7 @@ pub fn lint(rules: &RuleSet, budget: &Budget) -> Lints {
                 rules,
                 budget,
                 found: &mut found,
-                by_fingerprint: FxHashMap::default(),
+                by_form: FxHashMap::default(),
             };
             for (index, rule) in resolved.rules.iter().enumerate() {
                 let id = RuleId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -130,8 +130,8 @@ struct Linter<'a> {
     rules: &'a RuleSet,
     budget: &'a Budget,
     found: &'a mut Vec<Diagnostic>,
-    /// Earlier rules by the fingerprint of their meaning.
-    by_fingerprint: FxHashMap<Fingerprint, Vec<RuleId>>,
+    /// The first rule of each meaning, by its canonical form.
+    by_form: FxHashMap<Canonical, RuleId>,
 }
 
 impl Linter<'_> {
@@ -190,41 +190,35 @@ impl Linter<'_> {
     }
 
     /// Reports the rule if it means the same as an earlier one (unless it
-    /// merely refers to it).
+    /// merely refers to it): rules are grouped by the canonical form of
+    /// their meaning, so finding equivalents costs one form per rule.
     fn equivalent_rules(&mut self, id: RuleId, meaning: &Meaning) -> Result<(), Exhausted> {
         let resolved = self.rules.resolved();
         let Some(rule) = resolved.rule(id) else {
             return Ok(());
         };
-        let print = self.space.fingerprint(meaning);
-        let earlier = self.by_fingerprint.entry(print).or_default().clone();
-        for first in earlier {
-            let Ok(other) = self.space.rule(0, first) else {
-                continue;
-            };
-            if !self.space.equivalent(other, meaning, self.budget)? {
-                continue;
-            }
-            if !is_alias(&rule.requires.kind, first) {
-                let first_name = resolved.rule(first).map_or("?", |r| r.name.as_str());
-                let first_span = resolved.rule(first).map_or(rule.span, |r| r.span);
-                let name = &rule.name;
-                self.found.push(
-                    warning(
-                        "equivalent-rules",
-                        format!("rule `{name}` means the same as rule `{first_name}`"),
-                        rule.span,
-                        "same verdict on every snapshot",
-                    )
-                    .with_label(first_span, format!("`{first_name}` is declared here"))
-                    .with_help(format!(
-                        "keep one, or define `{name}` as `rule {name} requires {first_name}`"
-                    )),
-                );
-            }
+        let form = self.space.canonical(meaning, self.budget)?;
+        let Some(&first) = self.by_form.get(&form) else {
+            self.by_form.insert(form, id);
             return Ok(());
+        };
+        if !is_alias(&rule.requires.kind, first) {
+            let first_name = resolved.rule(first).map_or("?", |r| r.name.as_str());
+            let first_span = resolved.rule(first).map_or(rule.span, |r| r.span);
+            let name = &rule.name;
+            self.found.push(
+                warning(
+                    "equivalent-rules",
+                    format!("rule `{name}` means the same as rule `{first_name}`"),
+                    rule.span,
+                    "same verdict on every snapshot",
+                )
+                .with_label(first_span, format!("`{first_name}` is declared here"))
+                .with_help(format!(
+                    "keep one, or define `{name}` as `rule {name} requires {first_name}`"
+                )),
+            );
         }
-        self.by_fingerprint.entry(print).or_default().push(id);
         Ok(())
     }
 

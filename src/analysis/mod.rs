@@ -216,6 +216,24 @@ impl<'r> Snapshot<'r> {
         }
     }
 
+    /// Each atom's outcome for an entity (or the world) now, each fact's
+    /// value read once however many atoms test it.
+    pub(crate) fn outcomes(&self, entity: Option<usize>, atoms: &[atoms::Atom]) -> Vec<Tri> {
+        let mut values: HashMap<FactId, Option<Value>> = HashMap::new();
+        atoms
+            .iter()
+            .map(|atom| {
+                let value = values
+                    .entry(atom.fact)
+                    .or_insert_with(|| self.value(entity, atom.fact));
+                match value.as_ref().and_then(|v| atom.test.holds(v)) {
+                    Some(holds) => Tri::from(holds),
+                    None => Tri::Unknown,
+                }
+            })
+            .collect()
+    }
+
     /// The current value of a fact as written in a facts file (`None`: unknown).
     pub(crate) fn fact_value(&self, entity: Option<usize>, fact: FactId) -> Option<FactValue> {
         self.value(entity, fact).as_ref().map(to_fact_value)
@@ -253,24 +271,27 @@ pub(crate) struct Closure {
 }
 
 impl Closure {
+    /// The closure of `rule`: in time and memory proportional to the
+    /// closure, not to the rule set.
     pub(crate) fn of(resolved: &ResolvedRules, rule: RuleId) -> Closure {
-        let mut reached = vec![false; resolved.rules.len()];
+        let mut reached: BTreeSet<RuleId> = BTreeSet::new();
         let mut pending = vec![rule];
         while let Some(id) = pending.pop() {
-            match reached.get_mut(id.index()) {
-                Some(seen) if !*seen => *seen = true,
-                _ => continue,
+            if !reached.insert(id) {
+                continue;
             }
             if let Some(info) = resolved.rule(id) {
                 pending.extend(info.conditions().flat_map(|c| c.rules_referenced()));
             }
         }
-        let rules: Vec<RuleId> = resolved
-            .evaluation_order
-            .iter()
-            .copied()
-            .filter(|id| reached.get(id.index()).copied().unwrap_or(false))
-            .collect();
+        let mut rules: Vec<RuleId> = reached.into_iter().collect();
+        rules.sort_by_key(|id| {
+            resolved
+                .evaluation_position
+                .get(id.index())
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
         let facts = rules
             .iter()
             .filter_map(|id| resolved.rule(*id))
@@ -324,14 +345,21 @@ impl<'s, 'r> WhatIf<'s, 'r> {
                 }
             }
         }
-        let in_closure: BTreeSet<RuleId> = closure.rules.iter().copied().collect();
-        let compiled = program
-            .world_rules()
+        // World rules first, each after the rules it reads: an order to evaluate in.
+        let compiled = closure
+            .rules
             .iter()
-            .chain(program.entity_rules())
-            .enumerate()
-            .filter(|(_, r)| in_closure.contains(&r.id))
-            .map(|(position, r)| (r.id, (position, r, r.condition.size() as u64)))
+            .filter_map(|id| program.rule(*id))
+            .map(|r| {
+                let world_first = usize::from(r.kind == RuleKind::Entity) * resolved.rules.len();
+                let position = world_first
+                    + resolved
+                        .evaluation_position
+                        .get(r.id.index())
+                        .copied()
+                        .unwrap_or(0);
+                (r.id, (position, r, r.condition.size() as u64))
+            })
             .collect();
         WhatIf {
             snapshot,

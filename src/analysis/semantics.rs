@@ -15,10 +15,10 @@
 //! constraints of the facts those meanings read only: the others are
 //! satisfiable and independent. So every question costs what its meanings
 //! cost, however many other rules and facts the set has — linear in the
-//! rule set, never rules × facts. Equivalent rules are found by grouping
-//! meanings on a fingerprint (their verdicts on a fixed set of
-//! pseudo-random consistent snapshots), then proving equivalence within a
-//! group.
+//! rule set, never rules × facts. Equivalent rules are found by hashing
+//! a canonical form ([`Space::canonical`]): the facts a meaning reads and
+//! its BDDs restricted to their consistent values, equal exactly when two
+//! meanings that read the same facts are equivalent.
 //!
 //! Facts are matched by name and type, so the meanings of two versions of a
 //! rule set live in one space. Rules that compare two facts with each other
@@ -84,12 +84,12 @@ pub struct Witness {
     pub entity: Vec<(String, FactValue)>,
 }
 
-/// How many pseudo-random snapshots a fingerprint evaluates a meaning on.
-const FINGERPRINT_SNAPSHOTS: usize = 64;
-
-/// A meaning's verdicts on the fingerprint snapshots: equal for equivalent
-/// meanings, so only meanings with equal fingerprints need a proof.
-pub type Fingerprint = [u64; 2];
+/// A meaning's canonical form: the facts it reads (by position) and its
+/// two BDDs restricted to consistent values of those facts. Two meanings
+/// that read the same facts are equivalent exactly when their forms are
+/// equal. (Two rules that read different facts can mean the same only
+/// through values those facts cannot take together; they are not found.)
+pub type Canonical = (Vec<usize>, Bdd, Bdd);
 
 /// The shared space of one or more rule sets.
 pub struct Space {
@@ -101,8 +101,8 @@ pub struct Space {
     fact_of: Vec<usize>,
     /// Per rule set, per rule: its meaning.
     meanings: Vec<Vec<Result<Meaning, NoMeaning>>>,
-    /// Consistent assignments the fingerprints evaluate meanings on.
-    samples: Vec<BddValuation>,
+    /// The consistency constraint of each set of facts asked about so far.
+    constraints: std::cell::RefCell<FxHashMap<Vec<usize>, Bdd>>,
 }
 
 impl Space {
@@ -110,7 +110,27 @@ impl Space {
     /// pays, the meaning of every rule; `Err` if they test more than 65,535
     /// conditions.
     pub fn new(sets: &[&ResolvedRules], budget: &Budget) -> Result<Space, String> {
-        let facts = collect_tests(sets);
+        let every: Vec<Vec<RuleId>> = sets
+            .iter()
+            .map(|set| set.evaluation_order.clone())
+            .collect();
+        Space::of_rules(sets, &every, budget)
+    }
+
+    /// The space of the given rule sets, with the meanings of the given
+    /// rules of each set (and of the rules they refer to) only: a question
+    /// about one rule is not held up by others.
+    pub fn of_rules(
+        sets: &[&ResolvedRules],
+        wanted: &[Vec<RuleId>],
+        budget: &Budget,
+    ) -> Result<Space, String> {
+        let closures: Vec<Vec<RuleId>> = sets
+            .iter()
+            .zip(wanted)
+            .map(|(set, rules)| closure_in_order(set, rules))
+            .collect();
+        let facts = collect_tests(sets, &closures);
         let count = facts
             .iter()
             .map(|(_, _, _, tests)| tests.len() + 1)
@@ -152,7 +172,7 @@ impl Space {
             by_name,
             fact_of,
             meanings: Vec::new(),
-            samples: Vec::new(),
+            constraints: std::cell::RefCell::default(),
         };
         let regions: Vec<_> = space
             .facts
@@ -162,9 +182,8 @@ impl Space {
         for (fact, regions) in space.facts.iter_mut().zip(regions) {
             fact.regions = regions;
         }
-        space.samples = space.sample_snapshots();
-        for set in sets {
-            let meanings = space.rule_meanings(set, budget);
+        for (set, rules) in sets.iter().zip(&closures) {
+            let meanings = space.rule_meanings(set, rules, budget);
             space.meanings.push(meanings);
         }
         Ok(space)
@@ -190,14 +209,16 @@ impl Space {
         Ok(Some(regions))
     }
 
+    /// The meanings of `rules` (in evaluation order) of `set`.
     fn rule_meanings(
         &self,
         set: &ResolvedRules,
+        rules: &[RuleId],
         budget: &Budget,
     ) -> Vec<Result<Meaning, NoMeaning>> {
         let mut meanings: Vec<Result<Meaning, NoMeaning>> =
             vec![Err(NoMeaning::Budget); set.rules.len()];
-        for id in &set.evaluation_order {
+        for id in rules {
             let Some(rule) = set.rule(*id) else { continue };
             let meaning = self
                 .meaning(set, &rule.requires, &meanings, budget)
@@ -383,13 +404,24 @@ impl Space {
     /// The consistency constraints of the given facts: a known fact takes
     /// values in one of its regions.
     fn consistency(&self, facts: &BTreeSet<usize>, budget: &Budget) -> Result<Bdd, Exhausted> {
+        let constrained: Vec<usize> = facts
+            .iter()
+            .copied()
+            .filter(|f| self.facts.get(*f).is_some_and(has_regions))
+            .collect();
+        if let Some(known) = self.constraints.borrow().get(&constrained) {
+            return Ok(known.clone());
+        }
         let mut all = self.vars.mk_true();
-        for fact in facts.iter().filter_map(|f| self.facts.get(*f)) {
+        for fact in constrained.iter().filter_map(|f| self.facts.get(*f)) {
             if let Some(regions) = fact.regions.as_ref().map_err(|e| *e)? {
                 let constraint = budget.imp(&self.vars.mk_var(fact.known), regions)?;
                 all = budget.and(&all, &constraint)?;
             }
         }
+        self.constraints
+            .borrow_mut()
+            .insert(constrained, all.clone());
         Ok(all)
     }
 
@@ -422,52 +454,15 @@ impl Space {
         Ok(budget.and_not(&all_known, &meaning.satisfied)?.is_false())
     }
 
-    /// The verdicts of a meaning on fixed pseudo-random consistent
-    /// snapshots; equivalent meanings have equal fingerprints.
-    pub fn fingerprint(&self, meaning: &Meaning) -> Fingerprint {
-        let mut print = [0u64; 2];
-        for (index, sample) in self.samples.iter().enumerate() {
-            let bit = 1u64 << (index % 64);
-            if meaning.satisfied.eval_in(sample) {
-                print[0] |= bit;
-            }
-            if meaning.unsatisfied.eval_in(sample) {
-                print[1] |= bit;
-            }
-        }
-        print
-    }
-
-    /// Consistent snapshots, the same for every run: each fact known or
-    /// not, and a known fact in one of its regions (atoms of bools and
-    /// sets independently).
-    fn sample_snapshots(&self) -> Vec<BddValuation> {
-        let mut random = SplitMix(0x9e37_79b9_7f4a_7c15);
-        (0..FINGERPRINT_SNAPSHOTS)
-            .map(|_| {
-                let mut valuation = BddValuation::all_false(self.vars.num_vars());
-                for fact in &self.facts {
-                    let known = random.next() % 4 != 0;
-                    valuation.set_value(fact.known, known);
-                    let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
-                    let regions = match has_regions(fact) {
-                        true => atoms::representatives(fact.ty, &tests),
-                        false => Vec::new(),
-                    };
-                    let chosen = (!regions.is_empty())
-                        .then(|| regions.get((random.next() as usize) % regions.len()))
-                        .flatten();
-                    for (test, var) in &fact.atoms {
-                        let value = match chosen {
-                            Some(value) => test.holds(value).unwrap_or(false),
-                            None => random.next() % 2 == 0,
-                        };
-                        valuation.set_value(*var, value);
-                    }
-                }
-                valuation
-            })
-            .collect()
+    /// The canonical form of a meaning (see [`Canonical`]).
+    pub fn canonical(&self, meaning: &Meaning, budget: &Budget) -> Result<Canonical, Exhausted> {
+        let facts = self.support(&[&meaning.satisfied, &meaning.unsatisfied]);
+        let constraint = self.consistency(&facts, budget)?;
+        Ok((
+            facts.into_iter().collect(),
+            budget.and(&meaning.satisfied, &constraint)?,
+            budget.and(&meaning.unsatisfied, &constraint)?,
+        ))
     }
 
     /// Whether two meanings give the same verdict on every snapshot.
@@ -505,23 +500,26 @@ impl Space {
         let Some(mut valuation) = difference.sat_witness() else {
             return Ok(None);
         };
+        // Only the facts the difference reads matter; every other is unknown.
         let relevant = self.support(&[&difference]);
-        for (index, fact) in self.facts.iter().enumerate() {
-            if !relevant.contains(&index) {
-                valuation.set_value(fact.known, false);
-            } else if valuation.value(fact.known) {
-                budget.spend(difference.size() as u64)?;
-                valuation.set_value(fact.known, false);
-                if !difference.eval_in(&valuation) {
-                    valuation.set_value(fact.known, true);
-                }
+        let mut known = Vec::new();
+        for fact in relevant.iter().filter_map(|f| self.facts.get(*f)) {
+            if !valuation.value(fact.known) {
+                continue;
             }
+            budget.spend(difference.size() as u64)?;
+            valuation.set_value(fact.known, false);
+            if difference.eval_in(&valuation) {
+                continue;
+            }
+            valuation.set_value(fact.known, true);
+            known.push(fact);
         }
         let mut witness = Witness {
             world: Vec::new(),
             entity: Vec::new(),
         };
-        for fact in self.facts.iter().filter(|f| valuation.value(f.known)) {
+        for fact in known {
             let Some(value) = self.example(fact, &valuation) else {
                 continue;
             };
@@ -578,12 +576,36 @@ fn has_regions(fact: &FactVars) -> bool {
 
 /// Every fact the rule sets test, by name and type in order of first use,
 /// with the tests on it (each once).
-fn collect_tests(sets: &[&ResolvedRules]) -> Vec<(String, FactType, Scope, Vec<Test>)> {
+/// The rules `wanted` reach (themselves included), in evaluation order.
+fn closure_in_order(set: &ResolvedRules, wanted: &[RuleId]) -> Vec<RuleId> {
+    let mut reached: rustc_hash::FxHashSet<RuleId> = rustc_hash::FxHashSet::default();
+    let mut pending: Vec<RuleId> = wanted.to_vec();
+    while let Some(id) = pending.pop() {
+        if reached.insert(id) {
+            if let Some(rule) = set.rule(id) {
+                pending.extend(rule.conditions().flat_map(|c| c.rules_referenced()));
+            }
+        }
+    }
+    let mut rules: Vec<RuleId> = reached.into_iter().collect();
+    rules.sort_by_key(|id| {
+        set.evaluation_position
+            .get(id.index())
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+    rules
+}
+
+fn collect_tests(
+    sets: &[&ResolvedRules],
+    closures: &[Vec<RuleId>],
+) -> Vec<(String, FactType, Scope, Vec<Test>)> {
     let mut facts: Vec<(String, FactType, Scope, Vec<Test>)> = Vec::new();
     let mut position: FxHashMap<(String, FactType), usize> = FxHashMap::default();
     let mut seen: rustc_hash::FxHashSet<(usize, Test)> = rustc_hash::FxHashSet::default();
-    for set in sets {
-        for rule in &set.rules {
+    for (set, rules) in sets.iter().zip(closures) {
+        for rule in rules.iter().filter_map(|id| set.rule(*id)) {
             for cond in rule.conditions() {
                 cond.walk(|c| {
                     let Some(Ok(Leaf::Atom { atom, .. })) = atoms::leaf(c) else {
@@ -607,17 +629,4 @@ fn collect_tests(sets: &[&ResolvedRules]) -> Vec<(String, FactType, Scope, Vec<T
         }
     }
     facts
-}
-
-/// A small deterministic pseudo-random sequence (SplitMix64).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
 }

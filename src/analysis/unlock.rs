@@ -152,8 +152,8 @@ impl Snapshot<'_> {
         options: UnlockOptions,
     ) -> Result<Unlock, AnalysisError> {
         let target = self.target(entity, rule)?;
-        let question = Question::new(self, target.rule)?;
         let budget = Budget::new(options.budget);
+        let question = Question::new(self, target.rule, &budget)?;
         Ok(question.answer(target.entity, options, &budget, &mut HashMap::new()))
     }
 
@@ -185,8 +185,8 @@ impl Snapshot<'_> {
                 complete: true,
             });
         };
-        let question = Question::new(self, first.rule)?;
         let budget = Budget::new(options.budget);
+        let question = Question::new(self, first.rule, &budget)?;
         let mut solved = HashMap::new();
         let mut results = Vec::new();
         let mut not_analysed = 0;
@@ -194,7 +194,8 @@ impl Snapshot<'_> {
             .iter()
             .filter(|t| self.tri(t.entity, t.rule) != Tri::True)
         {
-            if budget.is_exhausted() {
+            // Past the budget, an entity is still answered if its pattern was.
+            if budget.is_exhausted() && !solved.contains_key(&question.now(target.entity)) {
                 not_analysed += 1;
                 continue;
             }
@@ -211,6 +212,53 @@ impl Snapshot<'_> {
 /// A change set while it is computed: per changed fact (by position in
 /// [`Question::facts`]), the atoms (by index) with the outcome required.
 type ChangeSet = Vec<(usize, Vec<(usize, bool)>)>;
+
+/// A change set prepared for comparing: per changed fact (in fact order),
+/// its literals and, for numbers and strings, the regions they admit.
+type Shaped = Vec<ShapedChange>;
+
+struct ShapedChange {
+    fact: usize,
+    literals: Vec<(usize, bool)>,
+    admitted: Option<Vec<bool>>,
+}
+
+/// Whether `small` changes a subset of `large`'s facts, each with a
+/// condition admitting at least the values `large`'s does. Both list their
+/// facts in order, so one walk over both decides.
+fn at_most(small: &Shaped, large: &Shaped) -> bool {
+    let mut large = large.iter().peekable();
+    small.iter().all(|change| {
+        while large.peek().is_some_and(|l| l.fact < change.fact) {
+            large.next();
+        }
+        large
+            .peek()
+            .is_some_and(|l| l.fact == change.fact && looser_or_equal(change, l))
+    })
+}
+
+/// Whether condition `loose` admits every value condition `strict` does.
+fn looser_or_equal(loose: &ShapedChange, strict: &ShapedChange) -> bool {
+    match (&loose.admitted, &strict.admitted) {
+        (Some(loose), Some(strict)) => strict.iter().zip(loose).all(|(s, l)| !s || *l),
+        _ => loose
+            .literals
+            .iter()
+            .all(|literal| strict.literals.contains(literal)),
+    }
+}
+
+/// What comparing two prepared change sets reads: their literals, and
+/// their admitted regions a machine word at a time.
+fn comparison_cost(a: &Shaped, b: &Shaped) -> u64 {
+    let size = |s: &Shaped| {
+        s.iter()
+            .map(|c| c.literals.len() + c.admitted.as_ref().map_or(0, |r| r.len().div_ceil(64)))
+            .sum::<usize>()
+    };
+    (1 + size(a) + size(b)) as u64
+}
 
 /// The minimal change sets for one pattern of atom outcomes.
 #[derive(Debug, Clone)]
@@ -235,6 +283,9 @@ struct Question<'s, 'r> {
     atom_index: HashMap<Atom, usize>,
     /// The facts that may change: not fixed, tested by some atom.
     facts: Vec<ChangeableFact>,
+    /// Whether the budget ran out while cutting facts into regions: then
+    /// no entity can be answered.
+    exhausted: bool,
 }
 
 /// A fact that may change.
@@ -254,7 +305,8 @@ impl ChangeableFact {
         if self.regions.is_empty() {
             return None;
         }
-        let position = |atom: usize| self.atoms.iter().position(|i| *i == atom);
+        // The atoms are in increasing order: found by halving.
+        let position = |atom: usize| self.atoms.binary_search(&atom).ok();
         Some(
             self.regions
                 .iter()
@@ -266,18 +318,16 @@ impl ChangeableFact {
                 .collect(),
         )
     }
-
-    /// Whether condition `loose` admits every value condition `strict` does.
-    fn looser_or_equal(&self, loose: &[(usize, bool)], strict: &[(usize, bool)]) -> bool {
-        match (self.admitted(loose), self.admitted(strict)) {
-            (Some(loose), Some(strict)) => strict.iter().zip(&loose).all(|(s, l)| !s || *l),
-            _ => loose.iter().all(|literal| strict.contains(literal)),
-        }
-    }
 }
 
 impl<'s, 'r> Question<'s, 'r> {
-    fn new(snapshot: &'s Snapshot<'r>, rule: RuleId) -> Result<Question<'s, 'r>, AnalysisError> {
+    /// The question for `rule`; cutting facts into regions (a region's
+    /// outcome per test) is paid for by `budget`.
+    fn new(
+        snapshot: &'s Snapshot<'r>,
+        rule: RuleId,
+        budget: &Budget,
+    ) -> Result<Question<'s, 'r>, AnalysisError> {
         let resolved = snapshot.resolved();
         let closure = Closure::of(resolved, rule);
         let mut atoms: Vec<Atom> = Vec::new();
@@ -308,6 +358,7 @@ impl<'s, 'r> Question<'s, 'r> {
         for (index, atom) in atoms.iter().enumerate() {
             by_fact.entry(atom.fact).or_default().push(index);
         }
+        let mut exhausted = false;
         let facts = closure
             .facts
             .iter()
@@ -321,15 +372,23 @@ impl<'s, 'r> Question<'s, 'r> {
                     .collect();
                 let mut regions: Vec<Vec<bool>> = match ty {
                     FactType::Bool | FactType::StringSet => Vec::new(),
-                    _ => atoms::representatives(ty, &tests)
-                        .iter()
-                        .map(|value| {
-                            tests
+                    _ => {
+                        let values = atoms::representatives(ty, &tests);
+                        if budget.spend((values.len() * tests.len()) as u64).is_err() {
+                            exhausted = true;
+                            Vec::new()
+                        } else {
+                            values
                                 .iter()
-                                .map(|t| t.holds(value).unwrap_or(false))
+                                .map(|value| {
+                                    tests
+                                        .iter()
+                                        .map(|t| t.holds(value).unwrap_or(false))
+                                        .collect()
+                                })
                                 .collect()
-                        })
-                        .collect(),
+                        }
+                    }
                 };
                 regions.dedup();
                 Some(ChangeableFact {
@@ -347,6 +406,7 @@ impl<'s, 'r> Question<'s, 'r> {
             atoms,
             atom_index,
             facts,
+            exhausted,
         })
     }
 
@@ -376,6 +436,10 @@ impl<'s, 'r> Question<'s, 'r> {
         if verdict == Verdict::Satisfied {
             return answer;
         }
+        if self.exhausted {
+            answer.complete = false;
+            return answer;
+        }
         let now = self.now(entity);
         let solution = match solved.get(&now) {
             Some(solution) => Rc::clone(solution),
@@ -400,19 +464,7 @@ impl<'s, 'r> Question<'s, 'r> {
 
     /// Each atom's outcome for the entity now: all the search depends on.
     fn now(&self, entity: Option<usize>) -> Vec<Tri> {
-        self.atoms
-            .iter()
-            .map(|atom| {
-                match self
-                    .snapshot
-                    .value(entity, atom.fact)
-                    .and_then(|v| atom.test.holds(&v))
-                {
-                    Some(holds) => Tri::from(holds),
-                    None => Tri::Unknown,
-                }
-            })
-            .collect()
+        self.snapshot.outcomes(entity, &self.atoms)
     }
 
     /// The minimal change sets for atoms with outcomes `now`.
@@ -449,8 +501,9 @@ impl<'s, 'r> Question<'s, 'r> {
 
     /// Removes change sets that another set makes redundant: one that
     /// changes a subset of the facts, each with a condition at least as
-    /// loose. Each comparison is paid for; when the budget runs out the
-    /// sets not yet compared are kept (they work, but may not be minimal).
+    /// loose. What each condition admits is worked out once per set; each
+    /// comparison is paid for by what it reads. When the budget runs out
+    /// the sets not yet compared are kept (they work, but may not be minimal).
     fn keep_minimal(&self, sets: &mut Vec<ChangeSet>, budget: &Budget) -> Result<(), Exhausted> {
         sets.iter_mut().for_each(|set| {
             set.sort();
@@ -459,43 +512,71 @@ impl<'s, 'r> Question<'s, 'r> {
         sets.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
         sets.dedup();
         let all = std::mem::take(sets);
-        let mut kept: Vec<ChangeSet> = Vec::new();
-        for (index, set) in all.iter().enumerate() {
-            // A set is dominated only by sets of as few facts or fewer, which come first.
-            let mut dominated = false;
-            for other in all.iter().take_while(|o| o.len() <= set.len()) {
-                budget
-                    .spend((other.len() + set.len()) as u64 + 1)
-                    .inspect_err(|_| {
-                        kept.extend(all.iter().skip(index).cloned());
-                        *sets = std::mem::take(&mut kept);
-                    })?;
-                if other != set && self.at_most(other, set) && !self.at_most(set, other) {
-                    dominated = true;
+        let mut shaped = Vec::with_capacity(all.len());
+        for set in &all {
+            match self.shape(set, budget) {
+                Ok(shape) => shaped.push(shape),
+                Err(exhausted) => {
+                    *sets = all;
+                    return Err(exhausted);
+                }
+            }
+        }
+        let mut kept: Vec<usize> = Vec::new();
+        let mut is_kept = vec![false; shaped.len()];
+        for (index, set) in shaped.iter().enumerate() {
+            // A set is dominated only by sets of as few facts or fewer, which
+            // come first; of sets that admit the same values, the first is kept.
+            let rivals = shaped
+                .iter()
+                .enumerate()
+                .take_while(|(_, o)| o.len() <= set.len())
+                .filter(|(other, _)| *other != index);
+            let mut redundant = false;
+            for (other, rival) in rivals {
+                if let Err(exhausted) = budget.spend(comparison_cost(rival, set)) {
+                    kept.extend(index..all.len());
+                    *sets = kept
+                        .into_iter()
+                        .filter_map(|i| all.get(i).cloned())
+                        .collect();
+                    return Err(exhausted);
+                }
+                let covers = at_most(rival, set);
+                let kept_before = is_kept.get(other).copied().unwrap_or(false);
+                if covers && (!at_most(set, rival) || kept_before) {
+                    redundant = true;
                     break;
                 }
             }
-            // Of conditions that admit the same values, keep the first.
-            if !dominated && !kept.iter().any(|k| self.at_most(k, set)) {
-                kept.push(set.clone());
+            if !redundant {
+                kept.push(index);
+                if let Some(cell) = is_kept.get_mut(index) {
+                    *cell = true;
+                }
             }
         }
-        *sets = kept;
+        *sets = kept
+            .into_iter()
+            .filter_map(|i| all.get(i).cloned())
+            .collect();
         Ok(())
     }
 
-    /// Whether `small` changes a subset of `large`'s facts, each with a
-    /// condition admitting at least the values `large`'s does.
-    fn at_most(&self, small: &ChangeSet, large: &ChangeSet) -> bool {
-        small.iter().all(|(fact, literals)| {
-            let Some(vars) = self.facts.get(*fact) else {
-                return false;
-            };
-            large
-                .iter()
-                .find(|(f, _)| f == fact)
-                .is_some_and(|(_, large_literals)| vars.looser_or_equal(literals, large_literals))
-        })
+    /// A change set with what each of its conditions admits, for comparing.
+    fn shape(&self, set: &ChangeSet, budget: &Budget) -> Result<Shaped, Exhausted> {
+        set.iter()
+            .map(|(fact, literals)| {
+                let vars = self.facts.get(*fact);
+                let regions = vars.map_or(0, |v| v.regions.len());
+                budget.spend((regions * (literals.len() + 1)) as u64 + 1)?;
+                Ok(ShapedChange {
+                    fact: *fact,
+                    admitted: vars.and_then(|v| v.admitted(literals)),
+                    literals: literals.clone(),
+                })
+            })
+            .collect()
     }
 
     fn describe(&self, entity: Option<usize>, set: &ChangeSet) -> Vec<Change> {

@@ -111,10 +111,17 @@ pub fn check(files: &[File]) -> (Option<ResolvedRules>, Vec<Diagnostic>) {
     if has_errors {
         return (None, diagnostics);
     }
+    let mut evaluation_position = vec![0; rules.len()];
+    for (position, id) in evaluation_order.iter().enumerate() {
+        if let Some(cell) = evaluation_position.get_mut(id.index()) {
+            *cell = position;
+        }
+    }
     let resolved = ResolvedRules {
         facts: declared.facts,
         rules,
         evaluation_order,
+        evaluation_position,
         symbols: declared.symbols,
     };
     (Some(resolved), diagnostics)

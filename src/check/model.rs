@@ -174,6 +174,8 @@ pub struct ResolvedRules {
     pub rules: Vec<RuleInfo>,
     /// Every rule once, each after the rules it refers to.
     pub evaluation_order: Vec<RuleId>,
+    /// By rule id: the rule's position in `evaluation_order`.
+    pub evaluation_position: Vec<usize>,
     /// Every declared name.
     pub symbols: FxHashMap<String, Symbol>,
 }

@@ -16,7 +16,12 @@
 //!   file is rewritten in place instead, so that it stays theirs.
 //! - A device, pipe or socket is written through, never replaced by a
 //!   regular file: `-o /dev/null` discards the output and leaves the
-//!   device alone.
+//!   device alone. Files opened in place are opened without following a
+//!   link, so a link swapped in after the path was resolved is refused.
+//! - A new file gets the mode of any new file (0666 less the umask).
+//!
+//! Replacing by rename gives the path a new file: another hard link to the
+//! old one keeps the old contents, as with most editors.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -60,15 +65,25 @@ fn resolve_links(path: &Path) -> Result<PathBuf, String> {
     Err(format!("more than {MAX_LINKS} symbolic links lead to it"))
 }
 
+/// Opens the resolved target for writing, refusing a link that appeared
+/// there since it was resolved.
+fn open_resolved(target: &Path, truncate: bool) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).truncate(truncate);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(target)
+}
+
 /// Writes straight into a device, pipe or socket.
 fn write_through(
     target: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
-    let file = OpenOptions::new()
-        .write(true)
-        .open(target)
-        .map_err(|e| format!("cannot open: {e}"))?;
+    let file = open_resolved(target, false).map_err(|e| format!("cannot open: {e}"))?;
     let mut out = BufWriter::new(file);
     write(&mut out)
         .and_then(|()| out.flush())
@@ -86,9 +101,17 @@ fn replace(
         _ => Path::new("."),
     };
     let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".prereq-tmp")
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".prereq-tmp");
+    // A new file gets the mode any new file gets (0666 less the umask), not
+    // a temporary file's 0600; an existing one keeps its own, set below.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temporary = builder
         .tempfile_in(directory)
         .map_err(|e| format!("cannot create a temporary file beside it: {e}"))?;
     if let Some(metadata) = existing {
@@ -141,11 +164,7 @@ fn rewrite_in_place(
     target: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
-    let file = OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(target)
-        .map_err(|e| format!("cannot open: {e}"))?;
+    let file = open_resolved(target, true).map_err(|e| format!("cannot open: {e}"))?;
     let mut out = BufWriter::new(file);
     write(&mut out)
         .and_then(|()| out.flush())

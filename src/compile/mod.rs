@@ -205,6 +205,8 @@ pub struct Program {
     rule_count: usize,
     world_rules: Vec<CompiledRule>,
     entity_rules: Vec<CompiledRule>,
+    /// By rule id: whether it is a world rule, and its position among them.
+    by_id: Vec<(bool, usize)>,
 }
 
 impl Program {
@@ -238,11 +240,20 @@ impl Program {
                 RuleKind::Entity => entity_rules.push(compiled),
             }
         }
+        let mut by_id = vec![(false, usize::MAX); resolved.rules.len()];
+        for (world, rules) in [(true, &world_rules), (false, &entity_rules)] {
+            for (position, rule) in rules.iter().enumerate() {
+                if let Some(cell) = by_id.get_mut(rule.id.index()) {
+                    *cell = (world, position);
+                }
+            }
+        }
         Program {
             schema,
             rule_count: resolved.rules.len(),
             world_rules,
             entity_rules,
+            by_id,
         }
     }
 
@@ -264,6 +275,15 @@ impl Program {
     /// Entity rules, in evaluation order.
     pub fn entity_rules(&self) -> &[CompiledRule] {
         &self.entity_rules
+    }
+
+    /// The compiled rule with this id.
+    pub fn rule(&self, id: RuleId) -> Option<&CompiledRule> {
+        let (world, position) = *self.by_id.get(id.index())?;
+        match world {
+            true => self.world_rules.get(position),
+            false => self.entity_rules.get(position),
+        }
     }
 }
 

@@ -26,7 +26,7 @@ use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
-use super::{FactProblem, FactValue, Facts, path_key};
+use super::{FactProblem, FactValue, Facts, WORLD_TABLE, path_key};
 use crate::limits::{MAX_ENTITIES, MAX_SET_SIZE};
 
 /// Where the values of a facts document go, in document order.
@@ -283,7 +283,7 @@ struct FactsReader {
 
 impl FactSink for FactsReader {
     fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        add_once(&mut self.facts.world, name, value)
+        add_once(&mut self.facts, None, name, value)
     }
 
     fn entity(&mut self, name: &str) -> Result<(), Refusal> {
@@ -295,8 +295,8 @@ impl FactSink for FactsReader {
     }
 
     fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        match self.facts.entities.last_mut() {
-            Some(entity) => add_once(&mut entity.facts, name, value),
+        match self.facts.entities.len().checked_sub(1) {
+            Some(last) => add_once(&mut self.facts, Some(last), name, value),
             None => Ok(()),
         }
     }
@@ -310,15 +310,25 @@ impl FactSink for FactsReader {
     }
 }
 
+/// Adds a fact to the world's table (`None`) or an entity's, unless the
+/// table has it already.
 fn add_once(
-    entries: &mut Vec<(String, FactValue)>,
+    facts: &mut Facts,
+    entity: Option<usize>,
     name: &str,
     value: FactValue,
 ) -> Result<(), Refusal> {
-    if entries.iter().any(|(existing, _)| existing == name) {
+    let (table, entries) = match entity {
+        None => (WORLD_TABLE, &mut facts.world),
+        Some(index) => match facts.entities.get_mut(index) {
+            Some(entity) => (index + 1, &mut entity.facts),
+            None => return Ok(()),
+        },
+    };
+    if facts.fact_index.find(table, entries, name).is_some() {
         return Err(Refusal::fact_twice());
     }
-    entries.push((name.to_string(), value));
+    facts.fact_index.push(table, entries, name, value);
     Ok(())
 }
 

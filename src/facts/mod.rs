@@ -259,6 +259,8 @@ pub struct Facts {
     entities: Vec<EntityFacts>,
     /// Entity name to position in `entities`.
     entity_index: std::collections::HashMap<String, usize>,
+    /// Where the facts of large tables are.
+    fact_index: FactIndex,
     problems: Vec<FactProblem>,
 }
 
@@ -310,7 +312,17 @@ impl Facts {
 
     /// Sets a world fact (replacing an earlier value).
     pub fn set_world(&mut self, fact: &str, value: impl Into<FactValue>) -> &mut Facts {
-        upsert(&mut self.world, fact, value.into());
+        let value = value.into();
+        match self.fact_index.find(WORLD_TABLE, &self.world, fact) {
+            Some(at) => {
+                if let Some(entry) = self.world.get_mut(at) {
+                    entry.1 = value;
+                }
+            }
+            None => self
+                .fact_index
+                .push(WORLD_TABLE, &mut self.world, fact, value),
+        }
         self
     }
 
@@ -319,7 +331,17 @@ impl Facts {
         self.add_entity(entity);
         let index = self.entity_index.get(entity).copied().unwrap_or(usize::MAX);
         if let Some(entry) = self.entities.get_mut(index) {
-            upsert(&mut entry.facts, fact, value.into());
+            let value = value.into();
+            match self.fact_index.find(index + 1, &entry.facts, fact) {
+                Some(at) => {
+                    if let Some(slot) = entry.facts.get_mut(at) {
+                        slot.1 = value;
+                    }
+                }
+                None => self
+                    .fact_index
+                    .push(index + 1, &mut entry.facts, fact, value),
+            }
         }
         self
     }
@@ -459,10 +481,60 @@ pub(crate) fn syntax_error(origin: &str, message: String) -> FactsError {
     }
 }
 
-fn upsert(entries: &mut Vec<(String, FactValue)>, name: &str, value: FactValue) {
-    match entries.iter_mut().find(|(existing, _)| existing == name) {
-        Some(entry) => entry.1 = value,
-        None => entries.push((name.to_string(), value)),
+/// The table of world facts in a [`FactIndex`]; entity `i`'s is `i + 1`.
+pub(crate) const WORLD_TABLE: usize = 0;
+
+/// Where the facts of each large table are, by name: finding a fact in a
+/// table of a few facts scans it, in a table of thousands looks it up, so
+/// that a table is built in time linear in its facts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FactIndex {
+    tables: std::collections::HashMap<usize, std::collections::HashMap<String, usize>>,
+}
+
+impl PartialEq for FactIndex {
+    /// An index follows the tables it indexes: it changes no comparison.
+    fn eq(&self, _: &FactIndex) -> bool {
+        true
+    }
+}
+
+impl FactIndex {
+    /// The size from which a table is indexed.
+    const FROM: usize = 32;
+
+    /// Where fact `name` is in `entries` (table `table`).
+    pub(crate) fn find(
+        &mut self,
+        table: usize,
+        entries: &[(String, FactValue)],
+        name: &str,
+    ) -> Option<usize> {
+        if entries.len() < FactIndex::FROM {
+            return entries.iter().position(|(existing, _)| existing == name);
+        }
+        let index = self.tables.entry(table).or_insert_with(|| {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(at, (name, _))| (name.clone(), at))
+                .collect()
+        });
+        index.get(name).copied()
+    }
+
+    /// Adds a fact at the end of `entries` (table `table`).
+    pub(crate) fn push(
+        &mut self,
+        table: usize,
+        entries: &mut Vec<(String, FactValue)>,
+        name: &str,
+        value: FactValue,
+    ) {
+        if let Some(index) = self.tables.get_mut(&table) {
+            index.insert(name.to_string(), entries.len());
+        }
+        entries.push((name.to_string(), value));
     }
 }
 

@@ -356,7 +356,9 @@ fn world_changes(out: &mut String, answer: &Leverage, style: Style) {
         let _ = writeln!(out, "  {}. {}   → {after}", index + 1, changes.join(" + "));
     }
     if let Some(pairs) = &answer.pairs {
-        if pairs.is_empty() {
+        if pairs.is_empty() && !satisfying.is_empty() {
+            out.push_str("\nA single change satisfies it: no pair is needed.\n");
+        } else if pairs.is_empty() {
             out.push_str("\nNo pair of changes satisfies it.\n");
         } else {
             out.push_str("\nPairs of changes that satisfy it:\n");
