@@ -11,43 +11,11 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
-/// What a run of the binary produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Exit code and both streams, for a snapshot.
-    fn transcript(&self) -> String {
-        format!(
-            "exit: {}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-fn prereq_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_prereq"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-fn prereq(args: &[&str]) -> Run {
-    prereq_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
+use common::run::{prereq, prereq_in};
 
 #[test]
 fn check_prints_the_coalition_matrix() {

@@ -11,33 +11,13 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn prereq_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_prereq"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn prereq(args: &[&str]) -> Run {
-    prereq_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
+use common::run::{prereq, prereq_in};
 
 /// A fresh directory under the target directory, for files a test writes.
 fn scratch(name: &str) -> PathBuf {

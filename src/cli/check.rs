@@ -8,9 +8,7 @@ use prereq::report::table;
 
 use super::output::{self, Output};
 use super::progress::Progress;
-use super::{
-    EXIT_INVALID, EXIT_USAGE, Format, Outcome, RulesArgs, load_columns, load_rules, painter, print,
-};
+use super::{EXIT_INVALID, EXIT_USAGE, Format, Outcome, RulesArgs, painter, print, read_inputs};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -37,10 +35,8 @@ pub struct CheckArgs {
 
 pub fn run(args: &CheckArgs, out: &mut Output) -> Outcome {
     let painter = painter(args.rules.color);
-    let progress = Progress::start("reading rules");
-    let rules = load_rules(&args.rules, &painter)?;
-    progress.phase("reading facts");
-    let columns = load_columns(&rules, &args.facts, &painter)?;
+    let progress = Progress::start("starting");
+    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
     progress.phase("evaluating");
     let report = rules
         .evaluate_columns(&columns)

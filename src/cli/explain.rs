@@ -7,9 +7,7 @@ use prereq::report::analysis;
 
 use super::output::Output;
 use super::progress::Progress;
-use super::{
-    Format, Outcome, RulesArgs, analysis_failed, load_rules, open, painter, print, print_json,
-};
+use super::{Format, Outcome, RulesArgs, analysis_failed, painter, print, print_json, read_inputs};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -36,10 +34,9 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs, out: &mut Output) -> Outcome {
     let painter = painter(args.rules.color);
-    let progress = Progress::start("reading rules");
-    let rules = load_rules(&args.rules, &painter)?;
-    progress.phase("reading facts");
-    let snapshot = open(&rules, &args.facts, &painter)?;
+    let progress = Progress::start("starting");
+    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
+    let snapshot = rules.snapshot_of(columns);
     progress.phase("explaining");
     let why = snapshot
         .explain(args.entity.as_deref(), &args.rule)

@@ -10,8 +10,8 @@ use prereq::report::analysis;
 use super::output::Output;
 use super::progress::Progress;
 use super::{
-    Format, Outcome, RulesArgs, analysis_failed, budget_outcome, load_rules, open, painter, print,
-    print_json,
+    Format, Outcome, RulesArgs, analysis_failed, budget_outcome, painter, print, print_json,
+    read_inputs,
 };
 
 #[derive(Debug, Args)]
@@ -35,8 +35,9 @@ pub struct LeverageArgs {
     #[arg(long)]
     pairs: bool,
 
-    /// Work budget (entities evaluated); when it runs out the ranking says
-    /// so and the exit code is 3.
+    /// Work budget, in steps (a node of the rules evaluated for one entity;
+    /// a word of entities per rule for a world change); when it runs out the
+    /// ranking says so and the exit code is 3.
     #[arg(long, value_name = "STEPS", default_value_t = DEFAULT_STEPS)]
     budget: u64,
 
@@ -48,10 +49,9 @@ pub struct LeverageArgs {
 
 pub fn run(args: &LeverageArgs, out: &mut Output) -> Outcome {
     let painter = painter(args.rules.color);
-    let progress = Progress::start("reading rules");
-    let rules = load_rules(&args.rules, &painter)?;
-    progress.phase("reading facts");
-    let snapshot = open(&rules, &args.facts, &painter)?;
+    let progress = Progress::start("starting");
+    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
+    let snapshot = rules.snapshot_of(columns);
     progress.phase("trying changes");
     let options = LeverageOptions {
         top: args.top,

@@ -223,6 +223,20 @@ fn load_columns(rules: &RuleSet, path: &Path, painter: &Painter) -> Result<Colum
     Ok(columns)
 }
 
+/// Reads the rules and one facts snapshot, saying so on the progress line.
+fn read_inputs(
+    args: &RulesArgs,
+    facts: &Path,
+    painter: &Painter,
+    progress: &progress::Progress,
+) -> Result<(RuleSet, Columns), u8> {
+    progress.phase("reading rules");
+    let rules = load_rules(args, painter)?;
+    progress.phase("reading facts");
+    let columns = load_columns(&rules, facts, painter)?;
+    Ok((rules, columns))
+}
+
 /// Loads and evaluates one facts snapshot.
 fn open<'r>(rules: &'r RuleSet, facts: &Path, painter: &Painter) -> Result<Snapshot<'r>, u8> {
     Ok(rules.snapshot_of(load_columns(rules, facts, painter)?))

@@ -10,8 +10,8 @@ use prereq::report::analysis;
 use super::output::Output;
 use super::progress::Progress;
 use super::{
-    Format, Outcome, RulesArgs, analysis_failed, budget_outcome, load_rules, open, painter, print,
-    print_json,
+    Format, Outcome, RulesArgs, analysis_failed, budget_outcome, painter, print, print_json,
+    read_inputs,
 };
 
 #[derive(Debug, Args)]
@@ -48,10 +48,9 @@ pub struct UnlockArgs {
 
 pub fn run(args: &UnlockArgs, out: &mut Output) -> Outcome {
     let painter = painter(args.rules.color);
-    let progress = Progress::start("reading rules");
-    let rules = load_rules(&args.rules, &painter)?;
-    progress.phase("reading facts");
-    let snapshot = open(&rules, &args.facts, &painter)?;
+    let progress = Progress::start("starting");
+    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
+    let snapshot = rules.snapshot_of(columns);
     progress.phase("searching");
     let options = UnlockOptions {
         max_options: args.max,

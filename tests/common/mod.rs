@@ -1,7 +1,7 @@
-//! Shared by the property tests: a generator of well-typed rule sets and
-//! facts with unknowns, the generated rules as text, and a deliberately
-//! simple reference evaluator (direct recursive Kleene evaluation with names
-//! looked up in plain maps).
+//! Shared by the tests: a generator of well-typed rule sets and facts with
+//! unknowns, the generated rules as text, a deliberately simple reference
+//! evaluator (direct recursive Kleene evaluation with names looked up in
+//! plain maps), and ([`run`]) the real binary run as a user runs it.
 
 #![allow(
     dead_code,
@@ -10,6 +10,8 @@
     clippy::indexing_slicing,
     clippy::panic
 )]
+
+pub mod run;
 
 use std::collections::BTreeMap;
 
