@@ -328,6 +328,208 @@ fn eval_batch(c: &mut Criterion) {
     group.finish();
 }
 
+// ----- the front door: facts built in code, one entity at a time ------------
+
+/// One entity's facts as a service would hold them before asking prereq:
+/// a record with its name and a string list, as they arrive from a request.
+struct CountryRecord {
+    name: String,
+    in_coalition: Option<bool>,
+    legal_basis: Option<bool>,
+    rules_of_engagement: Option<bool>,
+    needs_us_backstop: Option<bool>,
+    borders_russia: Option<bool>,
+    troops_offered: Option<f64>,
+    contributions: Option<Vec<String>>,
+    resists_asset_seizure: Option<bool>,
+}
+
+impl CountryRecord {
+    /// Every entity of a facts snapshot as a record.
+    fn all(facts: &Facts) -> Vec<CountryRecord> {
+        facts
+            .entities()
+            .iter()
+            .map(|entity| {
+                let get = |name: &str| {
+                    entity
+                        .facts
+                        .iter()
+                        .find(|(fact, _)| fact == name)
+                        .map(|(_, value)| value)
+                };
+                let flag = |name: &str| match get(name) {
+                    Some(prereq::FactValue::Bool(value)) => Some(*value),
+                    _ => None,
+                };
+                CountryRecord {
+                    name: entity.name.clone(),
+                    in_coalition: flag("in_coalition"),
+                    legal_basis: flag("legal_basis"),
+                    rules_of_engagement: flag("rules_of_engagement"),
+                    needs_us_backstop: flag("needs_us_backstop"),
+                    borders_russia: flag("borders_russia"),
+                    troops_offered: match get("troops_offered") {
+                        Some(prereq::FactValue::Number(n)) => Some(*n),
+                        _ => None,
+                    },
+                    contributions: match get("contributions") {
+                        Some(prereq::FactValue::Strings(items)) => Some(items.clone()),
+                        _ => None,
+                    },
+                    resists_asset_seizure: flag("resists_asset_seizure"),
+                }
+            })
+            .collect()
+    }
+
+    /// The record as `Facts` built in code, the README's way.
+    fn add_to(&self, facts: &mut Facts) {
+        facts.add_entity(&self.name);
+        let flags = [
+            ("in_coalition", self.in_coalition),
+            ("legal_basis", self.legal_basis),
+            ("rules_of_engagement", self.rules_of_engagement),
+            ("needs_us_backstop", self.needs_us_backstop),
+            ("borders_russia", self.borders_russia),
+            ("resists_asset_seizure", self.resists_asset_seizure),
+        ];
+        for (fact, value) in flags {
+            if let Some(value) = value {
+                facts.set(&self.name, fact, value);
+            }
+        }
+        if let Some(troops) = self.troops_offered {
+            facts.set(&self.name, "troops_offered", troops);
+        }
+        if let Some(contributions) = &self.contributions {
+            facts.set(&self.name, "contributions", contributions.clone());
+        }
+    }
+}
+
+/// Every coalition entity rule for one record, by hand, in rule order:
+/// backing_met, willing, commit_troops, deploy, contribute,
+/// defends_own_border, asset_seizure_partner.
+fn record_by_hand(
+    c: &CountryRecord,
+    us_backstop: Option<bool>,
+    ceasefire: Option<bool>,
+) -> [Option<bool>; 7] {
+    let offers = |what: &str| {
+        c.contributions
+            .as_ref()
+            .map(|items| items.iter().any(|item| item == what))
+    };
+    let backing_met = or(us_backstop, not(c.needs_us_backstop));
+    let willing = and(
+        and(c.in_coalition, c.troops_offered.map(|t| t >= 1.0)),
+        not(c.borders_russia),
+    );
+    let commit_troops = and(and(willing, backing_met), c.legal_basis);
+    let deploy = and(and(commit_troops, ceasefire), c.rules_of_engagement);
+    let other_role = or(
+        or(offers("fast_jets"), offers("logistics")),
+        or(offers("engineering"), offers("backfill")),
+    );
+    let contribute = or(willing, other_role);
+    let defends = and(c.in_coalition, c.borders_russia);
+    let seizure = and(c.in_coalition, not(c.resists_asset_seizure));
+    [
+        backing_met,
+        willing,
+        commit_troops,
+        deploy,
+        contribute,
+        defends,
+        seizure,
+    ]
+}
+
+/// A verdict as the hand-written functions give it.
+fn known(verdict: prereq::Verdict) -> Option<bool> {
+    match verdict {
+        prereq::Verdict::Satisfied => Some(true),
+        prereq::Verdict::Unsatisfied => Some(false),
+        prereq::Verdict::Undetermined => None,
+    }
+}
+
+/// How many of each verdict, for checking that two paths agree.
+fn tally(verdicts: impl Iterator<Item = Option<bool>>) -> [usize; 3] {
+    let mut counts = [0; 3];
+    for verdict in verdicts {
+        counts[match verdict {
+            Some(true) => 0,
+            Some(false) => 1,
+            None => 2,
+        }] += 1;
+    }
+    counts
+}
+
+fn front_door(c: &mut Criterion) {
+    let rules = coalition();
+    let json = synthetic_json();
+    let snapshot = Facts::from_json_str("synthetic.json", &json).expect("the facts parse");
+    drop(json);
+    let records = CountryRecord::all(&snapshot);
+    drop(snapshot);
+    let build_facts = || {
+        let mut facts = Facts::new("code");
+        facts
+            .set_world("us_backstop", true)
+            .set_world("ceasefire", true);
+        for record in &records {
+            record.add_to(&mut facts);
+        }
+        facts
+    };
+    let facts = build_facts();
+    let by_hand = || {
+        tally(
+            records
+                .iter()
+                .flat_map(|record| record_by_hand(black_box(record), Some(true), Some(true))),
+        )
+    };
+    let entity_rules: Vec<_> = rules
+        .resolved()
+        .rules
+        .iter()
+        .filter(|rule| rule.kind == prereq::check::RuleKind::Entity)
+        .map(|rule| rule.name.clone())
+        .collect();
+    let report = rules.evaluate(&facts).expect("the facts fit");
+    let from_report = tally(records.iter().flat_map(|record| {
+        entity_rules
+            .iter()
+            .map(|rule| known(report.verdict(&record.name, rule).expect("a verdict")))
+            .collect::<Vec<_>>()
+    }));
+    assert_eq!(
+        from_report,
+        by_hand(),
+        "RuleSet::evaluate agrees with the hand-written function"
+    );
+    drop(report);
+
+    let mut group = c.benchmark_group("front_door");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(records.len() as u64));
+    group.bench_function("hand_written_fn", |b| b.iter(by_hand));
+    group.bench_function("facts_in_code", |b| b.iter(|| black_box(build_facts())));
+    group.bench_function("ruleset_evaluate", |b| {
+        b.iter(|| black_box(rules.evaluate(&facts)))
+    });
+    group.bench_function("columns_from_facts", |b| {
+        b.iter(|| black_box(Columns::from_facts(rules.program().schema(), &facts)))
+    });
+    group.finish();
+}
+
 // ----- loading and parsing ---------------------------------------------------
 
 fn load(c: &mut Criterion) {
@@ -382,5 +584,5 @@ fn parse_check(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, eval_one, eval_batch, load, parse_check);
+criterion_group!(benches, eval_one, eval_batch, front_door, load, parse_check);
 criterion_main!(benches);

@@ -22,9 +22,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use fixedbitset::FixedBitSet;
 
 use crate::compile::{FactSlot, Schema, Slot};
-use crate::facts::bind::{FactTable, Value, locate, typed};
+use crate::facts::bind::{Value, locate, typed};
 use crate::facts::de::{FactSink, JsonText, LIMITS, Refusal, TomlText, read_document};
-use crate::facts::{FactProblem, FactValue, Facts, FactsError};
+use crate::facts::{FactProblem, FactValue, Facts, FactsError, path_key};
 use crate::syntax::ast::FactType;
 
 /// One entity fact for every entity.
@@ -135,10 +135,9 @@ impl Column {
     /// Sets the last entity's set, `entity`, from its strings as written.
     fn set_strings(&mut self, entity: usize, set: &[String], strings: &mut Interner) {
         if let Column::Set { ends, items, known } = self {
-            let mut ids: Vec<u32> = set.iter().map(|s| strings.intern(s)).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            items.append(&mut ids);
+            let start = items.len();
+            items.extend(set.iter().map(|s| strings.intern(s)));
+            sort_unique_from(items, start);
             if let Some(end) = ends.last_mut() {
                 *end = items.len();
             }
@@ -176,6 +175,26 @@ fn grow(bits: &mut FixedBitSet, len: usize) {
     if bits.len() < len {
         bits.grow(len.max(bits.len() * 2).next_multiple_of(64));
     }
+}
+
+/// Sorts `items[start..]` and drops its duplicates, in place: one
+/// entity's set, appended to the column's items.
+fn sort_unique_from(items: &mut Vec<u32>, start: usize) {
+    if let Some(tail) = items.get_mut(start..) {
+        tail.sort_unstable();
+    }
+    let mut kept = start;
+    for read in start..items.len() {
+        let Some(&id) = items.get(read) else { break };
+        let fresh = kept == start || items.get(kept - 1) != Some(&id);
+        if fresh {
+            if let Some(slot) = items.get_mut(kept) {
+                *slot = id;
+            }
+            kept += 1;
+        }
+    }
+    items.truncate(kept);
 }
 
 /// The interned ids of entity `entity`'s set.
@@ -286,13 +305,25 @@ impl EntityNames {
     }
 
     /// Adds a name; false if it is there already.
+    ///
+    /// One probe of the hash index when the name is new and its hash is
+    /// too, as nearly every name is.
     pub(crate) fn add(&mut self, name: &str) -> bool {
-        if self.find(name).is_some() {
-            return false;
-        }
         let index = u32::try_from(self.len()).unwrap_or(u32::MAX);
+        let hash = EntityNames::hash(name);
+        let previous = match Arc::make_mut(&mut self.0).first.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(index);
+                None
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                if self.find(name).is_some() {
+                    return false;
+                }
+                Arc::make_mut(&mut self.0).first.insert(hash, index)
+            }
+        };
         let names = Arc::make_mut(&mut self.0);
-        let previous = names.first.insert(EntityNames::hash(name), index);
         names.next.push(previous.unwrap_or(u32::MAX));
         names.text.push_str(name);
         names.ends.push(names.text.len());
@@ -470,32 +501,33 @@ impl Columns {
         builder.finish()
     }
 
-    /// Checks facts built in code (or read before) and stores them by column.
+    /// Checks facts built in code (or read before) and stores them by
+    /// column, value by value into the same builder as the file readers:
+    /// no row of values is made on the way, and a value's path is written
+    /// only when there is something wrong with it.
     pub fn from_facts(schema: &Schema, facts: &Facts) -> Result<Columns, FactsError> {
-        let table = crate::facts::bind::bind(facts, schema)?;
-        Ok(Columns::from_table(schema, &table, facts.origin()))
-    }
-
-    /// Stores facts already bound to rows.
-    pub(crate) fn from_table(schema: &Schema, table: &FactTable, origin: &str) -> Columns {
-        let mut columns = Columns::empty(schema, origin);
-        columns.world = table.world().to_vec();
-        let mut look_alikes = LookAlikes::default();
-        for (name, row) in table.entity_names().iter().zip(table.entity_rows()) {
-            let entity = columns.names.len();
-            columns.names.add(name);
-            look_alikes.add(name);
-            for column in &mut columns.columns {
-                column.push_unknown(entity + 1);
+        let mut builder = Builder::new(schema, facts.origin());
+        builder.problems.extend(facts.problems().iter().cloned());
+        for (name, value) in facts.world() {
+            if let Err(refusal) = builder.world_value(name, value) {
+                let path = format!("world.{}", path_key(name));
+                builder.problem(refusal.at(path));
             }
-            for (column, value) in columns.columns.iter_mut().zip(row) {
-                if let Some(value) = value {
-                    column.set_last(entity, value.clone(), &mut columns.strings);
+        }
+        for entity in facts.entities() {
+            let entity_path = || format!("entities.{}", path_key(&entity.name));
+            if let Err(refusal) = builder.entity(&entity.name) {
+                builder.problem(refusal.at(entity_path()));
+                continue;
+            }
+            for (name, value) in &entity.facts {
+                if let Err(refusal) = builder.entity_value(name, value) {
+                    let path = format!("{}.{}", entity_path(), path_key(name));
+                    builder.problem(refusal.at(path));
                 }
             }
         }
-        columns.warnings = look_alikes.warnings(&columns.names);
-        columns
+        builder.finish()
     }
 
     /// Where the facts came from.
@@ -754,6 +786,33 @@ impl<'s> Builder<'s> {
         located
     }
 
+    /// Checks and stores a world fact.
+    fn world_value(&mut self, name: &str, value: &FactValue) -> Result<(), Refusal> {
+        let (slot, fact) = self.place(name, false)?;
+        let value = typed(fact, value)?;
+        if let Some(cell) = self.columns.world.get_mut(slot) {
+            *cell = Some(value);
+        }
+        Ok(())
+    }
+
+    /// Checks and stores a fact of the entity added last.
+    fn entity_value(&mut self, name: &str, value: &FactValue) -> Result<(), Refusal> {
+        let (slot, fact) = self.place(name, true)?;
+        let entity = self.columns.len().saturating_sub(1);
+        let Some(column) = self.columns.columns.get_mut(slot) else {
+            return Ok(());
+        };
+        match (fact.ty, value) {
+            // Straight into ids: no sorted copy of the strings on the way.
+            (FactType::StringSet, FactValue::Strings(set)) => {
+                column.set_strings(entity, set, &mut self.columns.strings);
+            }
+            (_, value) => column.set_last(entity, typed(fact, value)?, &mut self.columns.strings),
+        }
+        Ok(())
+    }
+
     fn finish(mut self) -> Result<Columns, FactsError> {
         if self.problems.is_empty() {
             self.columns.warnings = self.look_alikes.warnings(&self.columns.names);
@@ -769,12 +828,7 @@ impl<'s> Builder<'s> {
 
 impl FactSink for Builder<'_> {
     fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        let (slot, fact) = self.place(name, false)?;
-        let value = typed(fact, &value)?;
-        if let Some(cell) = self.columns.world.get_mut(slot) {
-            *cell = Some(value);
-        }
-        Ok(())
+        self.world_value(name, &value)
     }
 
     fn entity(&mut self, name: &str) -> Result<(), Refusal> {
@@ -791,19 +845,7 @@ impl FactSink for Builder<'_> {
     }
 
     fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
-        let (slot, fact) = self.place(name, true)?;
-        let entity = self.columns.len().saturating_sub(1);
-        let Some(column) = self.columns.columns.get_mut(slot) else {
-            return Ok(());
-        };
-        match (fact.ty, value) {
-            // Straight into ids: no sorted copy of the strings on the way.
-            (FactType::StringSet, FactValue::Strings(set)) => {
-                column.set_strings(entity, &set, &mut self.columns.strings);
-            }
-            (_, value) => column.set_last(entity, typed(fact, &value)?, &mut self.columns.strings),
-        }
-        Ok(())
+        self.entity_value(name, &value)
     }
 
     fn entity_count(&self) -> usize {

@@ -59,8 +59,8 @@ pub fn bind(facts: &Facts, schema: &Schema) -> Result<FactTable, FactsError> {
         entity_rows: Vec::with_capacity(facts.entities.len()),
     };
     for (name, value) in &facts.world {
-        let path = format!("world.{}", path_key(name));
-        if let Some((slot, value)) = place(schema, name, value, &path, false, &mut problems) {
+        let path = || format!("world.{}", path_key(name));
+        if let Some((slot, value)) = place(schema, name, value, path, false, &mut problems) {
             if let Some(cell) = table.world.get_mut(slot) {
                 *cell = Some(value);
             }
@@ -69,8 +69,8 @@ pub fn bind(facts: &Facts, schema: &Schema) -> Result<FactTable, FactsError> {
     for entity in &facts.entities {
         let mut row = vec![None; schema.entity_len()];
         for (name, value) in &entity.facts {
-            let path = format!("entities.{}.{}", path_key(&entity.name), path_key(name));
-            if let Some((slot, value)) = place(schema, name, value, &path, true, &mut problems) {
+            let path = || format!("entities.{}.{}", path_key(&entity.name), path_key(name));
+            if let Some((slot, value)) = place(schema, name, value, path, true, &mut problems) {
                 if let Some(cell) = row.get_mut(slot) {
                     *cell = Some(value);
                 }
@@ -89,12 +89,13 @@ pub fn bind(facts: &Facts, schema: &Schema) -> Result<FactTable, FactsError> {
     }
 }
 
-/// Finds the slot for one value and converts it, or records why it does not fit.
+/// Finds the slot for one value and converts it, or records why it does
+/// not fit under its path (written only then).
 fn place(
     schema: &Schema,
     name: &str,
     value: &FactValue,
-    path: &str,
+    path: impl FnOnce() -> String,
     under_entity: bool,
     problems: &mut Vec<FactProblem>,
 ) -> Option<(usize, Value)> {
@@ -104,7 +105,7 @@ fn place(
         Ok(placed) => Some(placed),
         Err(refusal) => {
             problems.push(FactProblem {
-                path: path.to_string(),
+                path: path(),
                 message: refusal.message,
                 help: refusal.help,
             });

@@ -68,7 +68,7 @@ impl Refusal {
         Refusal::new("this entity is given twice", Some("merge the two tables"))
     }
 
-    fn at(self, path: String) -> FactProblem {
+    pub(crate) fn at(self, path: String) -> FactProblem {
         FactProblem {
             path,
             message: self.message,

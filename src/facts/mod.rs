@@ -258,7 +258,7 @@ pub struct Facts {
     world: Vec<(String, FactValue)>,
     entities: Vec<EntityFacts>,
     /// Entity name to position in `entities`.
-    entity_index: std::collections::HashMap<String, usize>,
+    entity_index: rustc_hash::FxHashMap<String, usize>,
     /// Where the facts of large tables are.
     fact_index: FactIndex,
     problems: Vec<FactProblem>,
@@ -328,8 +328,7 @@ impl Facts {
 
     /// Sets an entity's fact, adding the entity after the others if it is new.
     pub fn set(&mut self, entity: &str, fact: &str, value: impl Into<FactValue>) -> &mut Facts {
-        self.add_entity(entity);
-        let index = self.entity_index.get(entity).copied().unwrap_or(usize::MAX);
+        let index = self.entity_position(entity);
         if let Some(entry) = self.entities.get_mut(index) {
             let value = value.into();
             match self.fact_index.find(index + 1, &entry.facts, fact) {
@@ -354,16 +353,23 @@ impl Facts {
 
     /// Adds an entity with no facts yet; false if it is there already.
     fn push_entity(&mut self, entity: &str) -> bool {
-        if self.entity_index.contains_key(entity) {
-            return false;
+        let known = self.entities.len();
+        self.entity_position(entity) == known
+    }
+
+    /// Where entity `entity` is in `entities`, added (with no facts yet)
+    /// if it is new: one lookup either way.
+    fn entity_position(&mut self, entity: &str) -> usize {
+        if let Some(&index) = self.entity_index.get(entity) {
+            return index;
         }
-        self.entity_index
-            .insert(entity.to_string(), self.entities.len());
+        let index = self.entities.len();
+        self.entity_index.insert(entity.to_string(), index);
         self.entities.push(EntityFacts {
             name: entity.to_string(),
             facts: Vec::new(),
         });
-        true
+        index
     }
 
     /// Where the facts came from (a path, or the name given).
