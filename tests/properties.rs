@@ -72,4 +72,25 @@ proptest! {
             prop_assert_eq!(v("double_negation"), v("plain"));
         }
     }
+
+    /// The report's own JSON writer (names escaped once) gives serde's
+    /// bytes, whatever the entity names hold: quotes, backslashes, control
+    /// and non-ASCII characters; narrowed or not.
+    #[test]
+    fn report_json_is_serdes(names in proptest::collection::vec("\\PC{0,6}|[\"\\\\\u{0}-\u{1f}\u{7f}é❤\u{2028}]{1,4}", 0..6), narrow in any::<bool>()) {
+        let rules = RuleSet::parse("r.rules", "world fact w: bool\nfact f: bool\nrule world_rule requires w\nrule r requires f and world_rule").unwrap();
+        let mut facts = prereq::Facts::new("names");
+        facts.set_world("w", true);
+        for (index, name) in names.iter().enumerate() {
+            facts.set(name, "f", index % 2 == 0);
+        }
+        let mut report = rules.evaluate(&facts).unwrap();
+        if narrow {
+            report = report.select(&["r".to_string()], &names.iter().take(2).cloned().collect::<Vec<_>>()).unwrap();
+        }
+        let json = report.to_json();
+        prop_assert_eq!(&json, &serde_json::to_string(&report).unwrap());
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(parsed["results"].as_array().unwrap().len(), report.rows().count());
+    }
 }

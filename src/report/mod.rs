@@ -240,9 +240,111 @@ impl Report {
     }
 
     /// Writes [`Report::to_json`]'s text row by row, never holding it whole:
-    /// a million entities' verdicts go out in constant memory.
+    /// a million entities' verdicts go out in constant memory. Each name is
+    /// escaped once — a rule's for the whole report, an entity's for all its
+    /// rows — and the rows are assembled from the escaped names, in the
+    /// bytes serde would write ([`Report`]'s `Serialize` gives the same
+    /// text, and a test holds them to it).
     pub fn write_json(&self, out: impl std::io::Write) -> serde_json::Result<()> {
-        serde_json::to_writer(out, self)
+        let quoted = |name: &str| serde_json::to_string(name);
+        let rules = self
+            .rules()
+            .map(|rule| Ok((RowEnds::new(&quoted(&rule.name)?), rule)))
+            .collect::<serde_json::Result<Vec<_>>>()?;
+        let of_kind = |kind: RuleKind| rules.iter().filter(move |(_, rule)| rule.kind == kind);
+        let mut rows = JsonRows::new(out);
+        for (ends, rule) in of_kind(RuleKind::World) {
+            if let Some(verdict) = self.cell(None, rule) {
+                rows.row("null", ends.of(verdict))?;
+            }
+        }
+        for (index, entity) in self.indexed_entities() {
+            let entity = quoted(entity)?;
+            for (ends, rule) in of_kind(RuleKind::Entity) {
+                if let Some(verdict) = self.cell(Some(index), rule) {
+                    rows.row(&entity, ends.of(verdict))?;
+                }
+            }
+        }
+        rows.finish()
+    }
+}
+
+/// What follows the entity in a rule's rows, one text per verdict:
+/// `,"rule":"deploy","verdict":"satisfied"}`.
+struct RowEnds([String; 3]);
+
+impl RowEnds {
+    fn new(quoted_rule: &str) -> RowEnds {
+        let end = |verdict: Verdict| {
+            format!(
+                r#","rule":{quoted_rule},"verdict":"{}"}}"#,
+                verdict.as_str()
+            )
+        };
+        RowEnds([
+            end(Verdict::Satisfied),
+            end(Verdict::Unsatisfied),
+            end(Verdict::Undetermined),
+        ])
+    }
+
+    fn of(&self, verdict: Verdict) -> &str {
+        let [satisfied, unsatisfied, undetermined] = &self.0;
+        match verdict {
+            Verdict::Satisfied => satisfied,
+            Verdict::Unsatisfied => unsatisfied,
+            Verdict::Undetermined => undetermined,
+        }
+    }
+}
+
+/// The rows of a report's JSON, gathered in a buffer and written out a
+/// block at a time.
+struct JsonRows<W: std::io::Write> {
+    out: W,
+    buffer: Vec<u8>,
+    rows: usize,
+}
+
+impl<W: std::io::Write> JsonRows<W> {
+    /// How much is gathered before it is written out.
+    const BLOCK: usize = 1 << 16;
+
+    fn new(out: W) -> JsonRows<W> {
+        let mut buffer = Vec::with_capacity(JsonRows::<W>::BLOCK + 256);
+        buffer.extend_from_slice(br#"{"results":["#);
+        JsonRows {
+            out,
+            buffer,
+            rows: 0,
+        }
+    }
+
+    /// One row, from its entity (`null` or a quoted name) and what follows.
+    fn row(&mut self, entity: &str, end: &str) -> serde_json::Result<()> {
+        if self.rows > 0 {
+            self.buffer.push(b',');
+        }
+        self.rows += 1;
+        self.buffer.extend_from_slice(br#"{"entity":"#);
+        self.buffer.extend_from_slice(entity.as_bytes());
+        self.buffer.extend_from_slice(end.as_bytes());
+        if self.buffer.len() >= JsonRows::<W>::BLOCK {
+            self.out
+                .write_all(&self.buffer)
+                .map_err(serde_json::Error::io)?;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> serde_json::Result<()> {
+        self.buffer.extend_from_slice(b"]}");
+        self.out
+            .write_all(&self.buffer)
+            .and_then(|()| self.out.flush())
+            .map_err(serde_json::Error::io)
     }
 }
 
