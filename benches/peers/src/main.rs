@@ -1,4 +1,5 @@
-//! prereq against peer engines: Cedar, Rego (regorus) and CEL (cel-interpreter),
+//! prereq against peer engines: Cedar, Rego (regorus), CEL (cel-interpreter),
+//! and the embedded expression languages rhai and evalexpr,
 //! on the coalition `deploy` rule and the same generated facts.
 //!
 //! ```sh
@@ -470,6 +471,100 @@ fn cel_eval(program: &cel_interpreter::Program, context: &cel_interpreter::Conte
 }
 
 // ---------------------------------------------------------------------------
+// rhai and evalexpr: the same expression as CEL's (their syntax agrees)
+// ---------------------------------------------------------------------------
+
+/// rhai: one compiled expression, a scope holding the world's variables,
+/// rewound to them and given the entity's six before each evaluation.
+struct Rhai {
+    engine: rhai::Engine,
+    ast: rhai::AST,
+    scope: rhai::Scope<'static>,
+    world_len: usize,
+}
+
+impl Rhai {
+    fn new(world: &World) -> Rhai {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile_expression(CEL_EXPRESSION)
+            .expect("rhai does not parse");
+        let mut scope = rhai::Scope::new();
+        scope.push_constant("us_backstop", world.us_backstop);
+        scope.push_constant("ceasefire", world.ceasefire);
+        let world_len = scope.len();
+        Rhai {
+            engine,
+            ast,
+            scope,
+            world_len,
+        }
+    }
+
+    #[inline(never)]
+    fn eval(&mut self, e: &Entity) -> bool {
+        self.scope.rewind(self.world_len);
+        self.scope
+            .push_constant("in_coalition", e.in_coalition)
+            .push_constant("legal_basis", e.legal_basis)
+            .push_constant("rules_of_engagement", e.rules_of_engagement)
+            .push_constant("needs_us_backstop", e.needs_us_backstop)
+            .push_constant("borders_russia", e.borders_russia)
+            .push_constant("troops_offered", e.troops_offered);
+        self.engine
+            .eval_ast_with_scope::<bool>(&mut self.scope, &self.ast)
+            .expect("rhai evaluation failed")
+    }
+}
+
+/// evalexpr: one operator tree, a context whose entity variables are set
+/// before each evaluation (the world's once).
+struct EvalExpr {
+    tree: evalexpr::Node,
+    context: evalexpr::HashMapContext,
+}
+
+impl EvalExpr {
+    fn new(world: &World) -> EvalExpr {
+        use evalexpr::ContextWithMutableVariables;
+        let tree = evalexpr::build_operator_tree(CEL_EXPRESSION).expect("evalexpr does not parse");
+        let mut context = evalexpr::HashMapContext::new();
+        for (name, value) in [
+            ("us_backstop", world.us_backstop),
+            ("ceasefire", world.ceasefire),
+        ] {
+            context
+                .set_value(name.into(), evalexpr::Value::Boolean(value))
+                .expect("a world variable");
+        }
+        EvalExpr { tree, context }
+    }
+
+    #[inline(never)]
+    fn eval(&mut self, e: &Entity) -> bool {
+        use evalexpr::{ContextWithMutableVariables, Value};
+        let flags = [
+            ("in_coalition", e.in_coalition),
+            ("legal_basis", e.legal_basis),
+            ("rules_of_engagement", e.rules_of_engagement),
+            ("needs_us_backstop", e.needs_us_backstop),
+            ("borders_russia", e.borders_russia),
+        ];
+        for (name, value) in flags {
+            self.context
+                .set_value(name.into(), Value::Boolean(value))
+                .expect("an entity variable");
+        }
+        self.context
+            .set_value("troops_offered".into(), Value::Int(e.troops_offered))
+            .expect("an entity variable");
+        self.tree
+            .eval_boolean_with_context(&self.context)
+            .expect("evalexpr evaluation failed")
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Timing
 // ---------------------------------------------------------------------------
 
@@ -571,6 +666,9 @@ fn main() {
         })
         .collect();
 
+    let mut rhai = Rhai::new(&world);
+    let mut evalexpr = EvalExpr::new(&world);
+
     // ---- agreement check: every engine, every entity ----
     let snapshot = rules.snapshot(&facts).expect("snapshot");
     let report = snapshot.report();
@@ -598,7 +696,8 @@ fn main() {
         us_backstop: Some(world.us_backstop),
         ceasefire: Some(world.ceasefire),
     };
-    let generated_entities: Vec<coalition::Entity> = entities.iter().map(generated_entity).collect();
+    let generated_entities: Vec<coalition::Entity> =
+        entities.iter().map(generated_entity).collect();
 
     let mut expected = 0usize;
     for (i, e) in entities.iter().enumerate() {
@@ -621,7 +720,10 @@ fn main() {
         let cel_fresh = cel_eval(&cel_program, &cel_ctx);
         let all = [
             ("prereq snapshot report", from_report),
-            ("prereq plan", plan.evaluate(&plan_rows[i], &mut scratch) == Tri::True),
+            (
+                "prereq plan",
+                plan.evaluate(&plan_rows[i], &mut scratch) == Tri::True,
+            ),
             (
                 "prereq codegen",
                 coalition::deploy(&generated_world, &generated_entities[i]) == Tri::True,
@@ -631,6 +733,8 @@ fn main() {
             ("Rego RVM", rego_v),
             ("CEL", cel_v),
             ("CEL (fresh context)", cel_fresh),
+            ("rhai", rhai.eval(e)),
+            ("evalexpr", evalexpr.eval(e)),
         ];
         for (engine, verdict) in all {
             if verdict != prereq {
@@ -669,7 +773,7 @@ fn main() {
         100.0 * expected as f64 / n as f64
     );
     println!(
-        "  all verdicts agreed: prereq, Cedar, Rego (interpreter and RVM), CEL — {n} entities, 0 disagreements"
+        "  all verdicts agreed: prereq, Cedar, Rego (interpreter and RVM), CEL, rhai, evalexpr — {n} entities, 0 disagreements"
     );
     println!(
         "  setup (untimed): building prereq::Facts with Facts::set took {:.1} ms",
@@ -740,7 +844,7 @@ fn main() {
     });
     results.push((
         "prereq evaluate",
-        "RuleSet::evaluate (bind + all 8 rules + Report), / N",
+        "RuleSet::evaluate (facts into columns + all 8 rules + Report), / N",
         ns_per(d, n),
     ));
 
@@ -792,6 +896,27 @@ fn main() {
     results.push((
         "cel-interpreter",
         "new child Context + 6 add_variable + execute",
+        ns_per(d, n),
+    ));
+
+    let d = best_round(rounds, expected, || {
+        entities.iter().filter(|e| rhai.eval(black_box(e))).count()
+    });
+    results.push((
+        "rhai",
+        "scope rewound + 6 push_constant + eval_ast_with_scope",
+        ns_per(d, n),
+    ));
+
+    let d = best_round(rounds, expected, || {
+        entities
+            .iter()
+            .filter(|e| evalexpr.eval(black_box(e)))
+            .count()
+    });
+    results.push((
+        "evalexpr",
+        "6 set_value + eval_boolean_with_context",
         ns_per(d, n),
     ));
 
