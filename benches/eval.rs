@@ -383,18 +383,22 @@ impl CountryRecord {
             .collect()
     }
 
+    /// The `bool` facts, in the order of `BOOL_FACTS`.
+    fn flags(&self) -> [Option<bool>; 6] {
+        [
+            self.in_coalition,
+            self.legal_basis,
+            self.rules_of_engagement,
+            self.needs_us_backstop,
+            self.borders_russia,
+            self.resists_asset_seizure,
+        ]
+    }
+
     /// The record as `Facts` built in code, the README's way.
     fn add_to(&self, facts: &mut Facts) {
         facts.add_entity(&self.name);
-        let flags = [
-            ("in_coalition", self.in_coalition),
-            ("legal_basis", self.legal_basis),
-            ("rules_of_engagement", self.rules_of_engagement),
-            ("needs_us_backstop", self.needs_us_backstop),
-            ("borders_russia", self.borders_russia),
-            ("resists_asset_seizure", self.resists_asset_seizure),
-        ];
-        for (fact, value) in flags {
+        for (fact, value) in BOOL_FACTS.into_iter().zip(self.flags()) {
             if let Some(value) = value {
                 facts.set(&self.name, fact, value);
             }
@@ -404,6 +408,43 @@ impl CountryRecord {
         }
         if let Some(contributions) = &self.contributions {
             facts.set(&self.name, "contributions", contributions.clone());
+        }
+    }
+}
+
+/// The coalition's entity facts as a `Decider`'s handles, prepared once.
+struct CoalitionHandles {
+    flags: [prereq::batch::BoolFact; 6],
+    troops_offered: prereq::batch::NumberFact,
+    contributions: prereq::batch::SetFact,
+}
+
+impl CoalitionHandles {
+    fn of(decider: &prereq::Decider) -> CoalitionHandles {
+        let flag = |name| decider.bool_fact(name).expect("a bool fact");
+        CoalitionHandles {
+            flags: BOOL_FACTS.map(flag),
+            troops_offered: decider
+                .number_fact("troops_offered")
+                .expect("a number fact"),
+            contributions: decider.set_fact("contributions").expect("a set fact"),
+        }
+    }
+
+    /// A record's facts, given to one request.
+    fn give(&self, record: &CountryRecord, request: &mut prereq::batch::Request<'_>) {
+        for (handle, value) in self.flags.iter().zip(record.flags()) {
+            if let Some(value) = value {
+                request.set_bool(*handle, value);
+            }
+        }
+        if let Some(troops) = record.troops_offered {
+            request
+                .set_number(self.troops_offered, troops)
+                .expect("an exact number");
+        }
+        if let Some(contributions) = &record.contributions {
+            request.set_strings(self.contributions, contributions);
         }
     }
 }
@@ -514,12 +555,44 @@ fn front_door(c: &mut Criterion) {
     );
     drop(report);
 
+    let mut world = Facts::new("world");
+    world
+        .set_world("us_backstop", true)
+        .set_world("ceasefire", true);
+    let mut decider = rules.decider(&world).expect("the world fits");
+    let coalition_facts = CoalitionHandles::of(&decider);
+    let entity_ids: Vec<_> = entity_rules
+        .iter()
+        .map(|rule| decider.rule(rule).expect("the rule exists"))
+        .collect();
+    let mut decide = || {
+        let mut counts = [0; 3];
+        for record in &records {
+            let mut request = decider.request();
+            coalition_facts.give(black_box(record), &mut request);
+            for &rule in &entity_ids {
+                counts[match request.decide(rule) {
+                    prereq::Verdict::Satisfied => 0,
+                    prereq::Verdict::Unsatisfied => 1,
+                    prereq::Verdict::Undetermined => 2,
+                }] += 1;
+            }
+        }
+        counts
+    };
+    assert_eq!(
+        decide(),
+        by_hand(),
+        "the decider agrees with the hand-written function"
+    );
+
     let mut group = c.benchmark_group("front_door");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Elements(records.len() as u64));
     group.bench_function("hand_written_fn", |b| b.iter(by_hand));
+    group.bench_function("decider", |b| b.iter(&mut decide));
     group.bench_function("facts_in_code", |b| b.iter(|| black_box(build_facts())));
     group.bench_function("ruleset_evaluate", |b| {
         b.iter(|| black_box(rules.evaluate(&facts)))

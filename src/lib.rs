@@ -55,6 +55,7 @@ pub mod testing;
 pub mod text;
 
 pub use analysis::{AnalysisError, Snapshot};
+pub use batch::Decider;
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};
 pub use eval::{Tri, Verdict};
 pub use facts::{FactProblem, FactValue, Facts, FactsError};

@@ -76,7 +76,7 @@ impl fmt::Display for Inexact {
 
 /// A float as people read it: its shortest form, in scientific notation
 /// when that is shorter (a subnormal float is hundreds of digits long).
-fn shown(value: f64) -> String {
+pub(crate) fn shown(value: f64) -> String {
     let plain = value.to_string();
     let scientific = format!("{value:e}");
     if plain.len() > scientific.len() + 4 {

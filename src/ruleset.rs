@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::analysis::Snapshot;
-use crate::batch::{self, Columns};
+use crate::batch::{self, Columns, Decider};
 use crate::check::{self, ResolvedRules};
 use crate::compile::Program;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -190,6 +190,12 @@ impl RuleSet {
     pub fn evaluate_columns(&self, columns: &Columns) -> Report {
         let verdicts = batch::evaluate(&self.program, columns);
         Report::new(&self.resolved, columns.names().clone(), Arc::new(verdicts))
+    }
+
+    /// Prepares these rules for deciding entities one at a time, in the
+    /// world of `world` (its world facts): see [`Decider`].
+    pub fn decider(&self, world: &Facts) -> Result<Decider, FactsError> {
+        Decider::new(self, world)
     }
 
     /// Binds and evaluates a snapshot of facts, to ask it questions: the

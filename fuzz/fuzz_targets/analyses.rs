@@ -5,7 +5,8 @@
 //! satisfies the rule; every leverage effect, applied, brings in exactly the
 //! entities it claims; a snapshot diffed with itself is empty; the batch
 //! evaluator, and the compiled form one entity at a time, agree with the
-//! single-entity evaluator on every verdict. Each analysis runs again on a
+//! single-entity evaluator on every verdict, and so does the one-entity
+//! `Decider` given each entity's facts by name. Each analysis runs again on a
 //! budget the input chooses, often too small: what it returns then is
 //! still true, and it says it is incomplete.
 #![no_main]
@@ -143,6 +144,17 @@ fuzz_target!(|input: Input| {
         let plan = compiled.plan(rule);
         for entity in 0..columns.len() {
             assert_eq!(compiled.entity(&plan, entity, &mut scratch), batch.get(entity, rule), "one entity and batch disagree\n{source}");
+        }
+    }
+    let mut decider = rules.decider(&facts).expect("generated world facts fit");
+    for (entity, given) in facts.entities().iter().enumerate() {
+        let mut request = decider.request();
+        for (name, value) in &given.facts {
+            request.set(name, value.clone()).expect("generated facts fit");
+        }
+        for (id, (_, verdict)) in request.verdicts().enumerate() {
+            let expected = Verdict::from(batch.get(entity, prereq::check::RuleId(id as u32)));
+            assert_eq!(verdict, expected, "the decider and batch disagree on r{id}\n{source}");
         }
     }
     let single = prereq::eval::evaluate(rules.program(), &prereq::facts::bind::bind(&facts, rules.program().schema()).expect("facts fit"));

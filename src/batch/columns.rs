@@ -226,8 +226,14 @@ impl Interner {
     }
 
     /// The id of a string, if any entity's facts hold it.
+    #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<u32> {
         self.ids.get(name).copied()
+    }
+
+    /// How many strings there are: one more than the highest id.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
     }
 
     fn name(&self, id: u32) -> &str {
@@ -528,6 +534,43 @@ impl Columns {
             }
         }
         builder.finish()
+    }
+
+    /// A snapshot of no entities for deciding one entity at a time: the
+    /// world facts of `facts` (its entities are not read), checked as
+    /// [`Columns::from_facts`] checks them, and every string the rules can
+    /// compare an entity's strings with interned first — `constants`, then
+    /// the world's strings — so that their ids do not depend on any entity.
+    pub(crate) fn world_only<'a>(
+        schema: &Schema,
+        facts: &Facts,
+        constants: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Columns, FactsError> {
+        let mut builder = Builder::new(schema, facts.origin());
+        builder.problems.extend(facts.problems().iter().cloned());
+        for (name, value) in facts.world() {
+            if let Err(refusal) = builder.world_value(name, value) {
+                builder.problem(refusal.at(format!("world.{}", path_key(name))));
+            }
+        }
+        let mut columns = builder.finish()?;
+        for constant in constants {
+            columns.strings.intern(constant);
+        }
+        for value in columns.world.iter().flatten() {
+            match value {
+                Value::String(s) => {
+                    columns.strings.intern(s);
+                }
+                Value::Set(items) => {
+                    for item in items {
+                        columns.strings.intern(item);
+                    }
+                }
+                Value::Bool(_) | Value::Number(_) => {}
+            }
+        }
+        Ok(columns)
     }
 
     /// Where the facts came from.

@@ -33,11 +33,13 @@
 //! thread, never per entity or per block; cannot fail.
 
 mod columns;
+mod decide;
 mod kernel;
 mod lower;
 mod plan;
 
 pub use columns::{Columns, EntityNames};
+pub use decide::{BoolFact, Decider, NumberFact, Request, SetFact, StringFact};
 pub use plan::{Plan, Row, Scratch};
 
 use crate::check::RuleId;

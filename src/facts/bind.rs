@@ -149,6 +149,11 @@ pub(crate) fn locate<'s>(
 /// A value in the fact's declared type, or why it is not of that type (or,
 /// for a number, why a float cannot hold it exactly).
 pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal> {
+    if let (FactType::Number, FactValue::Number(n)) = (fact.ty, value) {
+        if !n.is_finite() {
+            return Err(not_finite(*n));
+        }
+    }
     if let (FactType::Number, Some(Err(inexact))) = (fact.ty, exact_number(value)) {
         let written = match value {
             FactValue::Integer(n) => n.to_string(),
@@ -172,6 +177,14 @@ pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal
             )),
         )
     })
+}
+
+/// Why a float that is not finite is no number fact.
+pub(crate) fn not_finite(value: f64) -> Refusal {
+    Refusal::new(
+        format!("{value} is not a finite number"),
+        Some("numbers must be finite: leave the fact out if it is unknown"),
+    )
 }
 
 fn expected(ty: FactType) -> &'static str {

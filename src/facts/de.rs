@@ -672,15 +672,12 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<ValueOrRefusal, E> {
         if !value.is_finite() {
-            return Ok(unusable(
-                format!("{value} is not a finite number"),
-                "numbers must be finite: leave the fact out if it is unknown",
-            ));
+            return Ok(ValueOrRefusal(Err(crate::facts::bind::not_finite(value))));
         }
         if value.abs() > crate::number::MAX_EXACT {
             let inexact = crate::number::Inexact::TooLarge { integer: false };
             return Ok(unusable(
-                inexact.message(&value.to_string()),
+                inexact.message(&crate::number::shown(value)),
                 inexact.help(),
             ));
         }

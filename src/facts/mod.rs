@@ -58,7 +58,7 @@ impl FactValue {
     pub fn describe(&self) -> String {
         match self {
             FactValue::Bool(value) => format!("the bool {value}"),
-            FactValue::Number(value) => format!("the number {value}"),
+            FactValue::Number(value) => format!("the number {}", crate::number::shown(*value)),
             FactValue::Integer(value) => format!("the number {value}"),
             FactValue::String(value) => format!("the string {value:?}"),
             FactValue::Strings(values) => format!("a list of {} strings", values.len()),
@@ -188,6 +188,8 @@ impl fmt::Display for FactProblem {
         Ok(())
     }
 }
+
+impl std::error::Error for FactProblem {}
 
 /// Why facts could not be loaded or do not fit a rule set.
 #[derive(Debug, thiserror::Error)]

@@ -50,6 +50,64 @@ when {
 };
 "#;
 
+/// prereq's front door for one entity per request: a `Decider` prepared
+/// once with the world; each evaluation gives the entity's facts through
+/// handles (as rhai and evalexpr are given theirs) and decides `deploy`.
+struct PrereqDecider {
+    decider: prereq::Decider,
+    flags: [prereq::batch::BoolFact; 5],
+    troops_offered: prereq::batch::NumberFact,
+    contributions: prereq::batch::SetFact,
+    deploy: prereq::check::RuleId,
+}
+
+impl PrereqDecider {
+    fn new(rules: &RuleSet, world: &World) -> PrereqDecider {
+        let mut facts = Facts::new("world");
+        facts
+            .set_world("us_backstop", world.us_backstop)
+            .set_world("ceasefire", world.ceasefire);
+        let decider = rules.decider(&facts).expect("the world fits");
+        let flag = |name| decider.bool_fact(name).expect("a bool fact");
+        PrereqDecider {
+            flags: [
+                "in_coalition",
+                "legal_basis",
+                "rules_of_engagement",
+                "needs_us_backstop",
+                "borders_russia",
+            ]
+            .map(flag),
+            troops_offered: decider
+                .number_fact("troops_offered")
+                .expect("a number fact"),
+            contributions: decider.set_fact("contributions").expect("a set fact"),
+            deploy: decider.rule(RULE).expect("the rule exists"),
+            decider,
+        }
+    }
+
+    #[inline(never)]
+    fn eval(&mut self, e: &Entity) -> bool {
+        let mut request = self.decider.request();
+        let flags = [
+            e.in_coalition,
+            e.legal_basis,
+            e.rules_of_engagement,
+            e.needs_us_backstop,
+            e.borders_russia,
+        ];
+        for (handle, value) in self.flags.iter().zip(flags) {
+            request.set_bool(*handle, value);
+        }
+        request
+            .set_number(self.troops_offered, e.troops_offered as f64)
+            .expect("an exact number")
+            .set_strings(self.contributions, &e.contributions);
+        request.decide(self.deploy) == prereq::Verdict::Satisfied
+    }
+}
+
 /// `deploy` in Rego, one rule per prereq rule. Entity facts are `input`,
 /// world facts are `data.world` (set once).
 const REGO_POLICY: &str = r#"
@@ -699,6 +757,8 @@ fn main() {
     let generated_entities: Vec<coalition::Entity> =
         entities.iter().map(generated_entity).collect();
 
+    let mut decider = PrereqDecider::new(&rules, &world);
+
     let mut expected = 0usize;
     for (i, e) in entities.iter().enumerate() {
         let tri = prereq_deploy.eval(&rows[i]);
@@ -720,6 +780,7 @@ fn main() {
         let cel_fresh = cel_eval(&cel_program, &cel_ctx);
         let all = [
             ("prereq snapshot report", from_report),
+            ("prereq decider", decider.eval(e)),
             (
                 "prereq plan",
                 plan.evaluate(&plan_rows[i], &mut scratch) == Tri::True,
@@ -773,7 +834,7 @@ fn main() {
         100.0 * expected as f64 / n as f64
     );
     println!(
-        "  all verdicts agreed: prereq, Cedar, Rego (interpreter and RVM), CEL, rhai, evalexpr — {n} entities, 0 disagreements"
+        "  all verdicts agreed: prereq (every path, the decider too), Cedar, Rego (interpreter and RVM), CEL, rhai, evalexpr — {n} entities, 0 disagreements"
     );
     println!(
         "  setup (untimed): building prereq::Facts with Facts::set took {:.1} ms",
@@ -821,6 +882,18 @@ fn main() {
     results.push((
         "prereq codegen",
         "deploy() from `prereq codegen rules/`, over coalition::Entity",
+        ns_per(d, n),
+    ));
+
+    let d = best_round(rounds, expected, || {
+        entities
+            .iter()
+            .filter(|e| decider.eval(black_box(e)))
+            .count()
+    });
+    results.push((
+        "prereq decider",
+        "Decider: a request, 7 facts set through handles, deploy decided",
         ns_per(d, n),
     ));
 

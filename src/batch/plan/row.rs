@@ -44,41 +44,63 @@ impl Row {
     }
 
     fn load_column(&mut self, columns: &Columns, column: u32, entity: usize) {
-        let index = column as usize;
-        let Some(known) = self.known.get_mut(index / WORD_BITS) else {
+        let Some(stored) = columns.column(column) else {
+            self.forget(column);
             return;
         };
-        let bit: Word = 1 << (index % WORD_BITS);
-        let column = columns.column(column);
-        let is_known = column.is_some_and(|c| c.known().contains(entity));
-        *known = if is_known {
-            *known | bit
-        } else {
-            *known & !bit
-        };
-        let scalar = match column {
-            Some(Column::Bool { value, .. }) => {
-                if let Some(word) = self.value.get_mut(index / WORD_BITS) {
-                    *word = if value.contains(entity) {
-                        *word | bit
-                    } else {
-                        *word & !bit
-                    };
-                }
-                0
-            }
-            Some(Column::Number { value, .. }) => value.get(entity).map_or(0, |n| n.to_bits()),
-            Some(Column::String { value, .. }) => value.get(entity).map_or(0, |id| u64::from(*id)),
-            Some(Column::Set { ends, items, .. }) => {
-                let start = self.items.len();
-                self.items.extend_from_slice(set_items(ends, items, entity));
-                pack(start, self.items.len())
-            }
-            None => 0,
-        };
-        if let Some(cell) = self.scalars.get_mut(index) {
-            *cell = scalar;
+        if !stored.known().contains(entity) {
+            self.forget(column);
+            return;
         }
+        match stored {
+            Column::Bool { value, .. } => self.set_bool(column, value.contains(entity)),
+            Column::Number { value, .. } => {
+                self.set_scalar(column, value.get(entity).map_or(0, |n| n.to_bits()));
+            }
+            Column::String { value, .. } => {
+                self.set_scalar(column, value.get(entity).map_or(0, |id| u64::from(*id)));
+            }
+            Column::Set { ends, items, .. } => {
+                self.set_items(column, set_items(ends, items, entity).iter().copied());
+            }
+        }
+    }
+
+    /// Every fact unknown again, keeping the room the row has grown to.
+    #[inline]
+    pub(in crate::batch) fn forget_all(&mut self) {
+        self.known.fill(0);
+        self.items.clear();
+    }
+
+    /// Column `column`'s fact unknown.
+    fn forget(&mut self, column: u32) {
+        put_bit(&mut self.known, column, false);
+    }
+
+    /// A `bool` column's value, known.
+    #[inline]
+    pub(in crate::batch) fn set_bool(&mut self, column: u32, value: bool) {
+        put_bit(&mut self.value, column, value);
+        put_bit(&mut self.known, column, true);
+    }
+
+    /// A number's bits or a string's id, known.
+    #[inline]
+    pub(in crate::batch) fn set_scalar(&mut self, column: u32, scalar: u64) {
+        if let Some(cell) = self.scalars.get_mut(column as usize) {
+            *cell = scalar;
+            put_bit(&mut self.known, column, true);
+        }
+    }
+
+    /// A set column's ids, known: appended to the row's items, so that a
+    /// set given again leaves its old ids unread until the row is forgotten.
+    #[inline]
+    pub(in crate::batch) fn set_items(&mut self, column: u32, ids: impl IntoIterator<Item = u32>) {
+        let start = self.items.len();
+        self.items.extend(ids);
+        self.set_scalar(column, pack(start, self.items.len()));
     }
 
     /// Word `word` of the `bool` columns: (is true, is false) bits.
@@ -169,6 +191,16 @@ impl Row {
                     }),
             ),
         }
+    }
+}
+
+/// Sets or clears bit `column` of a row's words.
+#[inline]
+fn put_bit(words: &mut [Word], column: u32, on: bool) {
+    let index = column as usize;
+    if let Some(word) = words.get_mut(index / WORD_BITS) {
+        let bit: Word = 1 << (index % WORD_BITS);
+        *word = if on { *word | bit } else { *word & !bit };
     }
 }
 

@@ -1,0 +1,507 @@
+//! Deciding one entity at a time: for a service that gets one request per
+//! entity and answers it at once.
+//!
+//! A [`Decider`] is prepared once from the rules and the world facts: the
+//! world is folded into the rules (the batch lowering, over a snapshot of
+//! no entities), every rule is flattened into a [`Plan`], every string the
+//! rules compare an entity's strings with is numbered, and each entity
+//! fact's name is resolved to a column of one [`Row`]. A [`Request`] then
+//! fills that row — through a typed handle that is just the column
+//! ([`BoolFact`], [`NumberFact`], [`StringFact`], [`SetFact`]), or by name —
+//! and runs the plans: no rule or fact is looked up, and nothing is
+//! allocated once the row's buffers have grown to the largest request.
+//!
+//! A string an entity gives that no rule names needs no id of its own
+//! unless some rule compares two of the entity's strings (`a == b`,
+//! `a in b`): then each distinct string of the request gets a request-local
+//! id past the rules' ones.
+//!
+//! Architecture invariant: a request's verdicts are those of
+//! [`super::evaluate`] on a snapshot of that one entity with the same world
+//! (a property test compares them on random rule sets); deciding reads only
+//! the plans and the row.
+
+use std::hash::BuildHasher;
+
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use super::Word;
+use super::columns::{Columns, Interner};
+use super::plan::{Plan, Row};
+use crate::RuleSet;
+use crate::check::RuleId;
+use crate::compile::{Arg, FactSlot, Node, Program, Schema, SetArg, Slot};
+use crate::eval::Verdict;
+use crate::facts::bind::{Value, locate, typed};
+use crate::facts::{FactProblem, FactValue, Facts, FactsError};
+use crate::report::UnknownName;
+use crate::syntax::ast::FactType;
+
+/// The rules and the world facts prepared for deciding one entity at a
+/// time (see the [module](self) documentation).
+///
+/// ```
+/// use prereq::{Facts, RuleSet, Verdict};
+/// let rules = RuleSet::parse("coalition.rules", r#"
+///     world fact ceasefire: bool
+///     fact in_coalition: bool
+///     fact troops_offered: number
+///     fact contributions: set<string>
+///     rule deploy requires ceasefire and in_coalition and troops_offered >= 1000
+///     rule contribute requires deploy or "logistics" in contributions
+/// "#)?;
+/// let mut world = Facts::new("today");
+/// world.set_world("ceasefire", true);
+/// let mut decider = rules.decider(&world)?;
+///
+/// // Once: each fact's handle and each rule's id.
+/// let in_coalition = decider.bool_fact("in_coalition")?;
+/// let troops = decider.number_fact("troops_offered")?;
+/// let contributions = decider.set_fact("contributions")?;
+/// let deploy = decider.rule("deploy")?;
+///
+/// // Per request: every fact starts unknown.
+/// let mut uk = decider.request();
+/// uk.set_bool(in_coalition, true).set_number(troops, 10_000.0)?;
+/// assert_eq!(uk.decide(deploy), Verdict::Satisfied);
+///
+/// let mut sweden = decider.request();
+/// sweden.set_strings(contributions, ["logistics"]);
+/// sweden.set("in_coalition", true)?; // by name: a lookup, still no allocation
+/// assert_eq!(sweden.decide(deploy), Verdict::Undetermined); // troops unknown
+/// let all: Vec<_> = sweden.verdicts().collect();
+/// assert_eq!(all, [("deploy", Verdict::Undetermined), ("contribute", Verdict::Satisfied)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Decider {
+    schema: Schema,
+    /// By rule id: the rule's plan (a constant for a world rule).
+    plans: Vec<Plan>,
+    /// By rule id: the rule's name.
+    rule_names: Vec<Box<str>>,
+    rule_ids: FxHashMap<Box<str>, RuleId>,
+    /// The strings the rules compare entity strings with, numbered.
+    constants: Interner,
+    /// Some rule compares two of an entity's strings with each other.
+    distinguish_strings: bool,
+    row: Row,
+    registers: Vec<(Word, Word)>,
+    request_strings: RequestStrings,
+}
+
+/// A `bool` entity fact of a [`Decider`]: the column it fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoolFact(u32);
+
+/// A `number` entity fact of a [`Decider`]: the column it fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberFact(u32);
+
+/// A `string` entity fact of a [`Decider`]: the column it fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StringFact(u32);
+
+/// A `set<string>` entity fact of a [`Decider`]: the column it fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetFact(u32);
+
+impl Decider {
+    /// Prepares `rules` for deciding entities one at a time, in the world
+    /// of `world` (its world facts; its entities are not read). Fails, as
+    /// [`RuleSet::evaluate`] does, when a world fact does not fit the
+    /// declarations. To decide in another world, prepare another decider.
+    pub fn new(rules: &RuleSet, world: &Facts) -> Result<Decider, FactsError> {
+        let program = rules.program();
+        let (constants, distinguish_strings) = rule_strings(program);
+        let columns = Columns::world_only(
+            program.schema(),
+            world,
+            constants.iter().map(|constant| &**constant),
+        )?;
+        let compiled = super::compile(program, &columns);
+        let plans = (0..program.rule_count())
+            .map(|index| compiled.plan(RuleId(u32::try_from(index).unwrap_or(u32::MAX))))
+            .collect();
+        let rule_names: Vec<Box<str>> = rules
+            .resolved()
+            .rules
+            .iter()
+            .map(|rule| rule.name.as_str().into())
+            .collect();
+        let rule_ids = rule_names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| {
+                let id = RuleId(u32::try_from(index).unwrap_or(u32::MAX));
+                (name.clone(), id)
+            })
+            .collect();
+        Ok(Decider {
+            schema: program.schema().clone(),
+            plans,
+            rule_names,
+            rule_ids,
+            constants: columns.strings().clone(),
+            distinguish_strings,
+            row: Row::unknown(columns.column_count()),
+            registers: Vec::new(),
+            request_strings: RequestStrings::default(),
+        })
+    }
+
+    /// The rule named `name`, for [`Request::decide`].
+    pub fn rule(&self, name: &str) -> Result<RuleId, UnknownName> {
+        self.rule_ids.get(name).copied().ok_or_else(|| UnknownName {
+            kind: "rule",
+            name: name.to_string(),
+            suggestion: crate::check::suggest(name, self.rule_names.iter().map(|n| &**n))
+                .map(str::to_string),
+        })
+    }
+
+    /// The `bool` entity fact named `name`.
+    pub fn bool_fact(&self, name: &str) -> Result<BoolFact, FactProblem> {
+        self.column(name, FactType::Bool).map(BoolFact)
+    }
+
+    /// The `number` entity fact named `name`.
+    pub fn number_fact(&self, name: &str) -> Result<NumberFact, FactProblem> {
+        self.column(name, FactType::Number).map(NumberFact)
+    }
+
+    /// The `string` entity fact named `name`.
+    pub fn string_fact(&self, name: &str) -> Result<StringFact, FactProblem> {
+        self.column(name, FactType::String).map(StringFact)
+    }
+
+    /// The `set<string>` entity fact named `name`.
+    pub fn set_fact(&self, name: &str) -> Result<SetFact, FactProblem> {
+        self.column(name, FactType::StringSet).map(SetFact)
+    }
+
+    /// The names of the rules, in declaration order: the order of
+    /// [`Request::verdicts`].
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.rule_names.iter().map(|name| &**name)
+    }
+
+    /// A new entity to decide, every fact unknown until it is set.
+    #[inline]
+    pub fn request(&mut self) -> Request<'_> {
+        self.row.forget_all();
+        self.request_strings.clear();
+        Request { decider: self }
+    }
+
+    /// The column of entity fact `name`, if it is declared with type `ty`.
+    fn column(&self, name: &str, ty: FactType) -> Result<u32, FactProblem> {
+        let (column, declared) = entity_fact(&self.schema, name)?;
+        if declared.ty != ty {
+            return Err(FactProblem {
+                path: name.to_string(),
+                message: format!(
+                    "`{name}` is declared as `{}`, not `{}`",
+                    declared.ty.keyword(),
+                    ty.keyword()
+                ),
+                help: Some(format!(
+                    "take its handle with `Decider::{}`",
+                    handle_method(declared.ty)
+                )),
+            });
+        }
+        Ok(column)
+    }
+
+    /// The declaration of the entity fact in `column`.
+    fn declared(&self, column: u32) -> Option<&FactSlot> {
+        self.schema
+            .facts()
+            .iter()
+            .find(|fact| fact.slot == Slot::Entity(column))
+    }
+}
+
+/// The column and declaration of entity fact `name`, or why it is none.
+fn entity_fact<'s>(schema: &'s Schema, name: &str) -> Result<(u32, &'s FactSlot), FactProblem> {
+    if let Some(FactSlot {
+        slot: Slot::World(_),
+        ..
+    }) = schema.fact(name)
+    {
+        return Err(FactProblem {
+            path: name.to_string(),
+            message: format!(
+                "`{name}` is a world fact: a decider's world is fixed when it is prepared"
+            ),
+            help: Some(
+                "give it with the world facts to `RuleSet::decider`; prepare another decider for another world"
+                    .to_string(),
+            ),
+        });
+    }
+    let (column, declared) =
+        locate(schema, name, true).map_err(|refusal| refusal.at(name.to_string()))?;
+    Ok((u32::try_from(column).unwrap_or(u32::MAX), declared))
+}
+
+/// The `Decider` method that gives a handle for facts of type `ty`.
+fn handle_method(ty: FactType) -> &'static str {
+    match ty {
+        FactType::Bool => "bool_fact",
+        FactType::Number => "number_fact",
+        FactType::String => "string_fact",
+        FactType::StringSet => "set_fact",
+    }
+}
+
+/// One entity's facts being given to a [`Decider`], and its verdicts.
+/// Setting a fact again replaces its value; a fact not set is unknown.
+#[derive(Debug)]
+pub struct Request<'d> {
+    decider: &'d mut Decider,
+}
+
+impl Request<'_> {
+    /// Sets a `bool` fact.
+    #[inline]
+    pub fn set_bool(&mut self, fact: BoolFact, value: bool) -> &mut Self {
+        self.decider.row.set_bool(fact.0, value);
+        self
+    }
+
+    /// Sets a `number` fact. Fails, naming the fact, for a value a float
+    /// does not hold exactly as a fact (not finite, or beyond 2^53), as the
+    /// facts readers do.
+    #[inline]
+    pub fn set_number(&mut self, fact: NumberFact, value: f64) -> Result<&mut Self, FactProblem> {
+        if value.is_finite() && value.abs() <= crate::number::MAX_EXACT {
+            self.decider.row.set_scalar(fact.0, value.to_bits());
+            return Ok(self);
+        }
+        let problem = match self.decider.declared(fact.0) {
+            Some(declared) => match typed(declared, &FactValue::Number(value)) {
+                Err(refusal) => refusal.at(declared.name.clone()),
+                Ok(_) => foreign_number(value),
+            },
+            None => foreign_number(value),
+        };
+        Err(problem)
+    }
+
+    /// Sets a `string` fact.
+    #[inline]
+    pub fn set_string(&mut self, fact: StringFact, value: &str) -> &mut Self {
+        let decider = &mut *self.decider;
+        let id = decider
+            .request_strings
+            .id(&decider.constants, decider.distinguish_strings, value);
+        decider.row.set_scalar(fact.0, u64::from(id));
+        self
+    }
+
+    /// Sets a `set<string>` fact (duplicates change nothing).
+    #[inline]
+    pub fn set_strings<S: AsRef<str>>(
+        &mut self,
+        fact: SetFact,
+        items: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
+        let Decider {
+            row,
+            constants,
+            distinguish_strings,
+            request_strings,
+            ..
+        } = &mut *self.decider;
+        let ids = items
+            .into_iter()
+            .map(|item| request_strings.id(constants, *distinguish_strings, item.as_ref()));
+        row.set_items(fact.0, ids);
+        self
+    }
+
+    /// Sets the entity fact named `fact`, checked against its declaration
+    /// as a facts file's value is: an undeclared fact, a world fact or a
+    /// value of the wrong type is refused, naming the fact, with a hint.
+    pub fn set(
+        &mut self,
+        fact: &str,
+        value: impl Into<FactValue>,
+    ) -> Result<&mut Self, FactProblem> {
+        let value = value.into();
+        let decider = &*self.decider;
+        let (column, declared) = entity_fact(&decider.schema, fact)?;
+        match (declared.ty, &value) {
+            (FactType::Bool, FactValue::Bool(b)) => Ok(self.set_bool(BoolFact(column), *b)),
+            (FactType::String, FactValue::String(s)) => Ok(self.set_string(StringFact(column), s)),
+            (FactType::StringSet, FactValue::Strings(items)) => {
+                Ok(self.set_strings(SetFact(column), items))
+            }
+            _ => match typed(declared, &value) {
+                Ok(Value::Number(n)) => self.set_number(NumberFact(column), n),
+                Ok(other) => Ok(self.set_value(column, &other)),
+                Err(refusal) => Err(refusal.at(fact.to_string())),
+            },
+        }
+    }
+
+    /// Sets a value already in its declared type.
+    fn set_value(&mut self, column: u32, value: &Value) -> &mut Self {
+        match value {
+            Value::Bool(b) => self.set_bool(BoolFact(column), *b),
+            Value::Number(n) => {
+                self.decider.row.set_scalar(column, n.to_bits());
+                self
+            }
+            Value::String(s) => self.set_string(StringFact(column), s),
+            Value::Set(items) => self.set_strings(SetFact(column), items.iter()),
+        }
+    }
+
+    /// The verdict of rule `rule` (from [`Decider::rule`]) for this entity;
+    /// the entity rules it reads are decided on the way.
+    #[inline]
+    pub fn decide(&mut self, rule: RuleId) -> Verdict {
+        let decider = &mut *self.decider;
+        match decider.plans.get(rule.index()) {
+            Some(plan) => Verdict::from(plan.run(&decider.row, &mut decider.registers)),
+            None => Verdict::Undetermined,
+        }
+    }
+
+    /// Every rule's verdict for this entity, world rules included, in
+    /// declaration order: (rule name, verdict).
+    pub fn verdicts(&mut self) -> impl Iterator<Item = (&str, Verdict)> + '_ {
+        let Decider {
+            plans,
+            rule_names,
+            row,
+            registers,
+            ..
+        } = &mut *self.decider;
+        let row = &*row;
+        plans
+            .iter()
+            .zip(rule_names.iter())
+            .map(move |(plan, name)| (&**name, Verdict::from(plan.run(row, registers))))
+    }
+}
+
+/// A number given through a handle of another decider's facts.
+fn foreign_number(value: f64) -> FactProblem {
+    FactProblem {
+        path: String::new(),
+        message: format!("the number {value} was given for a fact this decider does not have"),
+        help: Some("take the handle from the same Decider".to_string()),
+    }
+}
+
+/// The strings a request gives that are not among the rules' constants.
+#[derive(Debug, Clone, Default)]
+struct RequestStrings {
+    /// The strings end to end, and where each one ends.
+    text: String,
+    ends: Vec<usize>,
+    /// By hash of a string: its index, to find it again.
+    by_hash: FxHashMap<u64, usize>,
+}
+
+impl RequestStrings {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.by_hash.clear();
+    }
+
+    /// The id of `s`: a constant's own; else, past the constants, one id
+    /// for every other string when no rule compares an entity's strings
+    /// with each other (`distinguish` false), or one per distinct string of
+    /// the request.
+    #[inline]
+    fn id(&mut self, constants: &Interner, distinguish: bool, s: &str) -> u32 {
+        if let Some(id) = constants.get(s) {
+            return id;
+        }
+        let first = constants.len();
+        let index = if distinguish { self.index(s) } else { 0 };
+        u32::try_from(first + index).unwrap_or(u32::MAX)
+    }
+
+    /// The position of `s` among the request's strings, added if new.
+    fn index(&mut self, s: &str) -> usize {
+        let hash = FxBuildHasher.hash_one(s);
+        match self.by_hash.get(&hash) {
+            Some(&index) if self.get(index) == Some(s) => index,
+            Some(_) => self.position(s).unwrap_or_else(|| self.push(s)),
+            None => {
+                let index = self.push(s);
+                self.by_hash.insert(hash, index);
+                index
+            }
+        }
+    }
+
+    /// Where `s` is among the strings, by comparing it with each (after a
+    /// hash collision).
+    fn position(&self, s: &str) -> Option<usize> {
+        (0..self.ends.len()).find(|&index| self.get(index) == Some(s))
+    }
+
+    fn push(&mut self, s: &str) -> usize {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        self.ends.len() - 1
+    }
+
+    fn get(&self, index: usize) -> Option<&str> {
+        let start = match index.checked_sub(1) {
+            Some(previous) => *self.ends.get(previous)?,
+            None => 0,
+        };
+        self.text.get(start..*self.ends.get(index)?)
+    }
+}
+
+/// Every string constant of the entity rules, and whether any rule compares
+/// two entity strings with each other.
+fn rule_strings(program: &Program) -> (Vec<Box<str>>, bool) {
+    let mut constants = Vec::new();
+    let mut distinguish = false;
+    let mut pending: Vec<&Node> = program
+        .entity_rules()
+        .iter()
+        .map(|rule| &rule.condition)
+        .collect();
+    let entity = |slot: &Slot| matches!(slot, Slot::Entity(_));
+    while let Some(node) = pending.pop() {
+        match node {
+            Node::Not(inner) => pending.push(inner),
+            Node::And(parts) | Node::Or(parts) => pending.extend(parts.iter()),
+            Node::Conds { lhs, rhs, .. } => pending.extend([&**lhs, &**rhs]),
+            Node::Strings { lhs, rhs, .. } => {
+                for side in [lhs, rhs] {
+                    if let Arg::Const(s) = side {
+                        constants.push(s.clone());
+                    }
+                }
+                distinguish |=
+                    matches!((lhs, rhs), (Arg::Slot(a), Arg::Slot(b)) if entity(a) && entity(b));
+            }
+            Node::Member { element, set, .. } => {
+                if let Arg::Const(s) = element {
+                    constants.push(s.clone());
+                }
+                match set {
+                    SetArg::List(items) => constants.extend(items.iter().cloned()),
+                    SetArg::Slot(set) => {
+                        distinguish |= matches!(element, Arg::Slot(e) if entity(e)) && entity(set);
+                    }
+                }
+            }
+            Node::Const(_) | Node::Bool(_) | Node::Rule(_) | Node::Numbers { .. } => {}
+        }
+    }
+    (constants, distinguish)
+}
