@@ -1,8 +1,8 @@
 //! A warmed-up `Decider` allocates nothing per request: with dhat's
-//! counting allocator (one test in this binary, so nothing else runs
-//! beside it), a thousand
-//! requests of the worked example (bools, a number, a set of strings, some
-//! no rule names, facts by handle and by name, one rule and all) make none.
+//! counting allocator (one test in this binary, so nothing else runs beside
+//! it), a thousand requests of the worked example (bools, a number, a set
+//! of strings, some no rule names, facts by handle and by name, one rule
+//! and all) make none.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
