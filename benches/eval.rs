@@ -355,7 +355,7 @@ impl CountryRecord {
                     entity
                         .facts
                         .iter()
-                        .find(|(fact, _)| fact == name)
+                        .find(|(fact, _)| &**fact == name)
                         .map(|(_, value)| value)
                 };
                 let flag = |name: &str| match get(name) {

@@ -46,10 +46,7 @@ fn toml_and_json_give_the_same_facts_in_file_order() {
     assert_eq!(toml.world(), json.world());
     assert_eq!(toml.entities(), json.entities());
     assert_eq!(toml.entities()[0].name, "Zed", "file order, not sorted");
-    assert_eq!(
-        toml.world()[0],
-        ("ceasefire".to_string(), FactValue::Bool(true))
-    );
+    assert_eq!(toml.world()[0], ("ceasefire".into(), FactValue::Bool(true)));
 }
 
 #[test]

@@ -30,7 +30,11 @@ pub mod bind;
 pub(crate) mod de;
 
 use std::fmt;
+use std::hash::BuildHasher;
 use std::path::Path;
+use std::sync::Arc;
+
+use rustc_hash::{FxBuildHasher, FxHashSet};
 
 use crate::read::{Nul, ReadError};
 
@@ -156,13 +160,17 @@ impl From<&[&str]> for FactValue {
     }
 }
 
+/// A fact's name as a snapshot holds it: shared by every table that gives
+/// the fact, so a million entities hold one copy of `troops_offered`.
+pub type FactName = Arc<str>;
+
 /// One entity's facts, in the order written.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntityFacts {
     /// The entity's name, e.g. `UK`.
     pub name: String,
     /// Its facts by name.
-    pub facts: Vec<(String, FactValue)>,
+    pub facts: Vec<(FactName, FactValue)>,
 }
 
 /// A problem with one value in a facts file.
@@ -257,10 +265,10 @@ fn render_problems(problems: &[FactProblem]) -> String {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Facts {
     origin: String,
-    world: Vec<(String, FactValue)>,
+    world: Vec<(FactName, FactValue)>,
     entities: Vec<EntityFacts>,
     /// Entity name to position in `entities`.
-    entity_index: rustc_hash::FxHashMap<String, usize>,
+    entity_index: EntityIndex,
     /// Where the facts of large tables are.
     fact_index: FactIndex,
     problems: Vec<FactProblem>,
@@ -360,18 +368,9 @@ impl Facts {
     }
 
     /// Where entity `entity` is in `entities`, added (with no facts yet)
-    /// if it is new: one lookup either way.
+    /// if it is new.
     fn entity_position(&mut self, entity: &str) -> usize {
-        if let Some(&index) = self.entity_index.get(entity) {
-            return index;
-        }
-        let index = self.entities.len();
-        self.entity_index.insert(entity.to_string(), index);
-        self.entities.push(EntityFacts {
-            name: entity.to_string(),
-            facts: Vec::new(),
-        });
-        index
+        self.entity_index.position(&mut self.entities, entity)
     }
 
     /// Where the facts came from (a path, or the name given).
@@ -380,7 +379,7 @@ impl Facts {
     }
 
     /// The world facts, in the order written.
-    pub fn world(&self) -> &[(String, FactValue)] {
+    pub fn world(&self) -> &[(FactName, FactValue)] {
         &self.world
     }
 
@@ -494,10 +493,12 @@ pub(crate) const WORLD_TABLE: usize = 0;
 
 /// Where the facts of each large table are, by name: finding a fact in a
 /// table of a few facts scans it, in a table of thousands looks it up, so
-/// that a table is built in time linear in its facts.
+/// that a table is built in time linear in its facts. It also keeps one
+/// copy of each fact name for all the tables.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FactIndex {
-    tables: std::collections::HashMap<usize, std::collections::HashMap<String, usize>>,
+    tables: std::collections::HashMap<usize, std::collections::HashMap<FactName, usize>>,
+    names: FxHashSet<FactName>,
 }
 
 impl PartialEq for FactIndex {
@@ -515,11 +516,11 @@ impl FactIndex {
     pub(crate) fn find(
         &mut self,
         table: usize,
-        entries: &[(String, FactValue)],
+        entries: &[(FactName, FactValue)],
         name: &str,
     ) -> Option<usize> {
         if entries.len() < FactIndex::FROM {
-            return entries.iter().position(|(existing, _)| existing == name);
+            return entries.iter().position(|(existing, _)| &**existing == name);
         }
         let index = self.tables.entry(table).or_insert_with(|| {
             entries
@@ -535,14 +536,63 @@ impl FactIndex {
     pub(crate) fn push(
         &mut self,
         table: usize,
-        entries: &mut Vec<(String, FactValue)>,
+        entries: &mut Vec<(FactName, FactValue)>,
         name: &str,
         value: FactValue,
     ) {
+        let name = self.name(name);
         if let Some(index) = self.tables.get_mut(&table) {
-            index.insert(name.to_string(), entries.len());
+            index.insert(name.clone(), entries.len());
         }
-        entries.push((name.to_string(), value));
+        entries.push((name, value));
+    }
+
+    /// The shared copy of a fact name, made the first time it is met.
+    fn name(&mut self, name: &str) -> FactName {
+        if let Some(shared) = self.names.get(name) {
+            return shared.clone();
+        }
+        let shared: FactName = name.into();
+        self.names.insert(shared.clone());
+        shared
+    }
+}
+
+/// Entity names to their positions in a snapshot's entities, without a
+/// second copy of each name: the table holds positions, hashed by the name
+/// each one points at.
+#[derive(Debug, Clone, Default)]
+struct EntityIndex(hashbrown::HashTable<usize>);
+
+impl PartialEq for EntityIndex {
+    /// An index follows the entities it indexes: it changes no comparison.
+    fn eq(&self, _: &EntityIndex) -> bool {
+        true
+    }
+}
+
+impl EntityIndex {
+    /// Where entity `name` is in `entities`, added with no facts yet (room
+    /// for as many as the entity before it has) if it is new.
+    fn position(&mut self, entities: &mut Vec<EntityFacts>, name: &str) -> usize {
+        let hash = FxBuildHasher.hash_one(name);
+        let named = |index: &usize| entities.get(*index).is_some_and(|e| e.name == name);
+        if let Some(&index) = self.0.find(hash, named) {
+            return index;
+        }
+        let room = entities.last().map_or(0, |last| last.facts.len());
+        let index = entities.len();
+        entities.push(EntityFacts {
+            name: name.to_string(),
+            facts: Vec::with_capacity(room),
+        });
+        let rehash = |index: &usize| {
+            entities
+                .get(*index)
+                .map_or(0, |e| FxBuildHasher.hash_one(e.name.as_str()))
+        };
+        self.0.insert_unique(hash, index, rehash);
+        index
     }
 }
 
