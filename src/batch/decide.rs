@@ -38,7 +38,10 @@ use crate::report::UnknownName;
 use crate::syntax::ast::FactType;
 
 /// The rules and the world facts prepared for deciding one entity at a
-/// time (see the [module](self) documentation).
+/// time (see the [module](self) documentation). A request borrows the
+/// decider, so a service deciding on several threads clones one per
+/// thread (the clone shares nothing; preparing costs what compiling the
+/// rules against a snapshot does).
 ///
 /// ```
 /// use prereq::{Facts, RuleSet, Verdict};
