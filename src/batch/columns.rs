@@ -13,6 +13,7 @@
 //! its path, in the same words as [`crate::RuleSet::evaluate`] uses.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
 use rustc_hash::FxHashMap;
@@ -268,6 +269,45 @@ struct Names {
     next: Vec<u32>,
 }
 
+impl Names {
+    fn get(&self, index: usize) -> Option<&str> {
+        name_at(&self.text, &self.ends, index)
+    }
+
+    /// The entity named `name` among those sharing its hash, the last
+    /// added of which is `candidate`.
+    fn find_from(&self, candidate: u32, name: &str) -> Option<usize> {
+        find_among(&self.text, &self.ends, &self.next, candidate, name)
+    }
+}
+
+/// Name `index` of names written end to end in `text`, ending at `ends`.
+fn name_at<'t>(text: &'t str, ends: &[usize], index: usize) -> Option<&'t str> {
+    let start = match index.checked_sub(1) {
+        Some(previous) => *ends.get(previous)?,
+        None => 0,
+    };
+    text.get(start..*ends.get(index)?)
+}
+
+/// [`Names::find_from`] over the fields, so that the hash index can be
+/// borrowed to insert meanwhile.
+fn find_among(
+    text: &str,
+    ends: &[usize],
+    next: &[u32],
+    mut candidate: u32,
+    name: &str,
+) -> Option<usize> {
+    loop {
+        let index = candidate as usize;
+        if name_at(text, ends, index) == Some(name) {
+            return Some(index);
+        }
+        candidate = *next.get(index)?;
+    }
+}
+
 impl EntityNames {
     /// How many names there are.
     pub fn len(&self) -> usize {
@@ -281,12 +321,7 @@ impl EntityNames {
 
     /// The name of entity `index`.
     pub fn get(&self, index: usize) -> Option<&str> {
-        let names = &self.0;
-        let start = match index.checked_sub(1) {
-            Some(previous) => *names.ends.get(previous)?,
-            None => 0,
-        };
-        names.text.get(start..*names.ends.get(index)?)
+        self.0.get(index)
     }
 
     /// The names in file order.
@@ -300,14 +335,8 @@ impl EntityNames {
 
     /// The index of the entity with this name, in constant time.
     pub fn find(&self, name: &str) -> Option<usize> {
-        let mut candidate = *self.0.first.get(&EntityNames::hash(name))?;
-        loop {
-            let index = candidate as usize;
-            if self.get(index) == Some(name) {
-                return Some(index);
-            }
-            candidate = *self.0.next.get(index)?;
-        }
+        let first = *self.0.first.get(&EntityNames::hash(name))?;
+        self.0.find_from(first, name)
     }
 
     /// Adds a name; false if it is there already.
@@ -316,23 +345,27 @@ impl EntityNames {
     /// too, as nearly every name is.
     pub(crate) fn add(&mut self, name: &str) -> bool {
         let index = u32::try_from(self.len()).unwrap_or(u32::MAX);
-        let hash = EntityNames::hash(name);
-        let previous = match Arc::make_mut(&mut self.0).first.entry(hash) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
+        let Names {
+            text,
+            ends,
+            first,
+            next,
+        } = Arc::make_mut(&mut self.0);
+        let previous = match first.entry(EntityNames::hash(name)) {
+            Entry::Vacant(slot) => {
                 slot.insert(index);
-                None
+                u32::MAX
             }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                if self.find(name).is_some() {
+            Entry::Occupied(mut slot) => {
+                if find_among(text, ends, next, *slot.get(), name).is_some() {
                     return false;
                 }
-                Arc::make_mut(&mut self.0).first.insert(hash, index)
+                slot.insert(index)
             }
         };
-        let names = Arc::make_mut(&mut self.0);
-        names.next.push(previous.unwrap_or(u32::MAX));
-        names.text.push_str(name);
-        names.ends.push(names.text.len());
+        next.push(previous);
+        text.push_str(name);
+        ends.push(text.len());
         true
     }
 
