@@ -262,3 +262,27 @@ fn what_does_not_fit_is_refused_with_the_fact_and_a_hint() {
     let contribute = decider.rule("contribute").unwrap();
     assert_eq!(decider.request().decide(contribute), Verdict::Undetermined);
 }
+
+#[test]
+fn a_decider_can_be_sent_to_and_shared_between_threads() {
+    fn send_and_sync<T: Send + Sync + Clone>() {}
+    send_and_sync::<Decider>();
+    let rules = RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+    let decider = rules.decider(&Facts::new("none")).unwrap();
+    let deploy = decider.rule("deploy").unwrap();
+    let verdicts: Vec<Verdict> = std::thread::scope(|scope| {
+        let workers: Vec<_> = [true, false]
+            .map(|borders_russia| {
+                let mut mine = decider.clone();
+                scope.spawn(move || {
+                    let mut request = mine.request();
+                    request.set("borders_russia", borders_russia).unwrap();
+                    request.decide(deploy)
+                })
+            })
+            .into_iter()
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    assert_eq!(verdicts, [Verdict::Unsatisfied, Verdict::Undetermined]);
+}
