@@ -124,7 +124,7 @@ impl Decider {
         )?;
         let compiled = super::compile(program, &columns);
         let plans = (0..program.rule_count())
-            .map(|index| compiled.plan(RuleId(u32::try_from(index).unwrap_or(u32::MAX))))
+            .map(|index| compiled.plan(rule_id(index)))
             .collect();
         let rule_names: Vec<Box<str>> = rules
             .resolved()
@@ -135,10 +135,7 @@ impl Decider {
         let rule_ids = rule_names
             .iter()
             .enumerate()
-            .map(|(index, name)| {
-                let id = RuleId(u32::try_from(index).unwrap_or(u32::MAX));
-                (name.clone(), id)
-            })
+            .map(|(index, name)| (name.clone(), rule_id(index)))
             .collect();
         Ok(Decider {
             schema: program.schema().clone(),
@@ -247,6 +244,11 @@ fn entity_fact<'s>(schema: &'s Schema, name: &str) -> Result<(u32, &'s FactSlot)
     let (column, declared) =
         locate(schema, name, true).map_err(|refusal| refusal.at(name.to_string()))?;
     Ok((u32::try_from(column).unwrap_or(u32::MAX), declared))
+}
+
+/// The id of the rule at `index` in declaration order.
+fn rule_id(index: usize) -> RuleId {
+    RuleId(u32::try_from(index).unwrap_or(u32::MAX))
 }
 
 /// The `Decider` method that gives a handle for facts of type `ty`.
