@@ -499,14 +499,17 @@ fn known(verdict: prereq::Verdict) -> Option<bool> {
 /// How many of each verdict, for checking that two paths agree.
 fn tally(verdicts: impl Iterator<Item = Option<bool>>) -> [usize; 3] {
     let mut counts = [0; 3];
-    for verdict in verdicts {
-        counts[match verdict {
-            Some(true) => 0,
-            Some(false) => 1,
-            None => 2,
-        }] += 1;
-    }
+    verdicts.for_each(|verdict| count(&mut counts, verdict));
     counts
+}
+
+/// One more of `verdict` in `counts` (satisfied, unsatisfied, undetermined).
+fn count(counts: &mut [usize; 3], verdict: Option<bool>) {
+    counts[match verdict {
+        Some(true) => 0,
+        Some(false) => 1,
+        None => 2,
+    }] += 1;
 }
 
 fn front_door(c: &mut Criterion) {
@@ -571,11 +574,7 @@ fn front_door(c: &mut Criterion) {
             let mut request = decider.request();
             coalition_facts.give(black_box(record), &mut request);
             for &rule in &entity_ids {
-                counts[match request.decide(rule) {
-                    prereq::Verdict::Satisfied => 0,
-                    prereq::Verdict::Unsatisfied => 1,
-                    prereq::Verdict::Undetermined => 2,
-                }] += 1;
+                count(&mut counts, known(request.decide(rule)));
             }
         }
         counts

@@ -58,24 +58,23 @@ struct Handles {
 impl Handles {
     fn of(decider: &Decider) -> Handles {
         Handles {
-            bools: ENTITY_BOOLS
-                .iter()
-                .map(|&n| (n, decider.bool_fact(n).unwrap()))
-                .collect(),
-            numbers: ENTITY_NUMBERS
-                .iter()
-                .map(|&n| (n, decider.number_fact(n).unwrap()))
-                .collect(),
-            strings: ENTITY_STRINGS
-                .iter()
-                .map(|&n| (n, decider.string_fact(n).unwrap()))
-                .collect(),
-            sets: ENTITY_SETS
-                .iter()
-                .map(|&n| (n, decider.set_fact(n).unwrap()))
-                .collect(),
+            bools: handles(&ENTITY_BOOLS, |n| decider.bool_fact(n)),
+            numbers: handles(&ENTITY_NUMBERS, |n| decider.number_fact(n)),
+            strings: handles(&ENTITY_STRINGS, |n| decider.string_fact(n)),
+            sets: handles(&ENTITY_SETS, |n| decider.set_fact(n)),
         }
     }
+}
+
+/// Each fact's handle, by name.
+fn handles<H>(
+    names: &[&'static str],
+    take: impl Fn(&str) -> Result<H, prereq::FactProblem>,
+) -> std::collections::HashMap<&'static str, H> {
+    names
+        .iter()
+        .map(|&name| (name, take(name).unwrap()))
+        .collect()
 }
 
 proptest! {
@@ -116,14 +115,7 @@ proptest! {
             1..20,
         ),
     ) {
-        let mut text = String::new();
-        for i in 0..70 {
-            text += &format!("fact b{i}: bool\nfact n{i}: number\n");
-        }
-        let parts: Vec<String> = (0..70).map(|i| format!("(b{i} or n{i} >= {})", i % 3)).collect();
-        text += &format!("rule wide requires {}\n", parts.join(" and "));
-        text += "rule wider requires wide or (not b69 and n0 < 1) or b35 == (n35 > 0)\n";
-        let rules = RuleSet::parse("wide.rules", &text).unwrap();
+        let rules = RuleSet::parse("wide.rules", &wide_rules()).unwrap();
         let mut facts = Facts::new("wide");
         for (index, entity) in entities.iter().enumerate() {
             let name = format!("e{index}");

@@ -339,6 +339,15 @@ impl EntityNames {
         self.0.find_from(first, name)
     }
 
+    /// No names, keeping the room the buffers have grown to.
+    pub(crate) fn clear(&mut self) {
+        let names = Arc::make_mut(&mut self.0);
+        names.text.clear();
+        names.ends.clear();
+        names.first.clear();
+        names.next.clear();
+    }
+
     /// Adds a name; false if it is there already.
     ///
     /// One probe of the hash index when the name is new and its hash is
@@ -545,14 +554,7 @@ impl Columns {
     /// no row of values is made on the way, and a value's path is written
     /// only when there is something wrong with it.
     pub fn from_facts(schema: &Schema, facts: &Facts) -> Result<Columns, FactsError> {
-        let mut builder = Builder::new(schema, facts.origin());
-        builder.problems.extend(facts.problems().iter().cloned());
-        for (name, value) in facts.world() {
-            if let Err(refusal) = builder.world_value(name, value) {
-                let path = format!("world.{}", path_key(name));
-                builder.problem(refusal.at(path));
-            }
-        }
+        let mut builder = Builder::with_world_of(schema, facts);
         for entity in facts.entities() {
             let entity_path = || format!("entities.{}", path_key(&entity.name));
             if let Err(refusal) = builder.entity(&entity.name) {
@@ -579,14 +581,7 @@ impl Columns {
         facts: &Facts,
         constants: impl IntoIterator<Item = &'a str>,
     ) -> Result<Columns, FactsError> {
-        let mut builder = Builder::new(schema, facts.origin());
-        builder.problems.extend(facts.problems().iter().cloned());
-        for (name, value) in facts.world() {
-            if let Err(refusal) = builder.world_value(name, value) {
-                builder.problem(refusal.at(format!("world.{}", path_key(name))));
-            }
-        }
-        let mut columns = builder.finish()?;
+        let mut columns = Builder::with_world_of(schema, facts).finish()?;
         for constant in constants {
             columns.strings.intern(constant);
         }
@@ -820,6 +815,19 @@ impl<'s> Builder<'s> {
             stray_keys: Vec::new(),
             look_alikes: LookAlikes::default(),
         }
+    }
+
+    /// A builder holding the world facts of `facts` (and the problems it
+    /// was read with), each checked as it is stored.
+    fn with_world_of(schema: &'s Schema, facts: &Facts) -> Builder<'s> {
+        let mut builder = Builder::new(schema, facts.origin());
+        builder.problems.extend(facts.problems().iter().cloned());
+        for (name, value) in facts.world() {
+            if let Err(refusal) = builder.world_value(name, value) {
+                builder.problem(refusal.at(format!("world.{}", path_key(name))));
+            }
+        }
+        builder
     }
 
     /// Whether `name` is given for the first time in the current table.

@@ -21,12 +21,10 @@
 //! (a property test compares them on random rule sets); deciding reads only
 //! the plans and the row.
 
-use std::hash::BuildHasher;
-
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 
 use super::Word;
-use super::columns::{Columns, Interner};
+use super::columns::{Columns, EntityNames, Interner};
 use super::plan::{Plan, Row};
 use crate::RuleSet;
 use crate::check::RuleId;
@@ -225,25 +223,22 @@ impl Decider {
 
 /// The column and declaration of entity fact `name`, or why it is none.
 fn entity_fact<'s>(schema: &'s Schema, name: &str) -> Result<(u32, &'s FactSlot), FactProblem> {
-    if let Some(FactSlot {
-        slot: Slot::World(_),
-        ..
-    }) = schema.fact(name)
-    {
-        return Err(FactProblem {
-            path: name.to_string(),
-            message: format!(
-                "`{name}` is a world fact: a decider's world is fixed when it is prepared"
-            ),
-            help: Some(
-                "give it with the world facts to `RuleSet::decider`; prepare another decider for another world"
-                    .to_string(),
-            ),
-        });
+    match locate(schema, name, true) {
+        Ok((column, declared)) => Ok((u32::try_from(column).unwrap_or(u32::MAX), declared)),
+        Err(_) if matches!(schema.fact(name), Some(fact) if matches!(fact.slot, Slot::World(_))) => {
+            Err(FactProblem {
+                path: name.to_string(),
+                message: format!(
+                    "`{name}` is a world fact: a decider's world is fixed when it is prepared"
+                ),
+                help: Some(
+                    "give it with the world facts to `RuleSet::decider`; prepare another decider for another world"
+                        .to_string(),
+                ),
+            })
+        }
+        Err(refusal) => Err(refusal.at(name.to_string())),
     }
-    let (column, declared) =
-        locate(schema, name, true).map_err(|refusal| refusal.at(name.to_string()))?;
-    Ok((u32::try_from(column).unwrap_or(u32::MAX), declared))
 }
 
 /// The id of the rule at `index` in declaration order.
@@ -344,15 +339,15 @@ impl Request<'_> {
             (FactType::StringSet, FactValue::Strings(items)) => {
                 Ok(self.set_strings(SetFact(column), items))
             }
+            // Numbers, and values of the wrong type (refused with the reason).
             _ => match typed(declared, &value) {
-                Ok(Value::Number(n)) => self.set_number(NumberFact(column), n),
-                Ok(other) => Ok(self.set_value(column, &other)),
+                Ok(typed) => Ok(self.set_value(column, &typed)),
                 Err(refusal) => Err(refusal.at(fact.to_string())),
             },
         }
     }
 
-    /// Sets a value already in its declared type.
+    /// Sets a value already checked against its declaration.
     fn set_value(&mut self, column: u32, value: &Value) -> &mut Self {
         match value {
             Value::Bool(b) => self.set_bool(BoolFact(column), *b),
@@ -403,21 +398,17 @@ fn foreign_number(value: f64) -> FactProblem {
     }
 }
 
-/// The strings a request gives that are not among the rules' constants.
+/// The strings a request gives that are not among the rules' constants,
+/// numbered in the order given (the store of entity names serves: strings
+/// end to end with a hash index, no allocation once it has grown).
 #[derive(Debug, Clone, Default)]
-struct RequestStrings {
-    /// The strings end to end, and where each one ends.
-    text: String,
-    ends: Vec<usize>,
-    /// By hash of a string: its index, to find it again.
-    by_hash: FxHashMap<u64, usize>,
-}
+struct RequestStrings(EntityNames);
 
 impl RequestStrings {
     fn clear(&mut self) {
-        self.text.clear();
-        self.ends.clear();
-        self.by_hash.clear();
+        if !self.0.is_empty() {
+            self.0.clear();
+        }
     }
 
     /// The id of `s`: a constant's own; else, past the constants, one id
@@ -429,43 +420,16 @@ impl RequestStrings {
         if let Some(id) = constants.get(s) {
             return id;
         }
-        let first = constants.len();
         let index = if distinguish { self.index(s) } else { 0 };
-        u32::try_from(first + index).unwrap_or(u32::MAX)
+        u32::try_from(constants.len() + index).unwrap_or(u32::MAX)
     }
 
     /// The position of `s` among the request's strings, added if new.
     fn index(&mut self, s: &str) -> usize {
-        let hash = FxBuildHasher.hash_one(s);
-        match self.by_hash.get(&hash) {
-            Some(&index) if self.get(index) == Some(s) => index,
-            Some(_) => self.position(s).unwrap_or_else(|| self.push(s)),
-            None => {
-                let index = self.push(s);
-                self.by_hash.insert(hash, index);
-                index
-            }
-        }
-    }
-
-    /// Where `s` is among the strings, by comparing it with each (after a
-    /// hash collision).
-    fn position(&self, s: &str) -> Option<usize> {
-        (0..self.ends.len()).find(|&index| self.get(index) == Some(s))
-    }
-
-    fn push(&mut self, s: &str) -> usize {
-        self.text.push_str(s);
-        self.ends.push(self.text.len());
-        self.ends.len() - 1
-    }
-
-    fn get(&self, index: usize) -> Option<&str> {
-        let start = match index.checked_sub(1) {
-            Some(previous) => *self.ends.get(previous)?,
-            None => 0,
-        };
-        self.text.get(start..*self.ends.get(index)?)
+        self.0.find(s).unwrap_or_else(|| {
+            self.0.add(s);
+            self.0.len() - 1
+        })
     }
 }
 
@@ -474,17 +438,9 @@ impl RequestStrings {
 fn rule_strings(program: &Program) -> (Vec<Box<str>>, bool) {
     let mut constants = Vec::new();
     let mut distinguish = false;
-    let mut pending: Vec<&Node> = program
-        .entity_rules()
-        .iter()
-        .map(|rule| &rule.condition)
-        .collect();
     let entity = |slot: &Slot| matches!(slot, Slot::Entity(_));
-    while let Some(node) = pending.pop() {
-        match node {
-            Node::Not(inner) => pending.push(inner),
-            Node::And(parts) | Node::Or(parts) => pending.extend(parts.iter()),
-            Node::Conds { lhs, rhs, .. } => pending.extend([&**lhs, &**rhs]),
+    for rule in program.entity_rules() {
+        rule.condition.each(|node| match node {
             Node::Strings { lhs, rhs, .. } => {
                 for side in [lhs, rhs] {
                     if let Arg::Const(s) = side {
@@ -505,8 +461,8 @@ fn rule_strings(program: &Program) -> (Vec<Box<str>>, bool) {
                     }
                 }
             }
-            Node::Const(_) | Node::Bool(_) | Node::Rule(_) | Node::Numbers { .. } => {}
-        }
+            _ => {}
+        });
     }
     (constants, distinguish)
 }

@@ -168,9 +168,17 @@ impl Node {
     /// How many nodes the condition has: what evaluating it costs.
     pub fn size(&self) -> usize {
         let mut count = 0;
+        self.each(|_| count += 1);
+        count
+    }
+
+    /// Calls `visit` on the condition and every condition inside it, with
+    /// a stack of its own rather than the call stack (conditions can nest
+    /// deeply).
+    pub fn each<'n>(&'n self, mut visit: impl FnMut(&'n Node)) {
         let mut pending = vec![self];
         while let Some(node) = pending.pop() {
-            count += 1;
+            visit(node);
             match node {
                 Node::Not(inner) => pending.push(inner),
                 Node::And(parts) | Node::Or(parts) => pending.extend(parts.iter()),
@@ -183,7 +191,6 @@ impl Node {
                 | Node::Member { .. } => {}
             }
         }
-        count
     }
 }
 

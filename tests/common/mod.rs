@@ -220,6 +220,22 @@ pub fn entity_rows() -> impl Strategy<Value = Vec<Row>> {
     prop::collection::vec(row(names), 0..4)
 }
 
+/// Facts and rules wide enough that a plan's row and registers take more
+/// than one word: 70 `bool` and 70 `number` facts, and a rule of 70
+/// junctions over them.
+pub fn wide_rules() -> String {
+    let mut text = String::new();
+    for i in 0..70 {
+        text += &format!("fact b{i}: bool\nfact n{i}: number\n");
+    }
+    let parts: Vec<String> = (0..70)
+        .map(|i| format!("(b{i} or n{i} >= {})", i % 3))
+        .collect();
+    text += &format!("rule wide requires {}\n", parts.join(" and "));
+    text += "rule wider requires wide or (not b69 and n0 < 1) or b35 == (n35 > 0)\n";
+    text
+}
+
 // ----- the AST without spans ----------------------------------------------
 
 /// The declarations of a file as text with every span removed (the file
