@@ -43,6 +43,7 @@ pub mod eval;
 pub mod facts;
 pub mod format;
 pub mod limits;
+mod name_index;
 pub mod number;
 mod parallel;
 mod read;

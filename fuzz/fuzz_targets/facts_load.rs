@@ -4,7 +4,8 @@
 //! accepts exactly what the row loader accepts, reports the same problems
 //! (in document order), and its batch verdicts are the row verdicts. What
 //! reaches a terminal — the table, every problem and warning — is escaped,
-//! and every number accepted is one a float holds as written.
+//! and every number accepted is one a float holds as written. The quick
+//! JSON reader reads as the serde visitors alone do, into both stores.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -27,9 +28,27 @@ fn assert_terminal_safe(text: &str) {
     );
 }
 
+/// The quick JSON reader against the serde visitors: the same facts, the
+/// same problems, the same syntax error.
+fn assert_quick_reads_as_serde(text: &str) {
+    let schema = rules().program().schema();
+    let (quick, serde) = (Facts::from_json_str("fuzz.json", text), Facts::from_json_str_with_serde("fuzz.json", text));
+    match (&quick, &serde) {
+        (Ok(quick), Ok(serde)) => assert_eq!(quick, serde, "the JSON readers agree on the facts"),
+        _ => assert_eq!(quick.err().map(|e| e.to_string()), serde.err().map(|e| e.to_string()), "the JSON readers fail alike"),
+    }
+    let quick = Columns::from_json_str(schema, "fuzz.json", text);
+    let serde = Columns::from_json_str_with_serde(schema, "fuzz.json", text);
+    match (&quick, &serde) {
+        (Ok(quick), Ok(serde)) => assert_eq!(quick, serde, "the JSON readers agree on the columns"),
+        _ => assert_eq!(quick.err().map(|e| e.to_string()), serde.err().map(|e| e.to_string()), "the JSON readers fail alike"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let schema = rules().program().schema();
+    assert_quick_reads_as_serde(text);
     let loads = [
         (Facts::from_toml_str("fuzz.toml", text), Columns::from_toml_str(schema, "fuzz.toml", text)),
         (Facts::from_json_str("fuzz.json", text), Columns::from_json_str(schema, "fuzz.json", text)),

@@ -13,8 +13,6 @@
 //! its path, in the same words as [`crate::RuleSet::evaluate`] uses.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::BuildHasher;
 
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -24,8 +22,9 @@ use fixedbitset::FixedBitSet;
 
 use crate::compile::{FactSlot, Schema, Slot};
 use crate::facts::bind::{Value, locate, typed};
-use crate::facts::de::{FactSink, JsonText, LIMITS, Refusal, TomlText, read_document};
+use crate::facts::de::{FactSink, LIMITS, Refusal, TomlText, read_document};
 use crate::facts::{FactProblem, FactValue, Facts, FactsError, path_key};
+use crate::name_index::NameIndex;
 use crate::syntax::ast::FactType;
 
 /// One entity fact for every entity.
@@ -263,21 +262,12 @@ pub struct EntityNames(Arc<Names>);
 struct Names {
     text: String,
     ends: Vec<usize>,
-    /// Hash of a name to the first entity with that hash.
-    first: FxHashMap<u64, u32>,
-    /// The next entity with the same hash, or `u32::MAX`.
-    next: Vec<u32>,
+    index: NameIndex,
 }
 
 impl Names {
     fn get(&self, index: usize) -> Option<&str> {
         name_at(&self.text, &self.ends, index)
-    }
-
-    /// The entity named `name` among those sharing its hash, the last
-    /// added of which is `candidate`.
-    fn find_from(&self, candidate: u32, name: &str) -> Option<usize> {
-        find_among(&self.text, &self.ends, &self.next, candidate, name)
     }
 }
 
@@ -288,24 +278,6 @@ fn name_at<'t>(text: &'t str, ends: &[usize], index: usize) -> Option<&'t str> {
         None => 0,
     };
     text.get(start..*ends.get(index)?)
-}
-
-/// [`Names::find_from`] over the fields, so that the hash index can be
-/// borrowed to insert meanwhile.
-fn find_among(
-    text: &str,
-    ends: &[usize],
-    next: &[u32],
-    mut candidate: u32,
-    name: &str,
-) -> Option<usize> {
-    loop {
-        let index = candidate as usize;
-        if name_at(text, ends, index) == Some(name) {
-            return Some(index);
-        }
-        candidate = *next.get(index)?;
-    }
 }
 
 impl EntityNames {
@@ -329,14 +301,9 @@ impl EntityNames {
         (0..self.len()).filter_map(|index| self.get(index))
     }
 
-    fn hash(name: &str) -> u64 {
-        rustc_hash::FxBuildHasher.hash_one(name)
-    }
-
     /// The index of the entity with this name, in constant time.
     pub fn find(&self, name: &str) -> Option<usize> {
-        let first = *self.0.first.get(&EntityNames::hash(name))?;
-        self.0.find_from(first, name)
+        self.0.index.find(name, |at| self.0.get(at))
     }
 
     /// No names, keeping the room the buffers have grown to.
@@ -344,35 +311,39 @@ impl EntityNames {
         let names = Arc::make_mut(&mut self.0);
         names.text.clear();
         names.ends.clear();
-        names.first.clear();
-        names.next.clear();
+        names.index.clear();
+    }
+
+    /// Adds a name without looking for it first: the index is left for
+    /// [`EntityNames::index_all`] to build.
+    fn push_unindexed(&mut self, name: &str) {
+        let names = Arc::make_mut(&mut self.0);
+        names.text.push_str(name);
+        names.ends.push(names.text.len());
+    }
+
+    /// Indexes every name, in one go; false if a name is there twice.
+    fn index_all(&mut self) -> bool {
+        let Names { text, ends, index } = Arc::make_mut(&mut self.0);
+        match NameIndex::of_all(ends.len(), |at| name_at(text, ends, at)) {
+            Ok(all) => {
+                *index = all;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Adds a name; false if it is there already.
-    ///
-    /// One probe of the hash index when the name is new and its hash is
-    /// too, as nearly every name is.
     pub(crate) fn add(&mut self, name: &str) -> bool {
-        let index = u32::try_from(self.len()).unwrap_or(u32::MAX);
-        let Names {
-            text,
-            ends,
-            first,
-            next,
-        } = Arc::make_mut(&mut self.0);
-        let previous = match first.entry(EntityNames::hash(name)) {
-            Entry::Vacant(slot) => {
-                slot.insert(index);
-                u32::MAX
-            }
-            Entry::Occupied(mut slot) => {
-                if find_among(text, ends, next, *slot.get(), name).is_some() {
-                    return false;
-                }
-                slot.insert(index)
-            }
-        };
-        next.push(previous);
+        let Names { text, ends, index } = Arc::make_mut(&mut self.0);
+        let position = ends.len();
+        if index
+            .insert(name, position, |at| name_at(text, ends, at))
+            .is_err()
+        {
+            return false;
+        }
         text.push_str(name);
         ends.push(text.len());
         true
@@ -380,10 +351,7 @@ impl EntityNames {
 
     fn heap_bytes(&self) -> usize {
         let names = &self.0;
-        names.text.capacity()
-            + names.ends.capacity() * 8
-            + names.next.capacity() * 4
-            + names.first.capacity() * 16
+        names.text.capacity() + names.ends.capacity() * 8 + names.index.heap_bytes()
     }
 }
 
@@ -531,12 +499,37 @@ impl Columns {
 
     /// Reads JSON facts; `origin` names the source in errors.
     pub fn from_json_str(schema: &Schema, origin: &str, text: &str) -> Result<Columns, FactsError> {
-        let mut builder = Builder::new(schema, origin);
-        let mut deserializer = serde_json::Deserializer::from_str(crate::facts::without_bom(text));
-        read_document(&mut deserializer, LIMITS, JsonText, &mut builder)
-            .and_then(|()| deserializer.end())
-            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?;
-        builder.finish()
+        let text = crate::facts::without_bom(text);
+        crate::facts::de::read_json(text, || Builder::new(schema, origin))
+            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?
+            .finish()
+    }
+
+    /// Reads JSON facts with the serde visitors alone: the reference
+    /// [`Columns::from_json_str`] is tested against.
+    ///
+    /// ```
+    /// use prereq::RuleSet;
+    /// use prereq::batch::Columns;
+    /// let rules = RuleSet::parse("r.rules", "fact troops: number\nrule big requires troops > 10")?;
+    /// let text = r#"{"entities": {"UK": {"troops": 10000}, "UK": {}}}"#;
+    /// let schema = rules.program().schema();
+    /// let quick = Columns::from_json_str(schema, "f.json", text).unwrap_err().to_string();
+    /// let serde = Columns::from_json_str_with_serde(schema, "f.json", text).unwrap_err().to_string();
+    /// assert_eq!(quick, serde);
+    /// assert!(quick.contains("entities.UK: this entity is given twice"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn from_json_str_with_serde(
+        schema: &Schema,
+        origin: &str,
+        text: &str,
+    ) -> Result<Columns, FactsError> {
+        let text = crate::facts::without_bom(text);
+        crate::facts::de::read_json_with_serde(text, Builder::new(schema, origin))
+            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?
+            .finish()
     }
 
     /// Reads TOML facts; `origin` names the source in errors.
@@ -801,6 +794,8 @@ struct Builder<'s> {
     stray_world_keys: Vec<String>,
     stray_keys: Vec<String>,
     look_alikes: LookAlikes,
+    /// Entity names go unchecked until the end of the document.
+    names_deferred: bool,
 }
 
 impl<'s> Builder<'s> {
@@ -814,6 +809,7 @@ impl<'s> Builder<'s> {
             stray_world_keys: Vec::new(),
             stray_keys: Vec::new(),
             look_alikes: LookAlikes::default(),
+            names_deferred: false,
         }
     }
 
@@ -916,7 +912,9 @@ impl FactSink for Builder<'_> {
     }
 
     fn entity(&mut self, name: &str) -> Result<(), Refusal> {
-        if !self.columns.names.add(name) {
+        if self.names_deferred {
+            self.columns.names.push_unindexed(name);
+        } else if !self.columns.names.add(name) {
             return Err(Refusal::entity_twice());
         }
         self.look_alikes.add(name);
@@ -938,5 +936,13 @@ impl FactSink for Builder<'_> {
 
     fn problem(&mut self, problem: FactProblem) {
         self.problems.push(problem);
+    }
+
+    fn defer_name_checks(&mut self) {
+        self.names_deferred = self.columns.names.is_empty();
+    }
+
+    fn names_unique(&mut self) -> bool {
+        !std::mem::take(&mut self.names_deferred) || self.columns.names.index_all()
     }
 }

@@ -41,6 +41,15 @@ pub(crate) trait FactSink {
     fn entity_count(&self) -> usize;
     /// A problem found in the document.
     fn problem(&mut self, problem: FactProblem);
+    /// Entity names may go unchecked until [`FactSink::names_unique`]
+    /// (asked by a reader that can start again if they are not).
+    fn defer_name_checks(&mut self) {}
+    /// Whether the entity names given since [`FactSink::defer_name_checks`]
+    /// are all different: if not, the sink must be thrown away, for it
+    /// took a repeated entity as a new one.
+    fn names_unique(&mut self) -> bool {
+        true
+    }
 }
 
 /// Why a sink did not take a value or an entity; the visitor adds the path.
@@ -81,8 +90,8 @@ impl Refusal {
 /// reported, so memory stays bounded.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
-    entities: usize,
-    set_size: usize,
+    pub(crate) entities: usize,
+    pub(crate) set_size: usize,
 }
 
 pub(crate) const LIMITS: Limits = Limits {
@@ -111,13 +120,39 @@ impl<'de> Deserialize<'de> for Facts {
     }
 }
 
+/// Reads a JSON document into a sink made by `fresh`: quickly where the
+/// document has the usual shape ([`super::quick_json`]), else (into a
+/// second fresh sink) with the serde visitors, which say what is wrong.
+pub(crate) fn read_json<S: FactSink>(
+    text: &str,
+    fresh: impl Fn() -> S,
+) -> Result<S, serde_json::Error> {
+    let mut sink = fresh();
+    if super::quick_json::read(text, LIMITS, &mut sink).is_some() {
+        return Ok(sink);
+    }
+    read_json_with_serde(text, fresh())
+}
+
+/// Reads a JSON document into `sink` with the serde visitors alone.
+pub(crate) fn read_json_with_serde<S: FactSink>(
+    text: &str,
+    mut sink: S,
+) -> Result<S, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    read_document(&mut deserializer, LIMITS, JsonText, &mut sink)?;
+    deserializer.end()?;
+    Ok(sink)
+}
+
 /// Reads documents into [`Facts`]: JSON or TOML text, numbers checked as written.
 pub(crate) fn facts_from_json(text: &str) -> Result<Facts, serde_json::Error> {
-    let mut reader = FactsReader::default();
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    read_document(&mut deserializer, LIMITS, JsonText, &mut reader)?;
-    deserializer.end()?;
-    Ok(reader.facts)
+    Ok(read_json(text, FactsReader::default)?.facts)
+}
+
+/// Reads JSON into [`Facts`] with the serde visitors alone.
+pub(crate) fn facts_from_json_with_serde(text: &str) -> Result<Facts, serde_json::Error> {
+    Ok(read_json_with_serde(text, FactsReader::default())?.facts)
 }
 
 /// See [`facts_from_json`].
@@ -264,7 +299,7 @@ impl<'de> Deserialize<'de> for TomlValue {
 }
 
 /// A number as written, or why a float cannot hold it.
-fn number(text: &str) -> Result<FactValue, Refusal> {
+pub(crate) fn number(text: &str) -> Result<FactValue, Refusal> {
     match crate::number::exact(text) {
         Some(Ok(value)) => Ok(FactValue::Number(value)),
         Some(Err(inexact)) => Err(Refusal::new(inexact.message(text), Some(inexact.help()))),
@@ -425,14 +460,14 @@ impl<'de, S: FactSink, R: ReadValue> Visitor<'de> for DocumentVisitor<'_, S, R> 
 
 /// Whose table of facts is being read.
 #[derive(Clone, Copy)]
-enum Owner<'n> {
+pub(crate) enum Owner<'n> {
     World,
     Entity(&'n str),
 }
 
 impl Owner<'_> {
     /// The path of the table, or of one of its facts.
-    fn path(self, key: Option<&str>) -> String {
+    pub(crate) fn path(self, key: Option<&str>) -> String {
         let table = match self {
             Owner::World => "world".to_string(),
             Owner::Entity(name) => format!("entities.{}", path_key(name)),

@@ -1,0 +1,238 @@
+//! A quick reader for JSON facts documents of the usual shape.
+//!
+//! Nearly every facts file a tool writes is plain: a `world` table and an
+//! `entities` table of tables whose values are `true`, `false`, numbers,
+//! strings without escapes and lists of such strings. Through serde, each
+//! value is scanned twice (once for its raw text, once to read it) and each
+//! key goes through a visitor; this reader scans each byte once, borrows
+//! every key and string from the text, and hands the values to the same
+//! [`FactSink`] in the same order as the serde visitors do.
+//!
+//! It gives up — returns `None` — at the first thing it is not sure of: an
+//! escape, a control character, `null`, a nested table, a number JSON does
+//! not allow, a key given twice at the top, a blank or repeated entity, the
+//! entity limit, a list beyond the set limit, anything after the document.
+//! A sink may put off checking that entity names differ until the end
+//! ([`FactSink::defer_name_checks`]), so a repeated one is found then.
+//! The caller then reads the text again, from a fresh sink, with the serde
+//! visitors ([`super::de`]), which define what a facts document means and
+//! say what is wrong with it.
+//!
+//! Architecture invariant: where this reader answers, its sink receives
+//! exactly the calls the serde visitors would make; it never reports a
+//! syntax error and never decides a case differently. A differential
+//! property test (`tests/facts_json.rs`) and the `facts_load` fuzz target
+//! check it.
+
+use super::FactValue;
+use super::de::{FactSink, Limits, Owner, Refusal, number};
+
+/// Reads `text` into `sink`, or gives up (`None`) and leaves `sink` to be
+/// thrown away.
+pub(crate) fn read<S: FactSink>(text: &str, limits: Limits, sink: &mut S) -> Option<()> {
+    let mut cursor = Cursor { text, at: 0 };
+    sink.defer_name_checks();
+    let (mut seen_world, mut seen_entities) = (false, false);
+    cursor.members(|cursor, key| {
+        match key {
+            "world" if !seen_world => seen_world = true,
+            "entities" if !seen_entities => seen_entities = true,
+            _ => return None,
+        }
+        match key {
+            "world" => cursor.table(Owner::World, limits, sink),
+            _ => cursor.entities(limits, sink),
+        }
+    })?;
+    cursor.blank();
+    (cursor.at == text.len() && sink.names_unique()).then_some(())
+}
+
+/// A position in the text being read.
+struct Cursor<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Cursor<'t> {
+    fn bytes(&self) -> &'t [u8] {
+        self.text.as_bytes()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.at).copied()
+    }
+
+    /// Skips JSON's whitespace: space, tab, line feed, carriage return.
+    fn blank(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    /// Takes `byte` after any whitespace, or gives up.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.blank();
+        (self.peek() == Some(byte)).then(|| self.at += 1)
+    }
+
+    /// Takes `byte` after any whitespace if it is next.
+    fn take(&mut self, byte: u8) -> bool {
+        self.blank();
+        let next = self.peek() == Some(byte);
+        if next {
+            self.at += 1;
+        }
+        next
+    }
+
+    /// The members of an object, each handed to `member` with its key,
+    /// the cursor left before the value.
+    fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Cursor<'t>, &'t str) -> Option<()>,
+    ) -> Option<()> {
+        self.expect(b'{')?;
+        if self.take(b'}') {
+            return Some(());
+        }
+        loop {
+            self.blank();
+            let key = self.string()?;
+            self.expect(b':')?;
+            member(self, key)?;
+            if !self.take(b',') {
+                return self.expect(b'}');
+            }
+        }
+    }
+
+    /// A string with no escape and no control character, without its quotes.
+    fn string(&mut self) -> Option<&'t str> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.at + 1;
+        let rest = self.bytes().get(start..)?;
+        // Keys and values are short: a plain loop beats a vector search.
+        let length = rest
+            .iter()
+            .position(|b| matches!(b, b'"' | b'\\' | 0..0x20))?;
+        if rest.get(length) != Some(&b'"') {
+            return None;
+        }
+        self.at = start + length + 1;
+        self.text.get(start..start + length)
+    }
+
+    /// The entities table: each entity's name, then its table of facts.
+    fn entities<S: FactSink>(&mut self, limits: Limits, sink: &mut S) -> Option<()> {
+        self.members(|cursor, name| {
+            if sink.entity_count() >= limits.entities || name.trim().is_empty() {
+                return None;
+            }
+            sink.entity(name).ok()?;
+            cursor.table(Owner::Entity(name), limits, sink)
+        })
+    }
+
+    /// A table of facts, each value handed to `sink` as the serde visitors
+    /// hand it, a refused one reported at its path.
+    fn table<S: FactSink>(&mut self, owner: Owner<'_>, limits: Limits, sink: &mut S) -> Option<()> {
+        self.members(|cursor, key| {
+            let taken = match cursor.value(limits)? {
+                Ok(value) => match owner {
+                    Owner::World => sink.world_fact(key, value),
+                    Owner::Entity(_) => sink.entity_fact(key, value),
+                },
+                Err(refusal) => Err(refusal),
+            };
+            if let Err(refusal) = taken {
+                sink.problem(refusal.at(owner.path(Some(key))));
+            }
+            Some(())
+        })
+    }
+
+    /// A fact value: a bool, a number (checked as written), a plain string
+    /// or a list of plain strings.
+    fn value(&mut self, limits: Limits) -> Option<Result<FactValue, Refusal>> {
+        self.blank();
+        match self.peek()? {
+            b't' => self.word("true").map(|()| Ok(FactValue::Bool(true))),
+            b'f' => self.word("false").map(|()| Ok(FactValue::Bool(false))),
+            b'"' => self.string().map(|s| Ok(FactValue::String(s.to_string()))),
+            b'[' => self
+                .strings(limits)
+                .map(|strings| Ok(FactValue::Strings(strings))),
+            b'-' | b'0'..=b'9' => self.number().map(number),
+            _ => None,
+        }
+    }
+
+    /// Takes `word` if it is next.
+    fn word(&mut self, word: &str) -> Option<()> {
+        let rest = self.bytes().get(self.at..)?;
+        rest.starts_with(word.as_bytes())
+            .then(|| self.at += word.len())
+    }
+
+    /// A list of plain strings, at most the set limit of them.
+    fn strings(&mut self, limits: Limits) -> Option<Vec<String>> {
+        self.expect(b'[')?;
+        let mut strings = Vec::new();
+        if self.take(b']') {
+            return Some(strings);
+        }
+        loop {
+            self.blank();
+            if strings.len() >= limits.set_size {
+                return None;
+            }
+            strings.push(self.string()?.to_string());
+            if !self.take(b',') {
+                self.expect(b']')?;
+                return Some(strings);
+            }
+        }
+    }
+
+    /// The text of a number as JSON writes one:
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn number(&mut self) -> Option<&'t str> {
+        let start = self.at;
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            self.some_digits()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            self.some_digits()?;
+        }
+        self.text.get(start..self.at)
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+    }
+
+    /// At least one digit.
+    fn some_digits(&mut self) -> Option<()> {
+        let start = self.at;
+        self.digits();
+        (self.at > start).then_some(())
+    }
+}
