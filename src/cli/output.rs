@@ -13,14 +13,56 @@ use super::render::Painter;
 
 /// Buffered standard output whose errors are never ignored.
 pub struct Output {
-    inner: BufWriter<StdoutLock<'static>>,
+    inner: BufWriter<Target>,
+}
+
+/// Where the buffer goes. The standard library's stdout is line-buffered
+/// whatever it is: every flush of a full buffer would be searched for its
+/// last line break and written in two. A duplicate of its file descriptor
+/// (sharing its offset and flags) takes each flush in one write; stdout
+/// itself, locked for the run, is kept where there is no descriptor.
+enum Target {
+    #[cfg(unix)]
+    Descriptor(std::fs::File),
+    Stdout(StdoutLock<'static>),
+}
+
+impl Target {
+    fn stdout() -> Target {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            if let Ok(descriptor) = std::io::stdout().as_fd().try_clone_to_owned() {
+                return Target::Descriptor(std::fs::File::from(descriptor));
+            }
+        }
+        Target::Stdout(std::io::stdout().lock())
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            #[cfg(unix)]
+            Target::Descriptor(file) => file,
+            Target::Stdout(stdout) => stdout,
+        }
+    }
+}
+
+impl Write for Target {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.writer().write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer().flush()
+    }
 }
 
 impl Output {
-    /// Standard output, locked for the command's run.
+    /// Standard output, for the command's run.
     pub fn stdout() -> Output {
         Output {
-            inner: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            inner: BufWriter::with_capacity(1 << 16, Target::stdout()),
         }
     }
 
