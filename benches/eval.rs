@@ -191,6 +191,49 @@ const BOOL_FACTS: [&str; 6] = [
 ];
 
 impl BitColumns {
+    /// The bitsets of a `Facts` built in code, by hand: each fact matched
+    /// by name, its value placed (the baseline of `Columns::from_facts`).
+    fn from_facts(facts: &Facts) -> BitColumns {
+        let len = facts.entities().len();
+        let words = len.div_ceil(64);
+        let mut bits = BitColumns {
+            len,
+            bools: std::array::from_fn(|_| (vec![0; words], vec![0; words])),
+            troops: (vec![0.0; len], vec![0; words]),
+            contributions: (vec![0; len], vec![0; words]),
+        };
+        let names = ["fast_jets", "logistics", "engineering", "backfill"];
+        for (entity, facts) in facts.entities().iter().enumerate() {
+            let (word, bit) = (entity / 64, 1u64 << (entity % 64));
+            for (name, value) in &facts.facts {
+                match value {
+                    prereq::FactValue::Bool(value) => {
+                        if let Some(index) = BOOL_FACTS.iter().position(|b| **b == **name) {
+                            bits.bools[index].1[word] |= bit;
+                            if *value {
+                                bits.bools[index].0[word] |= bit;
+                            }
+                        }
+                    }
+                    prereq::FactValue::Number(n) if &**name == "troops_offered" => {
+                        bits.troops.0[entity] = *n;
+                        bits.troops.1[word] |= bit;
+                    }
+                    prereq::FactValue::Strings(items) if &**name == "contributions" => {
+                        bits.contributions.1[word] |= bit;
+                        for (index, wanted) in names.iter().enumerate() {
+                            if items.iter().any(|item| item == wanted) {
+                                bits.contributions.0[entity] |= 1 << index;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        bits
+    }
+
     fn from_columns(rules: &RuleSet, columns: &Columns) -> BitColumns {
         let schema = rules.program().schema();
         let slot = |name: &str| match schema.fact(name).expect("declared").slot {
@@ -397,17 +440,17 @@ impl CountryRecord {
 
     /// The record as `Facts` built in code, the README's way.
     fn add_to(&self, facts: &mut Facts) {
-        facts.add_entity(&self.name);
+        let mut entity = facts.entity(&self.name);
         for (fact, value) in BOOL_FACTS.into_iter().zip(self.flags()) {
             if let Some(value) = value {
-                facts.set(&self.name, fact, value);
+                entity.set(fact, value);
             }
         }
         if let Some(troops) = self.troops_offered {
-            facts.set(&self.name, "troops_offered", troops);
+            entity.set("troops_offered", troops);
         }
         if let Some(contributions) = &self.contributions {
-            facts.set(&self.name, "contributions", contributions.clone());
+            entity.set("contributions", contributions.clone());
         }
     }
 }
@@ -530,6 +573,13 @@ fn front_door(c: &mut Criterion) {
         facts
     };
     let facts = build_facts();
+    let columns = Columns::from_facts(rules.program().schema(), &facts).expect("the facts fit");
+    assert_eq!(
+        batch_by_hand(&BitColumns::from_facts(&facts), true, true),
+        batch_by_hand(&BitColumns::from_columns(&rules, &columns), true, true),
+        "the hand-written load reads the facts as the columns hold them"
+    );
+    drop(columns);
     let by_hand = || {
         tally(
             records
@@ -598,6 +648,9 @@ fn front_door(c: &mut Criterion) {
     });
     group.bench_function("columns_from_facts", |b| {
         b.iter(|| black_box(Columns::from_facts(rules.program().schema(), &facts)))
+    });
+    group.bench_function("hand_written_load_from_facts", |b| {
+        b.iter(|| black_box(BitColumns::from_facts(&facts)))
     });
     group.finish();
 }

@@ -157,3 +157,87 @@ fn malformed_files_fail_with_line_and_column() {
         "{message}"
     );
 }
+
+/// Facts built in code hold, per table, each fact once with its last
+/// value, in the order first set, whichever way they were set — through
+/// `Facts::set`, an `EntityMut`, or `set_world` — and however many facts
+/// a table holds (from 32, a table is indexed rather than scanned).
+mod built_in_code {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        World(usize, u32),
+        Entity(usize, usize, u32),
+        EntityRun(usize, Vec<(usize, u32)>),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let fact = 0..40usize;
+        prop_oneof![
+            1 => (fact.clone(), any::<u32>()).prop_map(|(f, v)| Step::World(f, v)),
+            3 => (0..4usize, fact.clone(), any::<u32>()).prop_map(|(e, f, v)| Step::Entity(e, f, v)),
+            3 => (0..4usize, prop::collection::vec((fact, any::<u32>()), 0..45))
+                .prop_map(|(e, run)| Step::EntityRun(e, run)),
+        ]
+    }
+
+    /// A table as a model keeps it: names in the order first set, last value each.
+    fn put(table: &mut Vec<(String, FactValue)>, fact: usize, value: u32) {
+        let name = format!("f{fact}");
+        let value = FactValue::from(value);
+        match table.iter_mut().find(|(known, _)| *known == name) {
+            Some(entry) => entry.1 = value,
+            None => table.push((name, value)),
+        }
+    }
+
+    fn plain(table: &[(prereq::facts::FactName, FactValue)]) -> Vec<(String, FactValue)> {
+        table
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn every_way_of_setting_keeps_each_fact_once_with_its_last_value(
+            steps in prop::collection::vec(step(), 0..30)
+        ) {
+            let mut facts = Facts::new("code");
+            let mut world = Vec::new();
+            let mut entities: Vec<(String, Vec<(String, FactValue)>)> = Vec::new();
+            let mut entity = |name: String, entities: &mut Vec<(String, Vec<_>)>| {
+                match entities.iter().position(|(known, _)| *known == name) {
+                    Some(at) => at,
+                    None => { entities.push((name, Vec::new())); entities.len() - 1 }
+                }
+            };
+            for step in steps {
+                match step {
+                    Step::World(fact, value) => {
+                        facts.set_world(&format!("f{fact}"), value);
+                        put(&mut world, fact, value);
+                    }
+                    Step::Entity(e, fact, value) => {
+                        facts.set(&format!("e{e}"), &format!("f{fact}"), value);
+                        let at = entity(format!("e{e}"), &mut entities);
+                        put(&mut entities[at].1, fact, value);
+                    }
+                    Step::EntityRun(e, run) => {
+                        let mut handle = facts.entity(&format!("e{e}"));
+                        let at = entity(format!("e{e}"), &mut entities);
+                        for (fact, value) in run {
+                            handle.set(&format!("f{fact}"), value);
+                            put(&mut entities[at].1, fact, value);
+                        }
+                    }
+                }
+            }
+            prop_assert_eq!(plain(facts.world()), world);
+            let built: Vec<_> = facts.entities().iter().map(|e| (e.name.clone(), plain(&e.facts))).collect();
+            prop_assert_eq!(built, entities);
+        }
+    }
+}

@@ -122,7 +122,7 @@ impl Column {
                 known.insert(entity);
             }
             (Column::Set { ends, items, known }, Value::Set(set)) => {
-                items.extend(set.iter().map(|s| strings.intern(s)));
+                items.extend(set.iter().map(|s| strings.intern(s.as_ref())));
                 if let Some(end) = ends.last_mut() {
                     *end = items.len();
                 }
@@ -133,10 +133,10 @@ impl Column {
     }
 
     /// Sets the last entity's set, `entity`, from its strings as written.
-    fn set_strings(&mut self, entity: usize, set: &[String], strings: &mut Interner) {
+    fn set_strings(&mut self, entity: usize, set: &[impl AsRef<str>], strings: &mut Interner) {
         if let Column::Set { ends, items, known } = self {
             let start = items.len();
-            items.extend(set.iter().map(|s| strings.intern(s)));
+            items.extend(set.iter().map(|s| strings.intern(s.as_ref())));
             sort_unique_from(items, start);
             if let Some(end) = ends.last_mut() {
                 *end = items.len();
@@ -928,6 +928,22 @@ impl FactSink for Builder<'_> {
 
     fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
         self.entity_value(name, &value)
+    }
+
+    fn entity_strings(&mut self, name: &str, strings: &[&str]) -> Result<(), Refusal> {
+        let (slot, fact) = self.place(name, true)?;
+        let entity = self.columns.len().saturating_sub(1);
+        match self.columns.columns.get_mut(slot) {
+            Some(column) if fact.ty == FactType::StringSet => {
+                column.set_strings(entity, strings, &mut self.columns.strings);
+                Ok(())
+            }
+            // Not a set fact: refused in the words of any other value.
+            _ => {
+                let strings = strings.iter().map(|s| s.to_string()).collect();
+                typed(fact, &FactValue::Strings(strings)).map(|_| ())
+            }
+        }
     }
 
     fn entity_count(&self) -> usize {

@@ -26,7 +26,7 @@ use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
-use super::{FactProblem, FactValue, Facts, WORLD_TABLE, path_key};
+use super::{FactProblem, FactValue, Facts, Put, Table, WORLD_TABLE, entity_table, path_key};
 use crate::limits::{MAX_ENTITIES, MAX_SET_SIZE};
 
 /// Where the values of a facts document go, in document order.
@@ -37,6 +37,12 @@ pub(crate) trait FactSink {
     fn entity(&mut self, name: &str) -> Result<(), Refusal>;
     /// A fact of the entity added last.
     fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal>;
+    /// A list fact of the entity added last, its strings borrowed from the
+    /// document (a sink that keeps them as ids need not copy them).
+    fn entity_strings(&mut self, name: &str, strings: &[&str]) -> Result<(), Refusal> {
+        let strings = strings.iter().map(|s| s.to_string()).collect();
+        self.entity_fact(name, FactValue::Strings(strings))
+    }
     /// How many entities have been added.
     fn entity_count(&self) -> usize;
     /// A problem found in the document.
@@ -353,18 +359,22 @@ fn add_once(
     name: &str,
     value: FactValue,
 ) -> Result<(), Refusal> {
-    let (table, entries) = match entity {
-        None => (WORLD_TABLE, &mut facts.world),
-        Some(index) => match facts.entities.get_mut(index) {
-            Some(entity) => (index + 1, &mut entity.facts),
+    let table = match entity {
+        None => Table {
+            id: WORLD_TABLE,
+            entries: &mut facts.world,
+            like: None,
+        },
+        Some(position) => match entity_table(&mut facts.entities, position) {
+            Some(table) => table,
             None => return Ok(()),
         },
     };
-    if facts.fact_index.find(table, entries, name).is_some() {
-        return Err(Refusal::fact_twice());
+    if facts.fact_index.put(table, name, value, Put::Once) {
+        Ok(())
+    } else {
+        Err(Refusal::fact_twice())
     }
-    facts.fact_index.push(table, entries, name, value);
-    Ok(())
 }
 
 fn problem(path: &str, message: &str, help: Option<&str>) -> FactProblem {

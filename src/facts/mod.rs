@@ -340,37 +340,41 @@ impl Facts {
 
     /// Sets a world fact (replacing an earlier value).
     pub fn set_world(&mut self, fact: &str, value: impl Into<FactValue>) -> &mut Facts {
-        let value = value.into();
-        match self.fact_index.find(WORLD_TABLE, &self.world, fact) {
-            Some(at) => {
-                if let Some(entry) = self.world.get_mut(at) {
-                    entry.1 = value;
-                }
-            }
-            None => self
-                .fact_index
-                .push(WORLD_TABLE, &mut self.world, fact, value),
-        }
+        let table = Table {
+            id: WORLD_TABLE,
+            entries: &mut self.world,
+            like: None,
+        };
+        self.fact_index.put(table, fact, value.into(), Put::Replace);
         self
     }
 
     /// Sets an entity's fact, adding the entity after the others if it is new.
     pub fn set(&mut self, entity: &str, fact: &str, value: impl Into<FactValue>) -> &mut Facts {
-        let index = self.entity_position(entity);
-        if let Some(entry) = self.entities.get_mut(index) {
-            let value = value.into();
-            match self.fact_index.find(index + 1, &entry.facts, fact) {
-                Some(at) => {
-                    if let Some(slot) = entry.facts.get_mut(at) {
-                        slot.1 = value;
-                    }
-                }
-                None => self
-                    .fact_index
-                    .push(index + 1, &mut entry.facts, fact, value),
-            }
-        }
+        self.entity(entity).set(fact, value);
         self
+    }
+
+    /// The entity named `entity`, added after the others if it is new, to
+    /// set its facts one after another without finding it again each time
+    /// (the fast way to build a large snapshot in code).
+    ///
+    /// ```
+    /// use prereq::Facts;
+    /// let mut facts = Facts::new("inline");
+    /// facts
+    ///     .entity("UK")
+    ///     .set("legal_basis", true)
+    ///     .set("troops_offered", 10_000)
+    ///     .set("contributions", ["troops", "fast_jets"]);
+    /// assert_eq!(facts.entities()[0].facts.len(), 3);
+    /// ```
+    pub fn entity(&mut self, entity: &str) -> EntityMut<'_> {
+        let position = self.entity_position(entity);
+        EntityMut {
+            facts: self,
+            position,
+        }
     }
 
     /// Adds an entity with no facts yet (all unknown), if it is not there already.
@@ -412,6 +416,39 @@ impl Facts {
     pub fn problems(&self) -> &[FactProblem] {
         &self.problems
     }
+}
+
+/// One entity of a [`Facts`], its facts to set: from [`Facts::entity`].
+#[derive(Debug)]
+pub struct EntityMut<'f> {
+    facts: &'f mut Facts,
+    position: usize,
+}
+
+impl EntityMut<'_> {
+    /// Sets the entity's fact (replacing an earlier value).
+    pub fn set(&mut self, fact: &str, value: impl Into<FactValue>) -> &mut Self {
+        let Facts {
+            entities,
+            fact_index,
+            ..
+        } = &mut *self.facts;
+        if let Some(table) = entity_table(entities, self.position) {
+            fact_index.put(table, fact, value.into(), Put::Replace);
+        }
+        self
+    }
+}
+
+/// Entity `position`'s table of facts, beside the table before it.
+pub(crate) fn entity_table(entities: &mut [EntityFacts], position: usize) -> Option<Table<'_>> {
+    let (before, from) = entities.split_at_mut_checked(position)?;
+    let entity = from.first_mut()?;
+    Some(Table {
+        id: position + 1,
+        entries: &mut entity.facts,
+        like: before.last().map(|previous| previous.facts.as_slice()),
+    })
 }
 
 /// The two formats of facts files.
@@ -526,47 +563,68 @@ impl PartialEq for FactIndex {
     }
 }
 
+/// A table of facts being set: its id in the [`FactIndex`] (world
+/// [`WORLD_TABLE`], entity `i` `i + 1`), its entries, and the table before
+/// it, whose facts are likely the same ones in the same order.
+pub(crate) struct Table<'t> {
+    pub(crate) id: usize,
+    pub(crate) entries: &'t mut Vec<(FactName, FactValue)>,
+    pub(crate) like: Option<&'t [(FactName, FactValue)]>,
+}
+
+/// What [`FactIndex::put`] does with a fact the table has already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Put {
+    /// Its value is replaced.
+    Replace,
+    /// It is kept, and the put refused.
+    Once,
+}
+
 impl FactIndex {
     /// The size from which a table is indexed.
     const FROM: usize = 32;
 
-    /// Where fact `name` is in `entries` (table `table`).
-    pub(crate) fn find(
-        &mut self,
-        table: usize,
-        entries: &[(FactName, FactValue)],
-        name: &str,
-    ) -> Option<usize> {
-        if entries.len() < FactIndex::FROM {
-            return entries.iter().position(|(existing, _)| &**existing == name);
-        }
-        let index = self.tables.entry(table).or_insert_with(|| {
+    /// Sets fact `name` of `table` to `value`: added at the end if the
+    /// table lacks it; else replaced, or (with [`Put::Once`]) left as it
+    /// is, and false returned.
+    pub(crate) fn put(&mut self, table: Table<'_>, name: &str, value: FactValue, put: Put) -> bool {
+        let entries = table.entries;
+        let name = self.name(name, table.like.and_then(|like| like.get(entries.len())));
+        let existing = if entries.len() < FactIndex::FROM {
+            // Every name in a table is its shared copy: one pointer each to compare.
             entries
                 .iter()
-                .enumerate()
-                .map(|(at, (name, _))| (name.clone(), at))
-                .collect()
-        });
-        index.get(name).copied()
-    }
-
-    /// Adds a fact at the end of `entries` (table `table`).
-    pub(crate) fn push(
-        &mut self,
-        table: usize,
-        entries: &mut Vec<(FactName, FactValue)>,
-        name: &str,
-        value: FactValue,
-    ) {
-        let name = self.name(name);
-        if let Some(index) = self.tables.get_mut(&table) {
-            index.insert(name.clone(), entries.len());
+                .position(|(known, _)| Arc::ptr_eq(known, &name))
+        } else {
+            let index = self.tables.entry(table.id).or_insert_with(|| {
+                entries
+                    .iter()
+                    .enumerate()
+                    .map(|(at, (name, _))| (name.clone(), at))
+                    .collect()
+            });
+            let existing = index.get(&name).copied();
+            if existing.is_none() {
+                index.insert(name.clone(), entries.len());
+            }
+            existing
+        };
+        match (existing.and_then(|at| entries.get_mut(at)), put) {
+            (Some(entry), Put::Replace) => entry.1 = value,
+            (Some(_), Put::Once) => return false,
+            (None, _) => entries.push((name, value)),
         }
-        entries.push((name, value));
+        true
     }
 
-    /// The shared copy of a fact name, made the first time it is met.
-    fn name(&mut self, name: &str) -> FactName {
+    /// The shared copy of a fact name, made the first time it is met;
+    /// `like`, the fact in the same place of the table before, is nearly
+    /// always the same fact, and then no lookup is needed.
+    fn name(&mut self, name: &str, like: Option<&(FactName, FactValue)>) -> FactName {
+        if let Some((shared, _)) = like.filter(|(shared, _)| **shared == *name) {
+            return shared.clone();
+        }
         if let Some(shared) = self.names.get(name) {
             return shared.clone();
         }

@@ -30,7 +30,11 @@ use super::de::{FactSink, Limits, Owner, Refusal, number};
 /// Reads `text` into `sink`, or gives up (`None`) and leaves `sink` to be
 /// thrown away.
 pub(crate) fn read<S: FactSink>(text: &str, limits: Limits, sink: &mut S) -> Option<()> {
-    let mut cursor = Cursor { text, at: 0 };
+    let mut cursor = Cursor {
+        text,
+        at: 0,
+        items: Vec::new(),
+    };
     sink.defer_name_checks();
     let (mut seen_world, mut seen_entities) = (false, false);
     cursor.members(|cursor, key| {
@@ -52,6 +56,8 @@ pub(crate) fn read<S: FactSink>(text: &str, limits: Limits, sink: &mut S) -> Opt
 struct Cursor<'t> {
     text: &'t str,
     at: usize,
+    /// The strings of the list read last, borrowed from the text.
+    items: Vec<&'t str>,
 }
 
 impl<'t> Cursor<'t> {
@@ -137,15 +143,28 @@ impl<'t> Cursor<'t> {
     }
 
     /// A table of facts, each value handed to `sink` as the serde visitors
-    /// hand it, a refused one reported at its path.
+    /// hand it, a refused one reported at its path. An entity's list goes
+    /// to the sink as strings borrowed from the text.
     fn table<S: FactSink>(&mut self, owner: Owner<'_>, limits: Limits, sink: &mut S) -> Option<()> {
         self.members(|cursor, key| {
-            let taken = match cursor.value(limits)? {
-                Ok(value) => match owner {
-                    Owner::World => sink.world_fact(key, value),
-                    Owner::Entity(_) => sink.entity_fact(key, value),
+            cursor.blank();
+            let taken = match (cursor.peek()?, owner) {
+                (b'[', Owner::Entity(_)) => {
+                    cursor.strings(limits)?;
+                    sink.entity_strings(key, &cursor.items)
+                }
+                (b'[', Owner::World) => {
+                    cursor.strings(limits)?;
+                    let strings = cursor.items.iter().map(|s| s.to_string()).collect();
+                    sink.world_fact(key, FactValue::Strings(strings))
+                }
+                _ => match cursor.value()? {
+                    Ok(value) => match owner {
+                        Owner::World => sink.world_fact(key, value),
+                        Owner::Entity(_) => sink.entity_fact(key, value),
+                    },
+                    Err(refusal) => Err(refusal),
                 },
-                Err(refusal) => Err(refusal),
             };
             if let Err(refusal) = taken {
                 sink.problem(refusal.at(owner.path(Some(key))));
@@ -154,17 +173,13 @@ impl<'t> Cursor<'t> {
         })
     }
 
-    /// A fact value: a bool, a number (checked as written), a plain string
-    /// or a list of plain strings.
-    fn value(&mut self, limits: Limits) -> Option<Result<FactValue, Refusal>> {
-        self.blank();
+    /// A fact value other than a list: a bool, a number (checked as
+    /// written) or a plain string.
+    fn value(&mut self) -> Option<Result<FactValue, Refusal>> {
         match self.peek()? {
             b't' => self.word("true").map(|()| Ok(FactValue::Bool(true))),
             b'f' => self.word("false").map(|()| Ok(FactValue::Bool(false))),
             b'"' => self.string().map(|s| Ok(FactValue::String(s.to_string()))),
-            b'[' => self
-                .strings(limits)
-                .map(|strings| Ok(FactValue::Strings(strings))),
             b'-' | b'0'..=b'9' => self.number().map(number),
             _ => None,
         }
@@ -177,22 +192,22 @@ impl<'t> Cursor<'t> {
             .then(|| self.at += word.len())
     }
 
-    /// A list of plain strings, at most the set limit of them.
-    fn strings(&mut self, limits: Limits) -> Option<Vec<String>> {
+    /// A list of plain strings, at most the set limit of them, into `items`.
+    fn strings(&mut self, limits: Limits) -> Option<()> {
+        self.items.clear();
         self.expect(b'[')?;
-        let mut strings = Vec::new();
         if self.take(b']') {
-            return Some(strings);
+            return Some(());
         }
         loop {
             self.blank();
-            if strings.len() >= limits.set_size {
+            if self.items.len() >= limits.set_size {
                 return None;
             }
-            strings.push(self.string()?.to_string());
+            let item = self.string()?;
+            self.items.push(item);
             if !self.take(b',') {
-                self.expect(b']')?;
-                return Some(strings);
+                return self.expect(b']');
             }
         }
     }
