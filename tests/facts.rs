@@ -208,7 +208,7 @@ mod built_in_code {
             let mut facts = Facts::new("code");
             let mut world = Vec::new();
             let mut entities: Vec<(String, Vec<(String, FactValue)>)> = Vec::new();
-            let mut entity = |name: String, entities: &mut Vec<(String, Vec<_>)>| {
+            let entity = |name: String, entities: &mut Vec<(String, Vec<_>)>| {
                 match entities.iter().position(|(known, _)| *known == name) {
                     Some(at) => at,
                     None => { entities.push((name, Vec::new())); entities.len() - 1 }
