@@ -684,6 +684,17 @@ fn load(c: &mut Criterion) {
             ))
         })
     });
+    // The serde visitors alone: how every document was read before the
+    // quick reader, and how it still reads what that one gives up on.
+    group.bench_function("json_to_columns_serde_alone", |b| {
+        b.iter(|| {
+            black_box(Columns::from_json_str_with_serde(
+                rules.program().schema(),
+                "synthetic.json",
+                &json,
+            ))
+        })
+    });
     group.bench_function("json_to_facts_as_written", |b| {
         b.iter(|| black_box(Facts::from_json_str("synthetic.json", &json)))
     });

@@ -103,6 +103,9 @@ pub(crate) fn shown(value: f64) -> String {
 /// assert_eq!(exact("many"), None);
 /// ```
 pub fn exact(text: &str) -> Option<Result<f64, Inexact>> {
+    if let Some(value) = small_integer(text) {
+        return Some(Ok(value));
+    }
     let decimal = Decimal::parse(text)?;
     let cleaned: String;
     let plain = if text.contains('_') {
@@ -113,6 +116,25 @@ pub fn exact(text: &str) -> Option<Result<f64, Inexact>> {
     };
     let value: f64 = plain.trim_start_matches('+').parse().ok()?;
     Some(decimal.check(value))
+}
+
+/// A plain integer of at most 15 digits, optionally negative — what most
+/// numbers in a facts file are: any float holds it, so it is read without
+/// the general check.
+fn small_integer(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits
+        .bytes()
+        .fold(0u64, |n, digit| n * 10 + u64::from(digit - b'0'));
+    let value = magnitude as f64;
+    Some(if digits.len() < text.len() {
+        -value
+    } else {
+        value
+    })
 }
 
 /// An integer as a number, if a float holds it exactly.
@@ -268,6 +290,36 @@ fn exponent_free(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_integers_read_as_the_general_check_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7500",
+            "007",
+            "999999999999999",
+            "-100000000000000",
+        ] {
+            let general = Decimal::parse(text).map(|decimal| {
+                decimal.check(text.trim_start_matches('+').parse().unwrap_or(f64::NAN))
+            });
+            let quick = small_integer(text).map(Ok);
+            assert_eq!(
+                quick.map(|v: Result<f64, Inexact>| v.map(f64::to_bits)),
+                general.map(|v| v.map(f64::to_bits)),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            small_integer("1000000000000000"),
+            None,
+            "16 digits take the general check"
+        );
+        assert_eq!(small_integer("1.5"), None);
+        assert_eq!(small_integer("-"), None);
+    }
 
     #[test]
     fn exact_numbers_are_accepted() {

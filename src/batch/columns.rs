@@ -796,6 +796,13 @@ struct Builder<'s> {
     look_alikes: LookAlikes,
     /// Entity names go unchecked until the end of the document.
     names_deferred: bool,
+    /// The declared facts the previous entity gave, by place: the facts
+    /// of the current entity are nearly always the same ones in the same
+    /// order, so each key is first compared with the fact given in its
+    /// place before, and looked up only if it is another.
+    previous_order: Vec<&'s FactSlot>,
+    /// How many keys the current entity has given.
+    keys_given: usize,
 }
 
 impl<'s> Builder<'s> {
@@ -810,6 +817,8 @@ impl<'s> Builder<'s> {
             stray_keys: Vec::new(),
             look_alikes: LookAlikes::default(),
             names_deferred: false,
+            previous_order: Vec::new(),
+            keys_given: 0,
         }
     }
 
@@ -857,13 +866,44 @@ impl<'s> Builder<'s> {
 
     /// Places one value of the world (`under_entity` false) or of the last entity.
     fn place(&mut self, name: &str, under_entity: bool) -> Result<(usize, &'s FactSlot), Refusal> {
-        let schema = self.schema;
-        let located = locate(schema, name, under_entity);
+        let located = match self.as_before(name, under_entity) {
+            Some(fact) => Ok(fact),
+            None => locate(self.schema, name, under_entity),
+        };
+        if under_entity {
+            self.remember_order(located.as_ref().ok().map(|(_, fact)| *fact));
+        }
         let slot = located.as_ref().ok().map(|(slot, _)| *slot);
         if !self.first_time(name, slot, under_entity) {
             return Err(Refusal::fact_twice());
         }
         located
+    }
+
+    /// The entity fact given in this key's place by the previous entity,
+    /// if it is the fact named `name`.
+    fn as_before(&self, name: &str, under_entity: bool) -> Option<(usize, &'s FactSlot)> {
+        let fact = *self
+            .previous_order
+            .get(self.keys_given)
+            .filter(|_| under_entity)?;
+        match fact.slot {
+            Slot::Entity(slot) if fact.name == name => Some((slot as usize, fact)),
+            _ => None,
+        }
+    }
+
+    /// Notes the fact of the current entity's next key (`None` for a key
+    /// that is no declared entity fact), for the next entity to compare with.
+    fn remember_order(&mut self, fact: Option<&'s FactSlot>) {
+        let place = self.keys_given;
+        self.keys_given += 1;
+        let Some(fact) = fact else { return };
+        if place == self.previous_order.len() {
+            self.previous_order.push(fact);
+        } else if let Some(before) = self.previous_order.get_mut(place) {
+            *before = fact;
+        }
     }
 
     /// Checks and stores a world fact.
@@ -919,6 +959,7 @@ impl FactSink for Builder<'_> {
         }
         self.look_alikes.add(name);
         self.stray_keys.clear();
+        self.keys_given = 0;
         let len = self.columns.names.len();
         for column in &mut self.columns.columns {
             column.push_unknown(len);
