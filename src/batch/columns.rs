@@ -80,6 +80,29 @@ impl Column {
         }
     }
 
+    /// Room for `entities` entities in all, so that adding them one by one
+    /// never grows the column again.
+    fn reserve(&mut self, entities: usize) {
+        match self {
+            Column::Bool { value, known } => {
+                grow(value, entities);
+                grow(known, entities);
+            }
+            Column::Number { value, known } => {
+                value.reserve(entities.saturating_sub(value.len()));
+                grow(known, entities);
+            }
+            Column::String { value, known } => {
+                value.reserve(entities.saturating_sub(value.len()));
+                grow(known, entities);
+            }
+            Column::Set { ends, known, .. } => {
+                ends.reserve(entities.saturating_sub(ends.len()));
+                grow(known, entities);
+            }
+        }
+    }
+
     /// Adds an entity whose value is unknown; `len` counts it.
     fn push_unknown(&mut self, len: usize) {
         match self {
@@ -547,20 +570,18 @@ impl Columns {
     /// no row of values is made on the way, and a value's path is written
     /// only when there is something wrong with it.
     pub fn from_facts(schema: &Schema, facts: &Facts) -> Result<Columns, FactsError> {
+        // A `Facts` holds each entity once: its names are indexed in one
+        // go at the end, and checked then all the same.
         let mut builder = Builder::with_world_of(schema, facts);
-        for entity in facts.entities() {
-            let entity_path = || format!("entities.{}", path_key(&entity.name));
-            if let Err(refusal) = builder.entity(&entity.name) {
-                builder.problem(refusal.at(entity_path()));
-                continue;
-            }
-            for (name, value) in &entity.facts {
-                if let Err(refusal) = builder.entity_value(name, value) {
-                    let path = format!("{}.{}", entity_path(), path_key(name));
-                    builder.problem(refusal.at(path));
-                }
-            }
+        builder.defer_name_checks();
+        builder.add_entities_of(facts);
+        if builder.names_unique() {
+            return builder.finish();
         }
+        // A repeated name (which a `Facts` never holds): again, each name
+        // checked as it comes, to report it as the file readers do.
+        let mut builder = Builder::with_world_of(schema, facts);
+        builder.add_entities_of(facts);
         builder.finish()
     }
 
@@ -833,6 +854,36 @@ impl<'s> Builder<'s> {
             }
         }
         builder
+    }
+
+    /// Adds the entities of `facts`, each value checked as it is stored.
+    fn add_entities_of(&mut self, facts: &Facts) {
+        self.reserve(facts.entities());
+        for entity in facts.entities() {
+            let entity_path = || format!("entities.{}", path_key(&entity.name));
+            if let Err(refusal) = self.entity(&entity.name) {
+                self.problem(refusal.at(entity_path()));
+                continue;
+            }
+            for (name, value) in &entity.facts {
+                if let Err(refusal) = self.entity_value(name, value) {
+                    let path = format!("{}.{}", entity_path(), path_key(name));
+                    self.problem(refusal.at(path));
+                }
+            }
+        }
+    }
+
+    /// Room for these entities' names and values.
+    fn reserve(&mut self, entities: &[crate::facts::EntityFacts]) {
+        let names = Arc::make_mut(&mut self.columns.names.0);
+        names
+            .text
+            .reserve(entities.iter().map(|e| e.name.len()).sum());
+        names.ends.reserve(entities.len());
+        for column in &mut self.columns.columns {
+            column.reserve(entities.len());
+        }
     }
 
     /// Whether `name` is given for the first time in the current table.
