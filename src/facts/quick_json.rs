@@ -120,10 +120,7 @@ impl<'t> Cursor<'t> {
         }
         let start = self.at + 1;
         let rest = self.bytes().get(start..)?;
-        // Keys and values are short: a plain loop beats a vector search.
-        let length = rest
-            .iter()
-            .position(|b| matches!(b, b'"' | b'\\' | 0..0x20))?;
+        let length = string_end(rest)?;
         if rest.get(length) != Some(&b'"') {
             return None;
         }
@@ -249,5 +246,76 @@ impl<'t> Cursor<'t> {
         let start = self.at;
         self.digits();
         (self.at > start).then_some(())
+    }
+}
+
+/// Where the first quote, backslash or control character of `bytes` is:
+/// where a plain string ends, or shows it is not plain. Eight bytes at a
+/// time (keys and values are short: a vector search would not pay for
+/// its setup), then byte by byte.
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The high bit of each byte below `n` (n <= 0x80); above the lowest
+    // such byte, a borrow may mark others, so only the lowest is read.
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let zero = |word: u64| below(word, 1);
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        let found = zero(word ^ (ONES * u64::from(b'"')))
+            | zero(word ^ (ONES * u64::from(b'\\')))
+            | below(word, 0x20);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = bytes.get(at..)?;
+    let within = tail
+        .iter()
+        .position(|b| matches!(b, b'"' | b'\\' | 0..0x20))?;
+    Some(at + within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_end;
+
+    /// Byte by byte: the definition the word-at-a-time search keeps.
+    fn string_end_bytewise(bytes: &[u8]) -> Option<usize> {
+        bytes
+            .iter()
+            .position(|b| matches!(b, b'"' | b'\\' | 0..0x20))
+    }
+
+    #[test]
+    fn the_word_search_finds_what_a_byte_search_finds() {
+        let fillers: [u8; 6] = [b'a', b' ', 0x7f, 0x80, 0xc3, b'!'];
+        let specials: [u8; 6] = [b'"', b'\\', 0x00, 0x1f, b'\t', b'\n'];
+        for length in 0..20 {
+            for filler in fillers {
+                let plain = vec![filler; length];
+                assert_eq!(string_end(&plain), string_end_bytewise(&plain));
+                for at in 0..length {
+                    for special in specials {
+                        for second in [None, Some(b'"'), Some(0x01)] {
+                            let mut bytes = plain.clone();
+                            if let Some(slot) = bytes.get_mut(at) {
+                                *slot = special;
+                            }
+                            if let (Some(second), Some(slot)) = (second, bytes.get_mut(at + 3)) {
+                                *slot = second;
+                            }
+                            assert_eq!(
+                                string_end(&bytes),
+                                string_end_bytewise(&bytes),
+                                "{bytes:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }
