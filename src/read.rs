@@ -9,13 +9,18 @@
 //! the first chunk holding one, so a binary file is refused at once rather
 //! than after its limit.
 //!
-//! Architecture invariant: no file is read but through this module.
+//! A reader that streams a file ([`regular`]) counts what it reads against
+//! its limit itself, and reads regular files only: a pipe read once by a
+//! streaming reader that gives up could not be read again by another.
+//!
+//! Architecture invariant: no file is read but through this module, or
+//! opened by it for a streaming reader that keeps to a limit.
 
 use std::io::Read;
 use std::path::Path;
 
 /// The most bytes read from a file at once.
-const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 
 /// Why a file could not be read.
 #[derive(Debug)]
@@ -35,6 +40,14 @@ pub(crate) enum Nul {
     Refused,
     /// Leave NUL bytes to the parser.
     Allowed,
+}
+
+/// The file at `path` if it is a regular file, to be read as a stream,
+/// with its size as the file system tells it.
+pub(crate) fn regular(path: &Path) -> Option<(std::fs::File, u64)> {
+    let file = std::fs::File::open(path).ok()?;
+    let metadata = file.metadata().ok()?;
+    metadata.is_file().then_some((file, metadata.len()))
 }
 
 /// The bytes of a file, at most `limit` of them.

@@ -6,7 +6,7 @@
 //! blank names, odd whitespace, trailing text): whatever the text, reading
 //! it the quick way gives what the serde visitors alone give — the same
 //! facts, the same problems in the same order, or the same syntax error —
-//! into `Facts` and into `Columns`.
+//! into `Facts` and into `Columns`, from a text or streamed from a file.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,8 +19,9 @@ use prereq::batch::Columns;
 use prereq::{Facts, RuleSet};
 use proptest::prelude::*;
 
-fn coalition() -> RuleSet {
-    RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap()
+fn coalition() -> &'static RuleSet {
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap())
 }
 
 /// Blanks between tokens: JSON's four, and now and then one it refuses.
@@ -155,6 +156,26 @@ fn same_facts(text: &str) {
     }
 }
 
+/// A facts file is streamed a chunk at a time where it can be: loading it
+/// gives what reading its text with serde gives.
+fn same_from_file(rules: &RuleSet, text: &str) {
+    let path = std::env::temp_dir().join(format!(
+        "prereq-facts-json-{}-{:?}.json",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&path, text).unwrap();
+    let loaded = Facts::load(&path).map_err(|e| e.to_string());
+    let columns = Columns::load(rules.program().schema(), &path).map_err(|e| e.to_string());
+    std::fs::remove_file(&path).unwrap();
+    let origin = path.display().to_string();
+    let serde = Facts::from_json_str_with_serde(&origin, text).map_err(|e| e.to_string());
+    assert_eq!(loaded, serde, "{text:?}");
+    let schema = rules.program().schema();
+    let serde = Columns::from_json_str_with_serde(schema, &origin, text).map_err(|e| e.to_string());
+    assert_eq!(columns, serde, "{text:?}");
+}
+
 fn same_columns(rules: &RuleSet, text: &str) {
     let schema = rules.program().schema();
     let quick = Columns::from_json_str(schema, "gen.json", text);
@@ -189,7 +210,8 @@ proptest! {
     #[test]
     fn the_quick_reader_reads_as_serde_does(text in document()) {
         same_facts(&text);
-        same_columns(&coalition(), &text);
+        same_columns(coalition(), &text);
+        same_from_file(coalition(), &text);
     }
 }
 
@@ -203,9 +225,10 @@ fn documents_of_the_usual_shape_read_alike() {
     }
     .json();
     same_facts(&json);
-    same_columns(&rules, &json);
+    same_columns(rules, &json);
+    same_from_file(rules, &json);
     let repeated = json.replacen("\"c0000001\"", "\"c0000000\"", 1);
-    same_columns(&rules, &repeated);
+    same_columns(rules, &repeated);
     let error = Columns::from_json_str(rules.program().schema(), "f.json", &repeated).unwrap_err();
     assert!(
         error

@@ -513,10 +513,15 @@ impl Columns {
     /// Reads a `.json` or `.toml` facts file straight into columns.
     pub fn load(schema: &Schema, path: impl AsRef<Path>) -> Result<Columns, FactsError> {
         let path = path.as_ref();
-        let (origin, text, format) = crate::facts::read_facts_file(path)?;
+        let (origin, format) = crate::facts::facts_format(path)?;
         match format {
-            crate::facts::Format::Json => Columns::from_json_str(schema, &origin, &text),
-            crate::facts::Format::Toml => Columns::from_toml_str(schema, &origin, &text),
+            crate::facts::Format::Json => {
+                crate::facts::de::load_json(path, || Builder::new(schema, &origin))?.finish()
+            }
+            crate::facts::Format::Toml => {
+                let (origin, text, _) = crate::facts::read_facts_file(path)?;
+                Columns::from_toml_str(schema, &origin, &text)
+            }
         }
     }
 

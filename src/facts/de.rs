@@ -140,6 +140,29 @@ pub(crate) fn read_json<S: FactSink>(
     read_json_with_serde(text, fresh())
 }
 
+/// Reads a JSON facts file into a sink made by `fresh`: streamed where it
+/// is a regular file of the usual shape ([`super::quick_json::read_stream`]),
+/// else read whole, into a fresh sink, by the serde visitors, which word
+/// what is wrong (the file unreadable, too large, not UTF-8, not JSON…).
+pub(crate) fn load_json<S: FactSink>(
+    path: &std::path::Path,
+    fresh: impl Fn() -> S,
+) -> Result<S, super::FactsError> {
+    if let Some((file, size)) = crate::read::regular(path) {
+        let mut sink = fresh();
+        let limit = crate::limits::MAX_FACTS_FILE_BYTES;
+        // A small file in one read (and the read that finds its end).
+        let chunk = usize::try_from(size.saturating_add(1))
+            .map_or(crate::read::CHUNK, |size| size.min(crate::read::CHUNK));
+        if super::quick_json::read_stream(file, chunk, limit, LIMITS, &mut sink).is_some() {
+            return Ok(sink);
+        }
+    }
+    let (origin, text, _) = super::read_facts_file(path)?;
+    read_json_with_serde(super::without_bom(&text), fresh())
+        .map_err(|error| super::syntax_error(&origin, error.to_string()))
+}
+
 /// Reads a JSON document into `sink` with the serde visitors alone.
 pub(crate) fn read_json_with_serde<S: FactSink>(
     text: &str,
@@ -154,6 +177,11 @@ pub(crate) fn read_json_with_serde<S: FactSink>(
 /// Reads documents into [`Facts`]: JSON or TOML text, numbers checked as written.
 pub(crate) fn facts_from_json(text: &str) -> Result<Facts, serde_json::Error> {
     Ok(read_json(text, FactsReader::default)?.facts)
+}
+
+/// Reads a JSON facts file into [`Facts`] ([`load_json`]).
+pub(crate) fn facts_from_json_file(path: &std::path::Path) -> Result<Facts, super::FactsError> {
+    Ok(load_json(path, FactsReader::default)?.facts)
 }
 
 /// Reads JSON into [`Facts`] with the serde visitors alone.
@@ -318,8 +346,8 @@ pub(crate) fn number(text: &str) -> Result<FactValue, Refusal> {
 
 /// Reads values into [`Facts`], as written.
 #[derive(Default)]
-struct FactsReader {
-    facts: Facts,
+pub(crate) struct FactsReader {
+    pub(crate) facts: Facts,
 }
 
 impl FactSink for FactsReader {

@@ -294,10 +294,14 @@ impl Facts {
 
     /// Reads a `.toml` or `.json` facts file.
     pub fn load(path: impl AsRef<Path>) -> Result<Facts, FactsError> {
-        let (origin, text, format) = read_facts_file(path.as_ref())?;
+        let path = path.as_ref();
+        let (origin, format) = facts_format(path)?;
         match format {
-            Format::Toml => Facts::from_toml_str(&origin, &text),
-            Format::Json => Facts::from_json_str(&origin, &text),
+            Format::Toml => {
+                let (origin, text, _) = read_facts_file(path)?;
+                Facts::from_toml_str(&origin, &text)
+            }
+            Format::Json => Ok(de::facts_from_json_file(path)?.with_origin(&origin)),
         }
     }
 
@@ -458,19 +462,25 @@ pub(crate) enum Format {
     Json,
 }
 
-/// Reads a facts file as UTF-8 text, its format told by its extension.
-/// Returns the origin (the path as shown in errors), the text and the format.
-pub(crate) fn read_facts_file(path: &Path) -> Result<(String, String, Format), FactsError> {
+/// The origin of a facts file (its path as shown in errors) and its
+/// format, told by its extension.
+pub(crate) fn facts_format(path: &Path) -> Result<(String, Format), FactsError> {
     let origin = path.display().to_string();
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let format = match extension.as_deref() {
-        Some("toml") => Format::Toml,
-        Some("json") => Format::Json,
-        _ => return Err(FactsError::UnknownFormat { origin }),
-    };
+    match extension.as_deref() {
+        Some("toml") => Ok((origin, Format::Toml)),
+        Some("json") => Ok((origin, Format::Json)),
+        _ => Err(FactsError::UnknownFormat { origin }),
+    }
+}
+
+/// Reads a facts file as UTF-8 text, its format told by its extension.
+/// Returns the origin (the path as shown in errors), the text and the format.
+pub(crate) fn read_facts_file(path: &Path) -> Result<(String, String, Format), FactsError> {
+    let (origin, format) = facts_format(path)?;
     let bytes = crate::read::bounded(path, crate::limits::MAX_FACTS_FILE_BYTES, Nul::Refused)
         .map_err(|error| match error {
             ReadError::Io(source) => FactsError::Io {
