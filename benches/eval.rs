@@ -684,6 +684,12 @@ fn load(c: &mut Criterion) {
             ))
         })
     });
+    // A file, as `prereq check` reads one: streamed, a chunk at a time.
+    let file = std::env::temp_dir().join(format!("prereq-bench-{}.json", std::process::id()));
+    std::fs::write(&file, &json).expect("the synthetic facts are written");
+    group.bench_function("json_file_to_columns", |b| {
+        b.iter(|| black_box(Columns::load(rules.program().schema(), &file)))
+    });
     // The serde visitors alone: how every document was read before the
     // quick reader, and how it still reads what that one gives up on.
     group.bench_function("json_to_columns_serde_alone", |b| {
@@ -699,6 +705,7 @@ fn load(c: &mut Criterion) {
         b.iter(|| black_box(Facts::from_json_str("synthetic.json", &json)))
     });
     group.finish();
+    std::fs::remove_file(&file).expect("the synthetic facts file is removed");
 }
 
 fn parse_check(c: &mut Criterion) {
