@@ -2,7 +2,7 @@
 //! counting allocator (one test in this binary, so nothing else runs beside
 //! it), a thousand requests of the worked example (bools, a number, a set
 //! of strings, some no rule names, facts by handle and by name, one rule
-//! and all) make none.
+//! and all) make none, in one of at most three rounds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -47,13 +47,27 @@ fn a_warmed_up_decider_allocates_nothing_per_request() {
     for index in 0..10 {
         decide(index);
     }
-    let profiler = dhat::Profiler::builder().testing().build();
+    // dhat counts every thread's allocations: the test harness's own, on
+    // a loaded machine, may fall in a round now and then. A request that
+    // allocates would show in every round, a thousand times over.
     let mut satisfied = 0;
-    for index in 0..1000 {
-        satisfied += decide(index).1;
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let profiler = dhat::Profiler::builder().testing().build();
+        for index in 0..1000 {
+            satisfied += decide(index).1;
+        }
+        let stats = dhat::HeapStats::get();
+        drop(profiler);
+        rounds.push(stats.total_blocks);
+        if stats.total_blocks == 0 {
+            break;
+        }
     }
-    let stats = dhat::HeapStats::get();
-    drop(profiler);
-    assert_eq!(stats.total_blocks, 0, "allocations in 1,000 requests");
+    assert_eq!(
+        rounds.last(),
+        Some(&0),
+        "allocations in each round of 1,000 requests: {rounds:?}"
+    );
     assert!(satisfied > 0, "the requests decided something");
 }
