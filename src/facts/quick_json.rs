@@ -199,7 +199,10 @@ impl<R: std::io::Read> Stream<R> {
         self.buffer.drain(..self.start);
         self.start = 0;
         let kept = self.buffer.len();
-        self.buffer.resize(kept + self.chunk, 0);
+        // As much again as is kept, at least a chunk: a frame longer than a
+        // chunk is scanned again after each read, so the reads double and
+        // the scans add up to a few times its length, never its square.
+        self.buffer.resize(kept + self.chunk.max(kept), 0);
         let read = loop {
             match self.reader.read(self.buffer.get_mut(kept..)?) {
                 Ok(read) => break read,
