@@ -1029,18 +1029,16 @@ impl FactSink for Builder<'_> {
 
     fn entity_strings(&mut self, name: &str, strings: &[&str]) -> Result<(), Refusal> {
         let (slot, fact) = self.place(name, true)?;
-        let entity = self.columns.len().saturating_sub(1);
-        match self.columns.columns.get_mut(slot) {
-            Some(column) if fact.ty == FactType::StringSet => {
-                column.set_strings(entity, strings, &mut self.columns.strings);
-                Ok(())
-            }
-            // Not a set fact: refused in the words of any other value.
-            _ => {
-                let strings = strings.iter().map(|s| s.to_string()).collect();
-                typed(fact, &FactValue::Strings(strings)).map(|_| ())
-            }
+        if fact.ty != FactType::StringSet {
+            // Refused in the words of any other value.
+            let strings = strings.iter().map(|s| s.to_string()).collect();
+            return typed(fact, &FactValue::Strings(strings)).map(|_| ());
         }
+        let entity = self.columns.len().saturating_sub(1);
+        if let Some(column) = self.columns.columns.get_mut(slot) {
+            column.set_strings(entity, strings, &mut self.columns.strings);
+        }
+        Ok(())
     }
 
     fn entity_count(&self) -> usize {

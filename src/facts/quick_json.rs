@@ -30,11 +30,7 @@ use super::de::{FactSink, Limits, Owner, Refusal, number};
 /// Reads `text` into `sink`, or gives up (`None`) and leaves `sink` to be
 /// thrown away.
 pub(crate) fn read<S: FactSink>(text: &str, limits: Limits, sink: &mut S) -> Option<()> {
-    let mut cursor = Cursor {
-        text,
-        at: 0,
-        items: Vec::new(),
-    };
+    let mut cursor = Cursor::new(text);
     sink.defer_name_checks();
     let (mut seen_world, mut seen_entities) = (false, false);
     cursor.members(|cursor, key| {
@@ -146,13 +142,13 @@ enum StoppedAfter {
 struct Scan;
 
 impl Scan {
-    /// A string without escapes, quotes included.
+    /// A plain string ([`string_end`]), quotes included.
     fn string(bytes: &[u8]) -> Option<Reach> {
         if bytes.first()? != &b'"' {
             return None;
         }
         let rest = bytes.get(1..)?;
-        Some(match rest.iter().position(|b| matches!(b, b'"' | b'\\')) {
+        Some(match string_end(rest) {
             Some(at) if rest.get(at) == Some(&b'"') => Reach::Whole(at + 2),
             Some(_) => return None,
             None => Reach::Beyond,
@@ -309,11 +305,7 @@ impl<R: std::io::Read> Stream<R> {
                 }
             };
             let text = self.text(length)?;
-            let mut cursor = Cursor {
-                text,
-                at: 0,
-                items: Vec::new(),
-            };
+            let mut cursor = Cursor::new(text);
             let stop = cursor.entities_in(limits, sink)?;
             let read = cursor.at;
             self.consume(read);
@@ -335,6 +327,14 @@ struct Cursor<'t> {
 }
 
 impl<'t> Cursor<'t> {
+    fn new(text: &'t str) -> Cursor<'t> {
+        Cursor {
+            text,
+            at: 0,
+            items: Vec::new(),
+        }
+    }
+
     fn bytes(&self) -> &'t [u8] {
         self.text.as_bytes()
     }
@@ -441,11 +441,7 @@ impl<'t> Cursor<'t> {
 
     /// Reads all of `text` as the value `read` reads, or gives up.
     fn whole(text: &'t str, read: impl FnOnce(&mut Cursor<'t>) -> Option<()>) -> Option<()> {
-        let mut cursor = Cursor {
-            text,
-            at: 0,
-            items: Vec::new(),
-        };
+        let mut cursor = Cursor::new(text);
         read(&mut cursor)?;
         cursor.blank();
         (cursor.at == text.len()).then_some(())
