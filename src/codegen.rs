@@ -8,8 +8,10 @@
 //! evaluator runs, `unless` already lowered to `and not` — so the verdicts
 //! are the evaluator's, with nothing left to interpret: the compiler
 //! inlines rule into rule and folds constants, and a rule costs what it
-//! would cost written by hand. The module needs `prereq` for [`Tri`] only,
-//! and is items alone (plain comments, paths from `::prereq`), so it can be
+//! would cost written by hand. The module needs `prereq` for [`Tri`] and,
+//! where rules compute with numbers, for
+//! [`eval::arith`](crate::eval::arith) (the evaluators' one definition of
+//! arithmetic, called rather than copied), and is items alone (plain comments, paths from `::prereq`), so it can be
 //! a file of its own or be `include!`d.
 //!
 //! A function computes each rule it reads once, into a local, by calling
@@ -32,7 +34,7 @@ use std::fmt::Write as _;
 
 use crate::RuleSet;
 use crate::check::{RuleId, RuleKind};
-use crate::compile::{Arg, Node, SetArg, Slot};
+use crate::compile::{Arg, Node, NumExpr, SetArg, Slot};
 use crate::eval::Tri;
 use crate::syntax::ast::{FactType, Scope};
 
@@ -303,12 +305,21 @@ impl Code<'_> {
             Node::Not(inner) => format!("!({})", self.node(inner)),
             Node::And(parts) => self.junction(parts, true),
             Node::Or(parts) => self.junction(parts, false),
-            Node::Numbers { op, lhs, rhs } => format!(
-                "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
-                self.number(lhs),
-                self.number(rhs),
-                op.symbol()
-            ),
+            Node::Numbers { op, lhs, rhs } => match (lhs.as_arg(), rhs.as_arg()) {
+                (Some(l), Some(r)) => format!(
+                    "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
+                    self.number(&l),
+                    self.number(&r),
+                    op.symbol()
+                ),
+                _ => format!(
+                    "{{ use ::prereq::{{eval::arith::{{compare, Exact, Fast}}, syntax::ast::CompareOp}}; compare(CompareOp::{op:?}, {}, {}, || ({}, {})) }}",
+                    self.arithmetic(lhs, "Fast"),
+                    self.arithmetic(rhs, "Fast"),
+                    self.arithmetic(lhs, "Exact"),
+                    self.arithmetic(rhs, "Exact"),
+                ),
+            },
             Node::Strings { equal, lhs, rhs } => format!(
                 "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
                 self.string(lhs),
@@ -369,6 +380,39 @@ impl Code<'_> {
         match arg {
             Arg::Const(n) => format!("Some({n:?}_f64)"),
             Arg::Slot(slot) => self.slot(*slot),
+        }
+    }
+
+    /// A number expression as calls on [`arith`](crate::eval::arith)'s
+    /// `Fast` or `Exact` (in scope where it is written), the evaluators'
+    /// own definition of arithmetic.
+    fn arithmetic(&self, expr: &NumExpr, form: &str) -> String {
+        let operands = |parts: &[NumExpr], operator: &str| {
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|part| self.arithmetic_operand(part, form))
+                .collect();
+            parts.join(operator)
+        };
+        match expr {
+            NumExpr::Const(n) => format!("{form}::known(Some({n:?}_f64))"),
+            NumExpr::Slot(slot) => format!("{form}::known({})", self.slot(*slot)),
+            NumExpr::Neg(inner) => format!("-{}", self.arithmetic_operand(inner, form)),
+            NumExpr::Sum(terms) => operands(terms, " + "),
+            NumExpr::Product { factors, divisors } => {
+                let divided: String = divisors.iter().map(|d| format!(" / {d:?}_f64")).collect();
+                format!("{}{divided}", operands(factors, " * "))
+            }
+        }
+    }
+
+    /// An operand of an operator: sums and products in parentheses.
+    fn arithmetic_operand(&self, expr: &NumExpr, form: &str) -> String {
+        match expr {
+            NumExpr::Sum(_) | NumExpr::Product { .. } => {
+                format!("({})", self.arithmetic(expr, form))
+            }
+            _ => self.arithmetic(expr, form),
         }
     }
 

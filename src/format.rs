@@ -234,12 +234,15 @@ fn rule_text(rule: &RuleDecl) -> String {
 }
 
 /// Where an expression is printed: at the top of a condition, as a part of
-/// `and`/`or`, or as the operand of `not` or a comparison.
+/// `and`/`or`, as the operand of `not` or a comparison, as a term of `+`
+/// and `-`, or as a factor of `*` and `/` or the operand of a minus.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
     Top,
     Operand,
     Tight,
+    Term,
+    Factor,
 }
 
 /// Prints an expression in canonical form (no recursion deeper than the
@@ -271,6 +274,19 @@ fn expr(e: &Expr, context: Context) -> String {
             if *negated { "not " } else { "" },
             expr(collection, Context::Tight)
         ),
+        ExprKind::Neg(inner) => format!("-{}", expr(inner, Context::Factor)),
+        ExprKind::Arith { first, rest } => {
+            let operand = match rest.first().is_some_and(|part| part.op.is_additive()) {
+                true => Context::Term,
+                false => Context::Factor,
+            };
+            let mut text = expr(first, operand);
+            for part in rest {
+                let operand_text = expr(&part.operand, operand);
+                text.push_str(&format!(" {} {operand_text}", part.op.symbol()));
+            }
+            text
+        }
         ExprKind::List(items) => {
             let items: Vec<String> = items.iter().map(|s| string(&s.value)).collect();
             format!("[{}]", items.join(", "))
@@ -280,16 +296,27 @@ fn expr(e: &Expr, context: Context) -> String {
         ExprKind::String(s) => string(s),
         ExprKind::Name(name) => name.clone(),
     };
-    let needs_parens = matches!(
-        (&e.kind, context),
-        (
-            ExprKind::Or(_) | ExprKind::And(_),
-            Context::Operand | Context::Tight
-        ) | (
-            ExprKind::Compare { .. } | ExprKind::Member { .. } | ExprKind::Not(_),
-            Context::Tight
-        )
+    let condition = matches!(
+        e.kind,
+        ExprKind::Or(_)
+            | ExprKind::And(_)
+            | ExprKind::Compare { .. }
+            | ExprKind::Member { .. }
+            | ExprKind::Not(_)
     );
+    // A chain inside a chain keeps its parentheses, so that the printed
+    // text parses to the same tree; `*` binds tighter than `+` without them.
+    let additive = match &e.kind {
+        ExprKind::Arith { rest, .. } => Some(rest.first().is_some_and(|p| p.op.is_additive())),
+        _ => None,
+    };
+    let needs_parens = match context {
+        Context::Top => false,
+        Context::Operand => matches!(e.kind, ExprKind::Or(_) | ExprKind::And(_)),
+        Context::Tight => condition,
+        Context::Term => condition || additive == Some(true),
+        Context::Factor => condition || additive.is_some(),
+    };
     if needs_parens {
         format!("({text})")
     } else {

@@ -370,6 +370,80 @@ fn analyses_on_the_coalition_example() {
     }
 }
 
+/// Arithmetic and comparisons between facts: evaluated exactly by every
+/// command that evaluates, and every analysis that does not reason about
+/// them yet says so (its own message, exit code 4, a JSON field) rather
+/// than leave options out silently.
+#[test]
+fn arithmetic_is_evaluated_and_analyses_say_what_they_leave_out() {
+    let rules = "tests/fixtures/arithmetic/force.rules";
+    let facts = "tests/fixtures/arithmetic/force.toml";
+    let check = prereq(&["check", rules, "--facts", facts]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let explain = prereq(&[
+        "explain",
+        rules,
+        "--facts",
+        facts,
+        "--rule",
+        "meaningful_share",
+        "--entity",
+        "Estonia",
+    ]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    let lint = prereq(&["lint", rules]);
+    assert_eq!(lint.code, 4, "{}", lint.stderr);
+    let lint_json = prereq(&["lint", rules, "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&lint_json.stdout).unwrap();
+    assert_eq!(value["unchecked"][0]["reason"], "compares-two-facts");
+    assert_eq!(value["unchecked"][1]["reason"], "arithmetic");
+    let leverage = prereq(&[
+        "leverage",
+        rules,
+        "--facts",
+        facts,
+        "--rule",
+        "ground_troops",
+    ]);
+    assert_eq!(leverage.code, 4, "{}", leverage.stderr);
+    let leverage_json = prereq(&[
+        "leverage",
+        rules,
+        "--facts",
+        facts,
+        "--rule",
+        "meaningful_share",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(leverage_json.code, 4);
+    let value: serde_json::Value = serde_json::from_str(&leverage_json.stdout).unwrap();
+    assert_eq!(value["not_searched"][0]["fact"], "troops_offered");
+    assert_eq!(value["not_searched"][1]["fact"], "active_personnel");
+    assert_eq!(value["not_searched"][1]["reason"], "arithmetic");
+    // A rule without such tests is searched in full and exits 0.
+    let plain = prereq(&["leverage", rules, "--facts", facts, "--rule", "plain"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let unlock = prereq(&[
+        "unlock",
+        rules,
+        "--facts",
+        facts,
+        "--rule",
+        "ground_troops",
+        "--entity",
+        "Ireland",
+    ]);
+    assert_eq!(unlock.code, 4);
+    let compare = prereq(&["compare", rules, rules]);
+    assert_eq!(compare.code, 4);
+    let transcripts: Vec<String> = [check, explain, lint, leverage, unlock, compare]
+        .iter()
+        .map(|run| run.transcript())
+        .collect();
+    insta::assert_snapshot!(transcripts.join("\n"));
+}
+
 #[test]
 fn analysis_usage_errors() {
     let today = "rules/facts/2025-03-17.toml";

@@ -215,6 +215,7 @@ proptest! {
                 "strings" => strings(&world, &entity),
                 "sets" => sets(&world, &entity),
                 "numbers" => numbers(&world, &entity),
+                "arithmetic" => arithmetic(&world, &entity),
                 "conds" => conds(&world, &entity),
                 "consts" => consts(&world, &entity),
                 "entity" => every_construct::entity(&world, &entity),

@@ -2,7 +2,9 @@
 //!
 //! Checks, besides "no panic": the explanation's own evaluation of a rule's
 //! parts agrees with the compiled evaluator; every unlock option, applied,
-//! satisfies the rule; every leverage effect, applied, brings in exactly the
+//! satisfies the rule (or unlock says the rule holds arithmetic or a
+//! comparison of two facts, which it does not reason about yet); every
+//! leverage effect, applied, brings in exactly the
 //! entities it claims; a snapshot diffed with itself is empty; the batch
 //! evaluator, and the compiled form one entity at a time, agree with the
 //! single-entity evaluator on every verdict, and so does the one-entity
@@ -21,9 +23,14 @@ use prereq::{FactValue, Facts, RuleSet, Tri, Verdict};
 
 const DECLARATIONS: &str = "world fact w: bool\nworld fact m: number\nfact a: bool\nfact b: bool\nfact k: bool fixed\nfact n: number\nfact s: set<string>\nfact t: string\n";
 
-const ATOMS: [&str; 12] = [
+const ATOMS: [&str; 16] = [
     "w", "a", "b", "k", "n >= 0", "n < 5", "n == 5", "m > 1", "\"x\" in s", "\"y\" not in s", "t == \"p\"", "t in [\"p\", \"q\"]",
+    "n * 2 - m >= 3", "n - n >= 0", "0.1 * n + 0.2 * n == 0.3 * n", "n >= m",
 ];
+
+/// The atoms unlock does not reason about yet: with one in its closure it
+/// must say so, and leverage must name the facts it did not search.
+const BEYOND: [&str; 4] = ["n * 2 - m >= 3", "n - n >= 0", "0.1 * n + 0.2 * n == 0.3 * n", "n >= m"];
 
 #[derive(Arbitrary, Debug)]
 enum Expr {
@@ -181,7 +188,12 @@ fuzz_target!(|input: Input| {
         if !why.tree.collapsed {
             assert_eq!(Verdict::from(Tri::all(parts)), why.verdict, "explain disagrees with eval\n{source}");
         }
-        let unlock = snapshot.unlock(Some(&entity), &target, UnlockOptions { max_options: 8, budget: 50_000 }).expect("one-fact atoms only");
+        let beyond = BEYOND.iter().any(|atom| source.contains(atom));
+        let unlock = match snapshot.unlock(Some(&entity), &target, UnlockOptions { max_options: 8, budget: 50_000 }) {
+            Ok(unlock) => unlock,
+            Err(prereq::AnalysisError::Unsupported { .. }) if beyond => continue,
+            Err(error) => panic!("{error}\n{source}"),
+        };
         let tight = snapshot.unlock(Some(&entity), &target, UnlockOptions { max_options: 8, budget: u64::from(input.budget) }).expect("one-fact atoms only");
         assert!(tight.complete || tight.verdict != Verdict::Satisfied);
         for option in unlock.options.iter().chain(&tight.options) {
@@ -198,6 +210,7 @@ fuzz_target!(|input: Input| {
         }
     }
     let leverage = snapshot.leverage(&target, LeverageOptions { top: 5, pairs: false, budget: u64::MAX }).expect("names exist");
+    assert!(leverage.not_searched.is_empty() || BEYOND.iter().any(|atom| source.contains(atom)), "leverage left out facts of plain tests\n{source}");
     let tight = snapshot.leverage(&target, LeverageOptions { top: 5, pairs: true, budget: u64::from(input.budget) }).expect("names exist");
     for effect in leverage.changes.iter().chain(&tight.changes) {
         let change = &effect.changes[0];

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::Closure;
+use super::atoms::Beyond;
 use super::budget::Budget;
 use super::semantics::{NoMeaning, Space, Witness};
 use crate::RuleSet;
@@ -39,8 +40,12 @@ pub enum Outcome {
     OnlyInOld,
     /// The rule is new.
     OnlyInNew,
-    /// The rule compares two facts with each other, which the engine does not reason about.
-    CannotCompare,
+    /// The rule holds a test the engine does not reason about yet (two
+    /// facts compared, arithmetic): neither "same" nor "differs" is claimed.
+    CannotCompare {
+        /// What the test is.
+        beyond: Beyond,
+    },
     /// The budget ran out before the two versions were compared.
     Undecided,
 }
@@ -138,8 +143,8 @@ fn outcome(
     };
     let (before, after) = match (space.rule(0, old_id), space.rule(1, new_id)) {
         (Ok(before), Ok(after)) => (before, after),
-        (Err(NoMeaning::TwoFacts), _) | (_, Err(NoMeaning::TwoFacts)) => {
-            return Outcome::CannotCompare;
+        (Err(NoMeaning::Beyond(beyond)), _) | (_, Err(NoMeaning::Beyond(beyond))) => {
+            return Outcome::CannotCompare { beyond };
         }
         _ => return Outcome::Undecided,
     };

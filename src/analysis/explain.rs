@@ -350,14 +350,13 @@ impl<'r> Builder<'_, 'r> {
         use crate::facts::Value;
         let value = |fact: &FactId| self.snapshot.value(self.entity, *fact);
         let outcome = match &cond.kind {
-            CondKind::CompareNumbers {
-                op,
-                lhs: Term::Fact(a),
-                rhs: Term::Fact(b),
-            } => match (value(a), value(b)) {
-                (Some(Value::Number(x)), Some(Value::Number(y))) => Some(op.holds(&x, &y)),
-                _ => None,
-            },
+            CondKind::CompareNumbers { op, lhs, rhs } => {
+                let number = |fact: FactId| match value(&fact) {
+                    Some(Value::Number(x)) => Some(x),
+                    _ => None,
+                };
+                return crate::eval::arith::evaluate(*op, lhs, rhs, number);
+            }
             CondKind::CompareStrings {
                 op,
                 lhs: Term::Fact(a),

@@ -31,7 +31,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::atoms::{self, Leaf, NumberRegion, Test};
+use super::atoms::{self, Beyond, Leaf, NumberRegion, Test};
 use super::budget::{Budget, DEFAULT_STEPS, Exhausted};
 use super::{AnalysisError, Closure, Snapshot, WhatIf, scope_of, to_fact_value};
 use crate::check::{FactId, RuleId, RuleKind};
@@ -126,6 +126,20 @@ pub struct Leverage {
     /// `false` if the budget ran out: the ranking covers only the changes
     /// tried by then.
     pub complete: bool,
+    /// Facts the rule reads in tests leverage does not search yet (a
+    /// comparison of two facts, arithmetic): changes to them are missing
+    /// from the ranking, or found only as far as the fact's other tests
+    /// go. Empty when the search covered every fact the rule reads.
+    pub not_searched: Vec<NotSearched>,
+}
+
+/// A fact whose changes leverage did not search, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotSearched {
+    /// The fact.
+    pub fact: String,
+    /// Why: the kind of test it is read in.
+    pub reason: Beyond,
 }
 
 impl Snapshot<'_> {
@@ -337,6 +351,8 @@ struct Search<'s, 'r, 'b> {
     /// Whether the closure compares two facts with each other: then an
     /// entity's effects depend on more than its test outcomes.
     two_fact_tests: bool,
+    /// The facts read in such tests, each with the first test's reason.
+    not_searched: Vec<(FactId, Beyond)>,
     /// The nodes of every compiled entity rule: what lowering them costs.
     program_size: u64,
     /// The rule's verdict per entity now.
@@ -352,6 +368,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         let mut seen = std::collections::HashSet::new();
         let mut atoms = Vec::new();
         let mut two_fact_tests = false;
+        let mut not_searched = Vec::new();
         for info in closure.rules.iter().filter_map(|id| resolved.rule(*id)) {
             for cond in info.conditions() {
                 cond.walk(|c| match atoms::leaf(c) {
@@ -359,7 +376,15 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                         tests.entry(atom.fact).or_default().push(atom.test.clone());
                         atoms.push(atom);
                     }
-                    Some(Err(_)) => two_fact_tests = true,
+                    Some(Err(reason)) => {
+                        two_fact_tests = true;
+                        for fact in c.facts_read() {
+                            let changeable = resolved.fact(fact).is_some_and(|f| !f.fixed);
+                            if changeable && !not_searched.iter().any(|(f, _)| *f == fact) {
+                                not_searched.push((fact, reason));
+                            }
+                        }
+                    }
                     _ => {}
                 });
             }
@@ -412,6 +437,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             facts,
             atoms,
             two_fact_tests,
+            not_searched,
             baseline,
             satisfied: snapshot.verdicts().satisfied(rule),
         }
@@ -445,6 +471,17 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             changes_with_gains,
             pairs: pairs.map(|p| p.best().iter().map(|f| self.effect(f)).collect()),
             complete: searched.is_ok(),
+            not_searched: self
+                .not_searched
+                .iter()
+                .map(|(fact, reason)| NotSearched {
+                    fact: resolved
+                        .fact(*fact)
+                        .map(|f| f.name.clone())
+                        .unwrap_or_default(),
+                    reason: *reason,
+                })
+                .collect(),
         }
     }
 

@@ -101,7 +101,7 @@ pub fn lint(rules: &RuleSet, budget: &Budget) -> Lints {
                         Err(Exhausted) => "budget",
                     },
                     Err(NoMeaning::Budget) => "budget",
-                    Err(NoMeaning::TwoFacts) => "compares-two-facts",
+                    Err(NoMeaning::Beyond(beyond)) => beyond.code(),
                 };
                 unchecked.push(Unchecked {
                     rule: rule.name.clone(),
@@ -169,7 +169,7 @@ impl Linter<'_> {
             let redundant = match requires {
                 Ok(requires) => space.equivalent(&requires, meaning, budget)?,
                 Err(NoMeaning::Budget) => return Err(Exhausted),
-                Err(NoMeaning::TwoFacts) => false,
+                Err(NoMeaning::Beyond(_)) => false,
             };
             if redundant {
                 self.found.push(
@@ -279,7 +279,7 @@ impl Linter<'_> {
         for part in parts {
             match space.meaning(resolved, part, space.meanings(0), budget) {
                 Ok(meaning) => meanings.push(meaning),
-                Err(NoMeaning::TwoFacts) => return Ok(None),
+                Err(NoMeaning::Beyond(_)) => return Ok(None),
                 Err(NoMeaning::Budget) => return Err(Exhausted),
             }
         }

@@ -21,9 +21,9 @@
 //! meanings that read the same facts are equivalent.
 //!
 //! Facts are matched by name and type, so the meanings of two versions of a
-//! rule set live in one space. Rules that compare two facts with each other
-//! have no meaning here ([`NoMeaning::TwoFacts`]): the engine does not
-//! guess. Every BDD operation is paid for by a [`Budget`]; a meaning the
+//! rule set live in one space. Rules with a test the engine does not
+//! reason about yet — two facts compared, arithmetic — have no meaning here
+//! ([`NoMeaning::Beyond`]): the engine does not guess, and says so. Every BDD operation is paid for by a [`Budget`]; a meaning the
 //! budget could not pay for is [`NoMeaning::Budget`].
 
 use std::collections::BTreeSet;
@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddValuation, BddVariable, BddVariableSet};
 use rustc_hash::FxHashMap;
 
-use super::atoms::{self, Atom, Leaf, Test};
+use super::atoms::{self, Atom, Beyond, Leaf, Test};
 use super::budget::{Budget, Exhausted};
 use crate::check::{Cond, CondKind, ResolvedRules, RuleId};
 use crate::facts::FactValue;
@@ -49,8 +49,8 @@ pub struct Meaning {
 /// Why a rule or condition has no meaning in the space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoMeaning {
-    /// It compares two facts with each other.
-    TwoFacts,
+    /// It holds a test the engine does not reason about yet.
+    Beyond(Beyond),
     /// The budget ran out before it was built.
     Budget,
 }
@@ -319,7 +319,9 @@ impl Space {
                     unsatisfied: constant(!b),
                 },
                 Some(Ok(Leaf::Atom { atom, positive })) => {
-                    let (known, value) = self.atom(set, &atom).ok_or(NoMeaning::TwoFacts)?;
+                    let (known, value) = self
+                        .atom(set, &atom)
+                        .ok_or(NoMeaning::Beyond(Beyond::ComparesTwoFacts))?;
                     let holds = budget.and(&known, &value)?;
                     let fails = budget.and_not(&known, &value)?;
                     match positive {
@@ -333,7 +335,9 @@ impl Space {
                         },
                     }
                 }
-                _ => return Err(NoMeaning::TwoFacts),
+                Some(Err(beyond)) => return Err(NoMeaning::Beyond(beyond)),
+                // (Never: junctions, `not` and rules are met above.)
+                None => return Err(NoMeaning::Beyond(Beyond::ComparesTwoFacts)),
             },
         })
     }

@@ -343,13 +343,18 @@ impl<'s, 'r> Question<'s, 'r> {
                     Some(Err(reason)) => failure = Some(reason),
                     _ => {}
                 });
-                if let Some(reason) = failure {
+                if let Some(beyond) = failure {
+                    let asked = resolved
+                        .rule(rule)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default();
+                    let reason = match asked == info.name {
+                        true => beyond.reason().to_string(),
+                        false => format!("it reads rule `{}`, and {}", info.name, beyond.reason()),
+                    };
                     return Err(AnalysisError::Unsupported {
-                        rule: resolved
-                            .rule(rule)
-                            .map(|r| r.name.clone())
-                            .unwrap_or_default(),
-                        reason: format!("rule `{}`: {reason}", info.name),
+                        rule: asked,
+                        reason: format!("{reason}, which unlock does not reason about yet"),
                     });
                 }
             }

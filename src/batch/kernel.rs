@@ -10,7 +10,8 @@ use fixedbitset::FixedBitSet;
 use super::columns::{Column, Columns, set_items};
 use super::lower::{Leaf, Memberships, Op};
 use super::{BLOCK_ENTITIES, BLOCK_WORDS, PAIR, WORD_BITS, Word};
-use crate::eval::Tri;
+use crate::compile::{NumExpr, Slot};
+use crate::eval::{Tri, arith};
 use crate::syntax::ast::CompareOp;
 
 /// The lowered entity rules and the columns they read.
@@ -169,6 +170,7 @@ impl Block<'_> {
                 }
             }
             Leaf::CompareColumns { op, lhs, rhs } => self.compare_columns(*op, *lhs, *rhs, pair),
+            Leaf::Arithmetic { op, lhs, rhs } => self.arithmetic(*op, lhs, rhs, pair),
             Leaf::StringIs { equal, column, id } => {
                 let is = |value: u32| Some(value) == *id;
                 self.strings(*column, pair, |value| is(value) == *equal);
@@ -389,6 +391,40 @@ impl Block<'_> {
                 });
             }
             _ => pair.fill(0),
+        }
+    }
+
+    /// A comparison with arithmetic, entity by entity: decided for every
+    /// entity of the block, known facts or not (`0 * x` is 0 whatever `x`).
+    fn arithmetic(&self, op: CompareOp, lhs: &NumExpr, rhs: &NumExpr, pair: &mut [Word]) {
+        let entities = self.columns.len();
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        for (word, (t, f)) in t.iter_mut().zip(f).enumerate() {
+            let first = (self.first_word + word) * WORD_BITS;
+            let (mut yes, mut no): (Word, Word) = (0, 0);
+            for bit in 0..WORD_BITS.min(entities.saturating_sub(first)) {
+                let entity = first + bit;
+                match arith::evaluate(op, lhs, rhs, |slot| self.number_at(slot, entity)) {
+                    Tri::True => yes |= 1 << bit,
+                    Tri::False => no |= 1 << bit,
+                    Tri::Unknown => {}
+                }
+            }
+            (*t, *f) = (yes, no);
+        }
+    }
+
+    /// An entity's value of a number slot; world slots left in a lowered
+    /// expression are unknown ones.
+    fn number_at(&self, slot: Slot, entity: usize) -> Option<f64> {
+        let Slot::Entity(column) = slot else {
+            return None;
+        };
+        match self.columns.column(column) {
+            Some(Column::Number { value, known }) if known.contains(entity) => {
+                value.get(entity).copied()
+            }
+            _ => None,
         }
     }
 

@@ -10,7 +10,7 @@ use fixedbitset::FixedBitSet;
 
 use super::columns::Columns;
 use super::{BLOCK_ENTITIES, BLOCK_WORDS, WORD_BITS, Word};
-use crate::compile::{Arg, Node, SetArg, Slot};
+use crate::compile::{Arg, Node, NumExpr, SetArg, Slot};
 use crate::eval::{self, Tri};
 use crate::facts::Value;
 use crate::syntax::ast::CompareOp;
@@ -46,6 +46,14 @@ pub(super) enum Leaf {
     },
     /// Two number columns.
     CompareColumns { op: CompareOp, lhs: u32, rhs: u32 },
+    /// A comparison with arithmetic, decided by [`eval::arith`]: its world
+    /// facts folded in (an unknown one stays a world slot, which reads as
+    /// unknown), its entity facts read from their columns.
+    Arithmetic {
+        op: CompareOp,
+        lhs: NumExpr,
+        rhs: NumExpr,
+    },
     /// A string column against a constant (`None`: a string no entity holds).
     StringIs {
         equal: bool,
@@ -91,6 +99,19 @@ impl Leaf {
                 vec![*lhs, *rhs]
             }
             Leaf::ColumnInSet { element, set, .. } => vec![*element, *set],
+            Leaf::Arithmetic { lhs, rhs, .. } => {
+                let mut columns = Vec::new();
+                for side in [lhs, rhs] {
+                    side.each_slot(&mut |slot| {
+                        if let Slot::Entity(column) = slot {
+                            if !columns.contains(&column) {
+                                columns.push(column);
+                            }
+                        }
+                    });
+                }
+                columns
+            }
         }
     }
 }
@@ -145,7 +166,10 @@ impl Lowering<'_> {
                     rhs: Box::new(rhs),
                 },
             },
-            Node::Numbers { op, lhs, rhs } => self.numbers(node, *op, lhs, rhs),
+            Node::Numbers { op, lhs, rhs } => match (lhs.as_arg(), rhs.as_arg()) {
+                (Some(l), Some(r)) => self.numbers(node, *op, &l, &r),
+                _ => self.arithmetic(node, *op, lhs, rhs),
+            },
             Node::Strings { equal, lhs, rhs } => self.strings(node, *equal, lhs, rhs),
             Node::Member {
                 negated,
@@ -219,6 +243,41 @@ impl Lowering<'_> {
             (Operand::Column(lhs), Operand::Column(rhs)) => {
                 Op::Leaf(Leaf::CompareColumns { op, lhs, rhs })
             }
+        }
+    }
+
+    /// A comparison with arithmetic: folded when it reads no entity fact,
+    /// else a leaf over the entity columns with the world's values put in.
+    fn arithmetic(&self, node: &Node, op: CompareOp, lhs: &NumExpr, rhs: &NumExpr) -> Op {
+        let mut reads_entity = false;
+        for side in [lhs, rhs] {
+            side.each_slot(&mut |slot| reads_entity |= matches!(slot, Slot::Entity(_)));
+        }
+        if !reads_entity {
+            return self.fold(node);
+        }
+        Op::Leaf(Leaf::Arithmetic {
+            op,
+            lhs: self.world_put_in(lhs),
+            rhs: self.world_put_in(rhs),
+        })
+    }
+
+    /// The expression with each known world fact replaced by its value.
+    fn world_put_in(&self, expr: &NumExpr) -> NumExpr {
+        let each = |parts: &[NumExpr]| parts.iter().map(|p| self.world_put_in(p)).collect();
+        match expr {
+            NumExpr::Slot(Slot::World(slot)) => match self.world(*slot) {
+                Some(Value::Number(n)) => NumExpr::Const(*n),
+                _ => expr.clone(),
+            },
+            NumExpr::Const(_) | NumExpr::Slot(Slot::Entity(_)) => expr.clone(),
+            NumExpr::Neg(inner) => NumExpr::Neg(Box::new(self.world_put_in(inner))),
+            NumExpr::Sum(terms) => NumExpr::Sum(each(terms)),
+            NumExpr::Product { factors, divisors } => NumExpr::Product {
+                factors: each(factors),
+                divisors: divisors.clone(),
+            },
         }
     }
 

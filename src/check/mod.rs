@@ -17,8 +17,8 @@ pub(crate) use names::suggest;
 mod types;
 
 pub use model::{
-    Collection, Cond, CondKind, FactId, FactInfo, ResolvedRules, RuleId, RuleInfo, RuleKind,
-    Symbol, Term,
+    Collection, Cond, CondKind, FactId, FactInfo, Number, ResolvedRules, RuleId, RuleInfo,
+    RuleKind, Symbol, Term,
 };
 
 use rustc_hash::FxHashMap;

@@ -114,9 +114,9 @@ pub enum CondKind {
         /// The operator.
         op: CompareOp,
         /// Left side.
-        lhs: Term<f64>,
+        lhs: Number,
         /// Right side.
-        rhs: Term<f64>,
+        rhs: Number,
     },
     /// `==` or `!=` between two strings.
     CompareStrings {
@@ -154,6 +154,51 @@ pub enum Term<T> {
     Const(T),
     /// A fact of the operand's type.
     Fact(FactId),
+}
+
+/// A typed number expression: a literal, a `number` fact, or arithmetic.
+/// Sums and products are flat lists; `a - b` is the sum of `a` and `-b`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Number {
+    /// A literal.
+    Const(f64),
+    /// A `number` fact.
+    Fact(FactId),
+    /// `-a`
+    Neg(Box<Number>),
+    /// `a + b + …` (two or more terms).
+    Sum(Vec<Number>),
+    /// The product of `factors` divided by each of `divisors` (number
+    /// literals other than zero).
+    Product {
+        /// What is multiplied (one or more).
+        factors: Vec<Number>,
+        /// What the product is divided by, in order.
+        divisors: Vec<f64>,
+    },
+}
+
+impl Number {
+    /// The expression as a plain operand, when it is a literal or a fact.
+    pub fn as_term(&self) -> Option<Term<f64>> {
+        match self {
+            Number::Const(value) => Some(Term::Const(*value)),
+            Number::Fact(fact) => Some(Term::Fact(*fact)),
+            _ => None,
+        }
+    }
+
+    /// The facts the expression reads, left to right.
+    pub fn facts(&self, into: &mut Vec<FactId>) {
+        match self {
+            Number::Const(_) => {}
+            Number::Fact(fact) => into.push(*fact),
+            Number::Neg(inner) => inner.facts(into),
+            Number::Sum(parts) | Number::Product { factors: parts, .. } => {
+                parts.iter().for_each(|part| part.facts(into))
+            }
+        }
+    }
 }
 
 /// The right side of `in`.
@@ -241,7 +286,8 @@ impl Cond {
         self.walk(|cond| match &cond.kind {
             CondKind::Fact(id) => facts.push(*id),
             CondKind::CompareNumbers { lhs, rhs, .. } => {
-                facts.extend(term(lhs).into_iter().chain(term(rhs)))
+                lhs.facts(&mut facts);
+                rhs.facts(&mut facts);
             }
             CondKind::CompareStrings { lhs, rhs, .. } => {
                 facts.extend(term(lhs).into_iter().chain(term(rhs)))

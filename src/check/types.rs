@@ -7,16 +7,16 @@
 
 use rustc_hash::FxHashMap;
 
-use super::model::{Collection, Cond, CondKind, FactInfo, Symbol, Term};
+use super::model::{Collection, Cond, CondKind, FactInfo, Number, Symbol, Term};
 use super::names::suggest;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use crate::syntax::ast::{CompareOp, Expr, ExprKind, FactType};
+use crate::syntax::ast::{ArithOp, ArithPart, CompareOp, Expr, ExprKind, FactType};
 
 /// What an expression turned out to be.
 enum Typed {
     Cond(Cond),
-    Number(Term<f64>),
+    Number(Number),
     String(Term<String>),
     Set(Collection),
     /// Already reported.
@@ -60,22 +60,22 @@ impl Typer<'_> {
                 let what = other.describe();
                 let help = match other {
                     Typed::Number(_) => {
-                        format!("compare it, for example `{} > 0`", self.text(expr))
+                        format!("compare it, for example `{} > 0`", self.example(expr))
                     }
                     Typed::String(_) => {
-                        format!("compare it, for example `{} == \"…\"`", self.text(expr))
+                        format!("compare it, for example `{} == \"…\"`", self.example(expr))
                     }
                     _ => format!(
                         "test membership, for example `\"…\" in {}`",
-                        self.text(expr)
+                        self.example(expr)
                     ),
                 };
                 self.diagnostics.push(
                     Diagnostic::error(
                         "type-mismatch",
                         format!(
-                            "{context} needs a condition, but `{}` is {what}",
-                            self.text(expr)
+                            "{context} needs a condition, but {} is {what}",
+                            self.quoted(expr)
                         ),
                     )
                     .with_label(expr.span, format!("this is {what}"))
@@ -86,21 +86,32 @@ impl Typer<'_> {
         }
     }
 
-    /// The source text of an expression when it is a plain name, else a placeholder.
-    fn text(&self, expr: &Expr) -> String {
+    /// The source text of an expression when it is a name or a literal.
+    fn text(&self, expr: &Expr) -> Option<String> {
         match &expr.kind {
-            ExprKind::Name(name) => name.clone(),
-            ExprKind::Number(n) => n.to_string(),
-            ExprKind::String(s) => format!("{s:?}"),
-            _ => "this".to_string(),
+            ExprKind::Name(name) => Some(name.clone()),
+            ExprKind::Number(n) => Some(n.to_string()),
+            ExprKind::String(s) => Some(format!("{s:?}")),
+            _ => None,
         }
+    }
+
+    /// An expression named in a message: `` `troops` ``, or "this expression".
+    fn quoted(&self, expr: &Expr) -> String {
+        self.text(expr)
+            .map_or_else(|| "this expression".to_string(), |text| format!("`{text}`"))
+    }
+
+    /// An expression in an example of a fix: its text, or `…`.
+    fn example(&self, expr: &Expr) -> String {
+        self.text(expr).unwrap_or_else(|| "…".to_string())
     }
 
     fn lower(&mut self, expr: &Expr) -> Typed {
         let span = expr.span;
         match &expr.kind {
             ExprKind::Bool(value) => cond(CondKind::Const(*value), span),
-            ExprKind::Number(value) => Typed::Number(Term::Const(*value)),
+            ExprKind::Number(value) => Typed::Number(Number::Const(*value)),
             ExprKind::String(value) => Typed::String(Term::Const(value.clone())),
             ExprKind::List(items) => {
                 let mut values: Vec<String> = items.iter().map(|item| item.value.clone()).collect();
@@ -116,6 +127,11 @@ impl Typer<'_> {
                     None => Typed::Invalid,
                 }
             }
+            ExprKind::Neg(inner) => match self.number(inner, "-", "negates") {
+                Some(inner) => Typed::Number(Number::Neg(Box::new(inner))),
+                None => Typed::Invalid,
+            },
+            ExprKind::Arith { first, rest } => self.arithmetic(first, rest),
             ExprKind::And(parts) => self.junction(parts, span, "`and`", CondKind::And),
             ExprKind::Or(parts) => self.junction(parts, span, "`or`", CondKind::Or),
             ExprKind::Compare {
@@ -138,7 +154,7 @@ impl Typer<'_> {
             Some(Symbol::Rule(id)) => cond(CondKind::Rule(*id), span),
             Some(Symbol::Fact(id)) => match self.facts.get(id.index()).map(|fact| fact.ty) {
                 Some(FactType::Bool) => cond(CondKind::Fact(*id), span),
-                Some(FactType::Number) => Typed::Number(Term::Fact(*id)),
+                Some(FactType::Number) => Typed::Number(Number::Fact(*id)),
                 Some(FactType::String) => Typed::String(Term::Fact(*id)),
                 Some(FactType::StringSet) => Typed::Set(Collection::Fact(*id)),
                 None => Typed::Invalid,
@@ -185,6 +201,121 @@ impl Typer<'_> {
         }
     }
 
+    /// An operand of arithmetic, which must be a number; `symbol` and
+    /// `verb` say what the operator does.
+    fn number(&mut self, expr: &Expr, symbol: &str, verb: &str) -> Option<Number> {
+        match self.lower(expr) {
+            Typed::Number(number) => Some(number),
+            Typed::Invalid => None,
+            other => {
+                let what = other.describe();
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "type-mismatch",
+                        format!(
+                            "`{symbol}` {verb} numbers, but {} is {what}",
+                            self.quoted(expr)
+                        ),
+                    )
+                    .with_label(expr.span, format!("this is {what}"))
+                    .with_help("arithmetic applies to numbers: number facts, literals and their sums and products"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A chain of `+`/`-` (a sum, `a - b` as `a + -b`) or of `*`/`/` (a
+    /// product of factors over literal divisors). Every operand is checked,
+    /// so every mistake is reported at once.
+    fn arithmetic(&mut self, first: &Expr, rest: &[ArithPart]) -> Typed {
+        let additive = rest.first().is_some_and(|part| part.op.is_additive());
+        let verb = |op: ArithOp| match op {
+            ArithOp::Add => "adds",
+            ArithOp::Sub => "subtracts",
+            ArithOp::Mul => "multiplies",
+            ArithOp::Div => "divides",
+        };
+        let lead = rest.first().map_or(ArithOp::Add, |part| part.op);
+        let mut valid = true;
+        let mut operands = Vec::with_capacity(rest.len() + 1);
+        let mut divisors = Vec::new();
+        match self.number(first, lead.symbol(), verb(lead)) {
+            Some(number) => operands.push(number),
+            None => valid = false,
+        }
+        for part in rest {
+            if part.op == ArithOp::Div {
+                match self.divisor(part) {
+                    Some(divisor) => divisors.push(divisor),
+                    None => valid = false,
+                }
+                continue;
+            }
+            match self.number(&part.operand, part.op.symbol(), verb(part.op)) {
+                Some(number) if part.op == ArithOp::Sub => {
+                    operands.push(Number::Neg(Box::new(number)))
+                }
+                Some(number) => operands.push(number),
+                None => valid = false,
+            }
+        }
+        if !valid {
+            return Typed::Invalid;
+        }
+        Typed::Number(match additive {
+            true => Number::Sum(operands),
+            false => Number::Product {
+                factors: operands,
+                divisors,
+            },
+        })
+    }
+
+    /// What `/` divides by: a number literal other than zero.
+    fn divisor(&mut self, part: &ArithPart) -> Option<f64> {
+        let operand = &part.operand;
+        match self.lower(operand) {
+            Typed::Number(Number::Const(divisor)) if divisor != 0.0 => Some(divisor),
+            Typed::Number(Number::Const(_)) => {
+                self.diagnostics.push(
+                    Diagnostic::error("division-by-zero", "division by zero")
+                        .with_label(operand.span, "this is zero")
+                        .with_label(part.op_span, "operator")
+                        .with_help("divide by a number other than zero"),
+                );
+                None
+            }
+            Typed::Number(_) => {
+                self.diagnostics.push(
+                    Diagnostic::error("division-by-fact", "`/` divides only by a number literal")
+                        .with_label(operand.span, "not a number literal")
+                        .with_label(part.op_span, "operator")
+                        .with_help(
+                            "a fact could be zero; multiply the other side instead: \
+                         `a / b >= 0.5` is `a >= 0.5 * b` where `b` is positive",
+                        ),
+                );
+                None
+            }
+            Typed::Invalid => None,
+            other => {
+                let what = other.describe();
+                self.mismatch_quiet(
+                    format!(
+                        "`/` divides numbers, but {} is {what}",
+                        self.quoted(operand)
+                    ),
+                    operand.span,
+                    format!("this is {what}"),
+                    part.op_span,
+                    "divide a number by a number literal other than zero",
+                );
+                None
+            }
+        }
+    }
+
     fn compare(
         &mut self,
         op: CompareOp,
@@ -206,8 +337,8 @@ impl Typer<'_> {
                 };
                 return self.mismatch(
                     format!(
-                        "`{symbol}` compares numbers, but `{}` is {what}",
-                        self.text(culprit)
+                        "`{symbol}` compares numbers, but {} is {what}",
+                        self.quoted(culprit)
                     ),
                     culprit.span,
                     format!("this is {what}"),
@@ -263,8 +394,8 @@ impl Typer<'_> {
                 let what = other.describe();
                 self.mismatch_quiet(
                     format!(
-                        "`in` looks for a string, but `{}` is {what}",
-                        self.text(element)
+                        "`in` looks for a string, but {} is {what}",
+                        self.quoted(element)
                     ),
                     element.span,
                     format!("this is {what}"),
@@ -281,8 +412,8 @@ impl Typer<'_> {
                 let what = other.describe();
                 self.mismatch_quiet(
                     format!(
-                        "`in` needs a set or a list on its right, but `{}` is {what}",
-                        self.text(collection)
+                        "`in` needs a set or a list on its right, but {} is {what}",
+                        self.quoted(collection)
                     ),
                     collection.span,
                     format!("this is {what}"),

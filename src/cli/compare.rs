@@ -10,7 +10,7 @@ use prereq::report::analysis;
 use super::output::Output;
 use super::progress::Progress;
 use super::{
-    ColorChoice, EXIT_USAGE, Format, Outcome, budget_outcome, load_quietly, painter, print,
+    ColorChoice, EXIT_USAGE, Format, Outcome, answer_outcome, load_quietly, painter, print,
     print_json,
 };
 
@@ -69,5 +69,8 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> Outcome {
             &analysis::comparison(&comparison, args.color.stdout_style()),
         )?,
     }
-    budget_outcome(complete)
+    let beyond_nothing = !comparison
+        .iter()
+        .any(|rule| matches!(rule.outcome, Comparison::CannotCompare { .. }));
+    answer_outcome(complete, beyond_nothing)
 }

@@ -10,7 +10,7 @@ use prereq::report::analysis;
 use super::output::Output;
 use super::progress::Progress;
 use super::{
-    Format, Outcome, RulesArgs, analysis_failed, budget_outcome, painter, print, print_json,
+    Format, Outcome, RulesArgs, analysis_failed, answer_outcome, painter, print, print_json,
     read_inputs,
 };
 
@@ -69,5 +69,5 @@ pub fn run(args: &LeverageArgs, out: &mut Output) -> Outcome {
             &analysis::leverage(&answer, args.rules.color.stdout_style()),
         )?,
     }
-    budget_outcome(answer.complete)
+    answer_outcome(answer.complete, answer.not_searched.is_empty())
 }

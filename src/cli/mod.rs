@@ -9,7 +9,9 @@
 //! Exit codes: [`EXIT_INVALID`] (1) for invalid or unreadable input and for
 //! output that could not be written, [`EXIT_USAGE`] (2) for a wrong command
 //! line, [`EXIT_BUDGET`] (3) for an analysis that stopped at its budget
-//! (its partial answer is printed).
+//! (its partial answer is printed), [`EXIT_BEYOND`] (4) for an analysis
+//! whose question holds a test it does not reason about yet (it says which,
+//! and what it left out).
 
 mod bench_data;
 mod check;
@@ -46,6 +48,9 @@ const EXIT_INVALID: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 /// Exit code: an analysis ran out of its budget; its answer is partial.
 const EXIT_BUDGET: u8 = 3;
+/// Exit code: an analysis met a test it does not reason about yet (two
+/// facts compared, arithmetic); its answer says what it left out.
+const EXIT_BEYOND: u8 = 4;
 
 /// Checks, for every entity, whether each rule's preconditions hold.
 #[derive(Debug, Parser)]
@@ -246,7 +251,7 @@ fn open<'r>(rules: &'r RuleSet, facts: &Path, painter: &Painter) -> Result<Snaps
 fn analysis_failed(error: AnalysisError, painter: &Painter) -> u8 {
     painter.error(&error.to_string());
     match error {
-        AnalysisError::Unsupported { .. } => EXIT_INVALID,
+        AnalysisError::Unsupported { .. } => EXIT_BEYOND,
         AnalysisError::UnknownName(_) | AnalysisError::EntityRequired { .. } => EXIT_USAGE,
     }
 }
@@ -254,6 +259,17 @@ fn analysis_failed(error: AnalysisError, painter: &Painter) -> u8 {
 /// The exit code of an answer: 3 if the analysis stopped at its budget.
 fn budget_outcome(complete: bool) -> Outcome {
     if complete { Ok(()) } else { Err(EXIT_BUDGET) }
+}
+
+/// The exit code of an answer: 3 if the analysis stopped at its budget,
+/// else 4 if it left out what it does not reason about yet.
+fn answer_outcome(complete: bool, beyond_nothing: bool) -> Outcome {
+    budget_outcome(complete)?;
+    if beyond_nothing {
+        Ok(())
+    } else {
+        Err(EXIT_BEYOND)
+    }
 }
 
 /// Writes a command's output to `path` ([`files::write_file`]) or, without

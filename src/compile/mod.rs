@@ -11,7 +11,9 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::check::{Collection, Cond, CondKind, FactId, ResolvedRules, RuleId, RuleKind, Term};
+use crate::check::{
+    Collection, Cond, CondKind, FactId, Number, ResolvedRules, RuleId, RuleKind, Term,
+};
 use crate::syntax::ast::{CompareOp, FactType, Scope};
 
 /// Where a fact's value lives: a position in the world row or in an entity's row.
@@ -102,6 +104,55 @@ pub enum Arg<T> {
     Slot(Slot),
 }
 
+/// A number expression over slots: a literal, a fact, or arithmetic.
+///
+/// Sums and products are flat lists (a long chain is wide, not deep);
+/// `a - b` is the sum of `a` and `-b`, and `a * b / 2` the product of `a`
+/// and `b` divided by `2`. What each operator means over unknown values is
+/// [`eval::arith`](crate::eval::arith)'s to say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumExpr {
+    /// A literal.
+    Const(f64),
+    /// A `number` fact.
+    Slot(Slot),
+    /// `-a`
+    Neg(Box<NumExpr>),
+    /// `a + b + …` (two or more terms).
+    Sum(Box<[NumExpr]>),
+    /// The product of `factors` (one or more) divided by each of `divisors`
+    /// (literals other than zero).
+    Product {
+        /// What is multiplied.
+        factors: Box<[NumExpr]>,
+        /// What the product is divided by, in order.
+        divisors: Box<[f64]>,
+    },
+}
+
+impl NumExpr {
+    /// The expression as a plain operand, when it is a literal or a fact.
+    pub fn as_arg(&self) -> Option<Arg<f64>> {
+        match self {
+            NumExpr::Const(value) => Some(Arg::Const(*value)),
+            NumExpr::Slot(slot) => Some(Arg::Slot(*slot)),
+            _ => None,
+        }
+    }
+
+    /// Calls `visit` on every slot the expression reads, left to right.
+    pub fn each_slot(&self, visit: &mut impl FnMut(Slot)) {
+        match self {
+            NumExpr::Const(_) => {}
+            NumExpr::Slot(slot) => visit(*slot),
+            NumExpr::Neg(inner) => inner.each_slot(visit),
+            NumExpr::Sum(parts) | NumExpr::Product { factors: parts, .. } => {
+                parts.iter().for_each(|part| part.each_slot(visit))
+            }
+        }
+    }
+}
+
 /// The right side of `in`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SetArg {
@@ -131,9 +182,9 @@ pub enum Node {
         /// The operator.
         op: CompareOp,
         /// Left side.
-        lhs: Arg<f64>,
+        lhs: NumExpr,
         /// Right side.
-        rhs: Arg<f64>,
+        rhs: NumExpr,
     },
     /// `==` (`equal`) or `!=` between strings.
     Strings {
@@ -316,8 +367,8 @@ impl Lowering<'_> {
             CondKind::Or(parts) => Node::Or(parts.iter().map(|c| self.cond(c)).collect()),
             CondKind::CompareNumbers { op, lhs, rhs } => Node::Numbers {
                 op: *op,
-                lhs: self.arg(lhs, |n| *n),
-                rhs: self.arg(rhs, |n| *n),
+                lhs: self.number(lhs),
+                rhs: self.number(rhs),
             },
             CondKind::CompareStrings { op, lhs, rhs } => Node::Strings {
                 equal: *op == CompareOp::Eq,
@@ -342,6 +393,19 @@ impl Lowering<'_> {
                         SetArg::List(items.iter().map(|s| s.as_str().into()).collect())
                     }
                 },
+            },
+        }
+    }
+
+    fn number(&self, expr: &Number) -> NumExpr {
+        match expr {
+            Number::Const(value) => NumExpr::Const(*value),
+            Number::Fact(fact) => NumExpr::Slot(self.slot(*fact)),
+            Number::Neg(inner) => NumExpr::Neg(Box::new(self.number(inner))),
+            Number::Sum(terms) => NumExpr::Sum(terms.iter().map(|t| self.number(t)).collect()),
+            Number::Product { factors, divisors } => NumExpr::Product {
+                factors: factors.iter().map(|f| self.number(f)).collect(),
+                divisors: divisors.clone().into_boxed_slice(),
             },
         }
     }

@@ -12,6 +12,7 @@
 //! and a bound [`FactTable`]; it allocates once per call, not per entity,
 //! and cannot fail.
 
+pub mod arith;
 mod tri;
 
 pub use tri::{Tri, Verdict};
@@ -145,9 +146,12 @@ impl Context<'_> {
             Node::Not(inner) => !self.eval(inner),
             Node::And(parts) => Tri::all(parts.iter().map(|part| self.eval(part))),
             Node::Or(parts) => Tri::any(parts.iter().map(|part| self.eval(part))),
-            Node::Numbers { op, lhs, rhs } => match (self.number(lhs), self.number(rhs)) {
-                (Some(lhs), Some(rhs)) => Tri::from(op.holds(&lhs, &rhs)),
-                _ => Tri::Unknown,
+            Node::Numbers { op, lhs, rhs } => match (lhs.as_arg(), rhs.as_arg()) {
+                (Some(lhs), Some(rhs)) => match (self.number(&lhs), self.number(&rhs)) {
+                    (Some(lhs), Some(rhs)) => Tri::from(op.holds(&lhs, &rhs)),
+                    _ => Tri::Unknown,
+                },
+                _ => arith::evaluate(*op, lhs, rhs, |slot| self.number(&Arg::Slot(slot))),
             },
             Node::Strings { equal, lhs, rhs } => match (self.string(lhs), self.string(rhs)) {
                 (Some(lhs), Some(rhs)) => Tri::from((lhs == rhs) == *equal),

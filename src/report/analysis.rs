@@ -312,6 +312,18 @@ pub fn leverage(answer: &Leverage, style: Style) -> String {
     if !answer.complete {
         out.push_str("\nbudget exhausted: the ranking covers only the changes tried so far; there may be better ones (raise --budget)\n");
     }
+    if !answer.not_searched.is_empty() {
+        let facts: Vec<String> = answer
+            .not_searched
+            .iter()
+            .map(|n| format!("`{}` ({})", n.fact, n.reason.reason()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nnot searched: changes to {}; leverage does not search such tests yet, so changes to these facts may be missing",
+            facts.join(", ")
+        );
+    }
     out
 }
 
@@ -450,11 +462,12 @@ pub fn comparison(rules: &[crate::analysis::compare::RuleComparison], style: Sty
             Outcome::OnlyInNew => {
                 let _ = writeln!(out, "{}: only in the new version", rule.rule);
             }
-            Outcome::CannotCompare => {
+            Outcome::CannotCompare { beyond } => {
                 let _ = writeln!(
                     out,
-                    "{}: cannot compare (it compares two facts with each other)",
-                    rule.rule
+                    "{}: cannot compare ({}, which the engine does not reason about yet)",
+                    rule.rule,
+                    beyond.reason()
                 );
             }
             Outcome::Undecided => {

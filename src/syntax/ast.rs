@@ -145,7 +145,11 @@ impl Expr {
         while let Some(expr) = stack.pop() {
             visit(expr);
             match &expr.kind {
-                ExprKind::Not(inner) => stack.push(inner),
+                ExprKind::Not(inner) | ExprKind::Neg(inner) => stack.push(inner),
+                ExprKind::Arith { first, rest } => {
+                    stack.extend(rest.iter().rev().map(|part| &part.operand));
+                    stack.push(first);
+                }
                 ExprKind::And(parts) | ExprKind::Or(parts) => stack.extend(parts.iter().rev()),
                 ExprKind::Compare { lhs, rhs, .. } => stack.extend([&**rhs, &**lhs]),
                 ExprKind::Member {
@@ -181,6 +185,16 @@ pub enum ExprKind {
     And(Vec<Expr>),
     /// `not a`
     Not(Box<Expr>),
+    /// `-a` (a minus before a number literal is part of the literal).
+    Neg(Box<Expr>),
+    /// `a + b - c` or `a * b / c`: operands joined, left to right, by
+    /// operators of one precedence level (a chain is wide, not deep).
+    Arith {
+        /// The first operand.
+        first: Box<Expr>,
+        /// Each further operand with the operator before it.
+        rest: Vec<ArithPart>,
+    },
     /// `a OP b` for a comparison operator.
     Compare {
         /// The operator.
@@ -213,6 +227,47 @@ pub enum ExprKind {
     String(String),
     /// A reference to a fact or a rule.
     Name(String),
+}
+
+/// An operator and the operand after it, in an arithmetic chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArithPart {
+    /// The operator.
+    pub op: ArithOp,
+    /// Where the operator was written.
+    pub op_span: Span,
+    /// The operand after it.
+    pub operand: Expr,
+}
+
+/// The four arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl ArithOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+
+    /// Whether it is `+` or `-`, which bind more loosely than `*` and `/`.
+    pub fn is_additive(self) -> bool {
+        matches!(self, ArithOp::Add | ArithOp::Sub)
+    }
 }
 
 /// A string in a list literal.

@@ -89,7 +89,12 @@ fn describe_expected(positives: &[Rule]) -> String {
     let starts_expression = positives.iter().any(|rule| {
         matches!(
             rule,
-            Rule::expr | Rule::operand | Rule::paren_open | Rule::not_kw | Rule::number
+            Rule::expr
+                | Rule::operand
+                | Rule::paren_open
+                | Rule::not_kw
+                | Rule::number
+                | Rule::minus
         )
     });
     let mut positives = positives.to_vec();
@@ -97,7 +102,7 @@ fn describe_expected(positives: &[Rule]) -> String {
     let mut phrases: Vec<&str> = Vec::new();
     for rule in &positives {
         let phrase = if starts_expression && is_expression_start(*rule) {
-            "an expression (a name, a value, `not` or `(`)"
+            "an expression (a name, a value, `not`, `-` or `(`)"
         } else {
             describe(*rule)
         };
@@ -119,6 +124,10 @@ fn is_expression_start(rule: Rule) -> bool {
             | Rule::conjunction
             | Rule::negation
             | Rule::comparison
+            | Rule::sum
+            | Rule::product
+            | Rule::unary
+            | Rule::minus
             | Rule::operand
             | Rule::collection
             | Rule::number
@@ -136,6 +145,7 @@ fn rank(rule: Rule) -> u8 {
     match rule {
         Rule::and_kw => 1,
         Rule::or_kw => 2,
+        Rule::add_op | Rule::mul_op => 4,
         Rule::compare_op => 3,
         Rule::in_kw | Rule::membership_op | Rule::not_in => 4,
         Rule::unless_kw | Rule::unless_clause => 5,
@@ -170,6 +180,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::compare_op | Rule::chained_comparison => {
             "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)"
         }
+        Rule::add_op | Rule::mul_op => "arithmetic (`+`, `-`, `*`, `/`)",
         Rule::list | Rule::bracket_open => "a list (`[\"a\", \"b\"]`)",
         Rule::string | Rule::string_text => "a string",
         Rule::number => "a number",
@@ -181,7 +192,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::bracket_close => "`]`",
         Rule::paren_open => "`(`",
         Rule::paren_close => "`)`",
-        _ => "an expression (a name, a value, `not` or `(`)",
+        _ => "an expression (a name, a value, `not`, `-` or `(`)",
     }
 }
 

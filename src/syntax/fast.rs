@@ -17,8 +17,8 @@
 //! cut off at [`MAX_DEPTH`].
 
 use super::ast::{
-    CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident, RuleDecl, Scope,
-    StringLiteral,
+    ArithOp, ArithPart, CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident,
+    RuleDecl, Scope, StringLiteral,
 };
 use super::{KEYWORDS, literal};
 use crate::limits::{MAX_NAME_LENGTH, MAX_STRING_LENGTH};
@@ -336,16 +336,16 @@ impl<'t> Cursor<'t> {
         Some(())
     }
 
-    /// An operand, maybe compared with another or tested for membership.
+    /// A sum, maybe compared with another or tested for membership.
     fn comparison(&mut self) -> Option<Parsed> {
-        let lhs = self.operand()?;
+        let lhs = self.sum()?;
         let before = self.at;
         self.skip()?;
         let op_start = self.at;
         if let Some(op) = self.compare_op() {
             let op_span = self.span(op_start, self.at);
             self.skip()?;
-            let rhs = self.operand()?;
+            let rhs = self.sum()?;
             let after = self.at;
             self.skip()?;
             if self.compare_op().is_some() {
@@ -383,6 +383,87 @@ impl<'t> Cursor<'t> {
                 collection,
             }),
         )
+    }
+
+    /// `a + b - …`
+    fn sum(&mut self) -> Option<Parsed> {
+        self.arithmetic(
+            &[(b'+', ArithOp::Add), (b'-', ArithOp::Sub)],
+            Cursor::product,
+        )
+    }
+
+    /// `a * b / …`
+    fn product(&mut self) -> Option<Parsed> {
+        self.arithmetic(&[(b'*', ArithOp::Mul), (b'/', ArithOp::Div)], Cursor::unary)
+    }
+
+    /// Operands joined by the operators of one level; one stands for itself.
+    fn arithmetic(
+        &mut self,
+        ops: &[(u8, ArithOp)],
+        operand: fn(&mut Self) -> Option<Parsed>,
+    ) -> Option<Parsed> {
+        let first = operand(self)?;
+        let (start, mut end) = (first.start, first.end);
+        let mut rest = Vec::new();
+        loop {
+            let before = self.at;
+            self.skip()?;
+            let next = self.rest().bytes().next();
+            let Some(&(_, op)) = ops.iter().find(|(byte, _)| Some(*byte) == next) else {
+                self.at = before;
+                break;
+            };
+            let op_span = self.span(self.at, self.at + 1);
+            self.at += 1;
+            self.skip()?;
+            let next = operand(self)?;
+            end = next.end;
+            rest.push(ArithPart {
+                op,
+                op_span,
+                operand: next.expr,
+            });
+        }
+        if rest.is_empty() {
+            return Some(first);
+        }
+        let expr = Expr {
+            kind: ExprKind::Arith {
+                first: Box::new(first.expr),
+                rest,
+            },
+            span: self.span(start, end),
+        };
+        Some(Parsed { expr, start, end })
+    }
+
+    /// `- … - operand`; a minus right before digits is the literal's own.
+    fn unary(&mut self) -> Option<Parsed> {
+        let mut minuses = Vec::new();
+        while self.rest().starts_with('-')
+            && !self
+                .rest()
+                .as_bytes()
+                .get(1)
+                .is_some_and(u8::is_ascii_digit)
+        {
+            minuses.push(self.at);
+            self.at += 1;
+            self.skip()?;
+        }
+        self.enter(minuses.len())?;
+        let inner = self.operand();
+        self.depth -= minuses.len();
+        let inner = inner?;
+        let end = inner.end;
+        let mut expr = inner.expr;
+        for &start in minuses.iter().rev() {
+            expr = literal::negate(expr, self.span(start, end));
+        }
+        let start = minuses.first().copied().unwrap_or(inner.start);
+        Some(Parsed { expr, start, end })
     }
 
     fn binary(
@@ -677,11 +758,48 @@ mod tests {
             })
     }
 
+    fn arithmetic_op() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["+", "-", "*", "/"])
+    }
+
+    /// Atoms joined by arithmetic, some negated (`-x`, `- 3`, `--x`).
+    fn arithmetic() -> BoxedStrategy<String> {
+        let operand = (
+            prop::sample::select(vec!["", "-", "- ", "--", "-\n"]),
+            atom(),
+        )
+            .prop_map(|(minus, atom)| format!("{minus}{atom}"));
+        (
+            operand.clone(),
+            prop::collection::vec(
+                (maybe_blank(), arithmetic_op(), maybe_blank(), operand),
+                0..4,
+            ),
+        )
+            .prop_map(|(first, rest)| {
+                let mut text = first;
+                for (b1, op, b2, operand) in rest {
+                    text += &format!("{b1}{op}{b2}{operand}");
+                }
+                text
+            })
+            .boxed()
+    }
+
     fn leaf() -> BoxedStrategy<String> {
         let op = prop::sample::select(vec!["==", "!=", "<", "<=", ">", ">="]);
         let collection = prop_oneof![name().prop_map(str::to_string), list()];
         prop_oneof![
             atom(),
+            arithmetic(),
+            (
+                arithmetic(),
+                maybe_blank(),
+                op.clone(),
+                maybe_blank(),
+                arithmetic()
+            )
+                .prop_map(|(a, b1, op, b2, c)| format!("{a}{b1}{op}{b2}{c}")),
             (atom(), maybe_blank(), op, maybe_blank(), atom())
                 .prop_map(|(a, b1, op, b2, c)| format!("{a}{b1}{op}{b2}{c}")),
             (atom(), blank(), any::<bool>(), blank(), collection).prop_map(
@@ -703,8 +821,17 @@ mod tests {
                     (blank(), inner.clone()).prop_map(|(b, e)| format!("not{b}{e}")),
                     (inner.clone(), blank(), blank(), inner.clone())
                         .prop_map(|(a, b1, b2, c)| format!("{a}{b1}and{b2}{c}")),
-                    (inner.clone(), blank(), blank(), inner)
+                    (inner.clone(), blank(), blank(), inner.clone())
                         .prop_map(|(a, b1, b2, c)| format!("{a}{b1}or{b2}{c}")),
+                    (
+                        inner.clone(),
+                        maybe_blank(),
+                        arithmetic_op(),
+                        maybe_blank(),
+                        inner.clone()
+                    )
+                        .prop_map(|(a, b1, op, b2, c)| format!("({a}){b1}{op}{b2}({c})")),
+                    (maybe_blank(), inner).prop_map(|(b, e)| format!("-{b}({e})")),
                 ]
             })
             .boxed()

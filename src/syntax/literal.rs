@@ -5,8 +5,10 @@
 //! readings so that they cannot drift apart. The builder reports what is
 //! refused; the fast path gives the declaration to pest instead.
 
+use super::ast::{Expr, ExprKind};
 use super::is_blank;
 use crate::number::Inexact;
+use crate::source::Span;
 
 /// A doc comment's text after `##`: without trailing blanks (they mean
 /// nothing, and the formatter drops them) and without one leading space.
@@ -19,6 +21,19 @@ pub(super) fn doc_text(after_hashes: &str) -> String {
 /// float holds it exactly as written ([`crate::number::exact`]).
 pub(super) fn number(text: &str) -> Result<f64, Inexact> {
     crate::number::exact(text).unwrap_or(Err(Inexact::Rounded(f64::NAN)))
+}
+
+/// `-expr`, spanning `span`: a number literal negated is the negative
+/// literal (`- 3` is `-3`), anything else a [`ExprKind::Neg`].
+pub(super) fn negate(expr: Expr, span: Span) -> Expr {
+    let kind = match expr.kind {
+        ExprKind::Number(value) => ExprKind::Number(-value),
+        other => ExprKind::Neg(Box::new(Expr {
+            kind: other,
+            span: expr.span,
+        })),
+    };
+    Expr { kind, span }
 }
 
 /// A string literal's text between its quotes with the escapes `\"` and

@@ -47,7 +47,7 @@ pub(crate) const KEYWORDS: [&str; 16] = [
 /// let id = sources.add("a.rules", text);
 /// let (file, diagnostics) = syntax::parse_file(id, text);
 /// assert_eq!(file.declarations.len(), 1);
-/// assert_eq!(diagnostics[0].message, "expected an expression (a name, a value, `not` or `(`), found the end of the file");
+/// assert_eq!(diagnostics[0].message, "expected an expression (a name, a value, `not`, `-` or `(`), found the end of the file");
 /// ```
 pub fn parse_file(id: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     parse_file_by(id, text, Parsers::FastPathFirst)

@@ -14,8 +14,8 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 
 use super::ast::{
-    CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident, RuleDecl, Scope,
-    StringLiteral,
+    ArithOp, ArithPart, CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident,
+    RuleDecl, Scope, StringLiteral,
 };
 use super::errors::syntax_error;
 use super::literal;
@@ -191,6 +191,8 @@ impl Builder<'_> {
             Rule::conjunction => self.chain(pair, span, depth, Rule::negation, ExprKind::And),
             Rule::negation => self.negation(pair, span, depth),
             Rule::comparison => self.comparison(pair, span, depth),
+            Rule::sum | Rule::product => self.arithmetic(pair, span, depth),
+            Rule::unary => self.unary(pair, depth),
             Rule::operand | Rule::collection => self.operand(pair, depth),
             _ => Err(Reported),
         }
@@ -239,6 +241,66 @@ impl Builder<'_> {
                 span: not.to(span),
                 kind: ExprKind::Not(Box::new(expr)),
             };
+        }
+        Ok(expr)
+    }
+
+    /// Builds a flat chain of `+`/`-` or `*`/`/`; one operand stands for itself.
+    fn arithmetic(&mut self, pair: Pair<'_, Rule>, span: Span, depth: usize) -> Built<Expr> {
+        let mut parts = pair.into_inner();
+        let first = self.expr(parts.next().ok_or(Reported)?, depth);
+        let mut rest = Vec::new();
+        let mut broken = first.is_err();
+        while let Some(op) = parts.next() {
+            let operand = self.expr(parts.next().ok_or(Reported)?, depth);
+            match operand {
+                Ok(operand) => rest.push(ArithPart {
+                    op: arith_op(op.as_str()),
+                    op_span: self.span(&op),
+                    operand,
+                }),
+                Err(Reported) => broken = true,
+            }
+        }
+        if broken {
+            return Err(Reported);
+        }
+        let first = first?;
+        if rest.is_empty() {
+            return Ok(first);
+        }
+        Ok(Expr {
+            kind: ExprKind::Arith {
+                first: Box::new(first),
+                rest,
+            },
+            span,
+        })
+    }
+
+    /// Builds `- … - operand`: a run of minuses, each spanning the rest;
+    /// a minus before a number literal becomes part of it.
+    fn unary(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
+        let mut minuses = Vec::new();
+        let mut current = pair;
+        let operand = loop {
+            let span = self.span(&current);
+            let mut inner = current.into_inner();
+            let first = inner.next().ok_or(Reported)?;
+            match first.as_rule() {
+                Rule::minus => {
+                    minuses.push(span);
+                    current = inner.next().ok_or(Reported)?;
+                }
+                _ => break first,
+            }
+        };
+        if let Some(&too_deep) = minuses.get(MAX_NESTING_DEPTH.saturating_sub(depth)) {
+            return Err(self.report(nesting_too_deep(too_deep)));
+        }
+        let mut expr = self.expr(operand, depth + minuses.len())?;
+        for span in minuses.into_iter().rev() {
+            expr = literal::negate(expr, span);
         }
         Ok(expr)
     }
@@ -393,6 +455,9 @@ fn is_composite(rule: Rule) -> bool {
             | Rule::negation
             | Rule::comparison
             | Rule::chained_comparison
+            | Rule::sum
+            | Rule::product
+            | Rule::unary
             | Rule::membership_op
             | Rule::not_in
             | Rule::collection
@@ -423,6 +488,15 @@ fn compare_op(symbol: &str) -> CompareOp {
         "<=" => CompareOp::Le,
         ">" => CompareOp::Gt,
         _ => CompareOp::Ge,
+    }
+}
+
+fn arith_op(symbol: &str) -> ArithOp {
+    match symbol {
+        "+" => ArithOp::Add,
+        "-" => ArithOp::Sub,
+        "*" => ArithOp::Mul,
+        _ => ArithOp::Div,
     }
 }
 

@@ -15,6 +15,9 @@ pub mod run;
 
 use std::collections::BTreeMap;
 
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Zero};
 use prereq::{Facts, Verdict};
 use proptest::prelude::*;
 
@@ -68,7 +71,18 @@ pub enum Cond {
 pub enum NumTerm {
     Fact(&'static str),
     Const(f64),
+    /// `-(a)`
+    Neg(Box<NumTerm>),
+    /// `(a) + (b) - (c)…`: each term with whether it is subtracted.
+    Sum(Vec<(bool, NumTerm)>),
+    /// `(a) * (b) … / d`: the factors, then a divisor.
+    Product(Vec<NumTerm>, Option<f64>),
 }
+
+/// Literals of arithmetic: decimals that floats hold only nearly, too.
+pub const ARITH_NUMBERS: [f64; 7] = [-1.0, 0.0, 0.1, 0.2, 0.3, 2.5, 1000.0];
+/// What `/` divides by.
+pub const DIVISORS: [f64; 4] = [-1.0, 0.1, 3.0, 1000.0];
 
 #[derive(Debug, Clone)]
 pub enum Collection {
@@ -90,12 +104,38 @@ pub fn num_term() -> impl Strategy<Value = NumTerm> {
     ]
 }
 
+/// A number expression: mostly plain terms, sometimes arithmetic.
+pub fn num_expr() -> BoxedStrategy<NumTerm> {
+    let leaf = prop_oneof![
+        3 => num_term(),
+        1 => prop::sample::select(ARITH_NUMBERS.to_vec()).prop_map(NumTerm::Const),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|n| NumTerm::Neg(Box::new(n))),
+            prop::collection::vec((any::<bool>(), inner.clone()), 2..4).prop_map(NumTerm::Sum),
+            (
+                prop::collection::vec(inner, 1..3),
+                prop::option::of(prop::sample::select(DIVISORS.to_vec())),
+            )
+                .prop_filter("a product", |(factors, divisor)| {
+                    factors.len() > 1 || divisor.is_some()
+                })
+                .prop_map(|(factors, divisor)| NumTerm::Product(factors, divisor)),
+        ]
+    })
+    .boxed()
+}
+
 pub fn leaf(rules_before: usize) -> BoxedStrategy<Cond> {
     let bools = [&WORLD_BOOLS[..], &ENTITY_BOOLS[..]].concat();
     let mut options: Vec<BoxedStrategy<Cond>> = vec![
         any::<bool>().prop_map(Cond::Const).boxed(),
         prop::sample::select(bools).prop_map(Cond::Bool).boxed(),
         (num_term(), prop::sample::select(OPS.to_vec()), num_term())
+            .prop_map(|(l, op, r)| Cond::Numbers(l, op, r))
+            .boxed(),
+        (num_expr(), prop::sample::select(OPS.to_vec()), num_expr())
             .prop_map(|(l, op, r)| Cond::Numbers(l, op, r))
             .boxed(),
         (
@@ -315,6 +355,31 @@ pub fn print_num(term: &NumTerm) -> String {
     match term {
         NumTerm::Fact(name) => name.to_string(),
         NumTerm::Const(n) => n.to_string(),
+        NumTerm::Neg(inner) => format!("-({})", print_num(inner)),
+        NumTerm::Sum(terms) => {
+            let mut text = String::new();
+            for (index, (subtracted, term)) in terms.iter().enumerate() {
+                let op = match (index, subtracted) {
+                    (0, true) => "0 - ",
+                    (0, false) => "",
+                    (_, true) => " - ",
+                    (_, false) => " + ",
+                };
+                text += &format!("{op}({})", print_num(term));
+            }
+            text
+        }
+        NumTerm::Product(factors, divisor) => {
+            let factors: Vec<String> = factors
+                .iter()
+                .map(|f| format!("({})", print_num(f)))
+                .collect();
+            let mut text = factors.join(" * ");
+            if let Some(divisor) = divisor {
+                text += &format!(" / {divisor}");
+            }
+            text
+        }
     }
 }
 
@@ -413,7 +478,9 @@ impl Reference<'_> {
                 }
             }
             Cond::Numbers(l, op, r) => {
-                let (l, r) = (self.number(l)?, self.number(r)?);
+                let (Exactly::Is(l), Exactly::Is(r)) = (self.exactly(l), self.exactly(r)) else {
+                    return None;
+                };
                 Some(match *op {
                     "==" => l == r,
                     "!=" => l != r,
@@ -451,15 +518,65 @@ impl Reference<'_> {
         }
     }
 
-    fn number(&self, term: &NumTerm) -> Option<f64> {
+    /// A number expression's value, in exact rationals. Without ranges an
+    /// unknown number is any number at all, and so is everything computed
+    /// from it — but zero times anything is zero.
+    fn exactly(&self, term: &NumTerm) -> Exactly {
         match term {
-            NumTerm::Const(n) => Some(*n),
+            NumTerm::Const(n) => Exactly::Is(rational(*n)),
             NumTerm::Fact(name) => match self.lookup(name) {
-                Some(Value::Number(n)) => Some(*n),
-                _ => None,
+                Some(Value::Number(n)) => Exactly::Is(rational(*n)),
+                _ => Exactly::Any,
             },
+            NumTerm::Neg(inner) => match self.exactly(inner) {
+                Exactly::Is(x) => Exactly::Is(-x),
+                Exactly::Any => Exactly::Any,
+            },
+            NumTerm::Sum(terms) => {
+                let mut total = BigRational::zero();
+                for (subtracted, term) in terms {
+                    match self.exactly(term) {
+                        Exactly::Is(x) if *subtracted => total -= x,
+                        Exactly::Is(x) => total += x,
+                        Exactly::Any => return Exactly::Any,
+                    }
+                }
+                Exactly::Is(total)
+            }
+            NumTerm::Product(factors, divisor) => {
+                let values: Vec<Exactly> = factors.iter().map(|f| self.exactly(f)).collect();
+                let zero = |v: &Exactly| matches!(v, Exactly::Is(x) if x.is_zero());
+                if values.iter().any(zero) {
+                    return Exactly::Is(BigRational::zero());
+                }
+                let mut product = BigRational::one();
+                for value in values {
+                    match value {
+                        Exactly::Is(x) => product *= x,
+                        Exactly::Any => return Exactly::Any,
+                    }
+                }
+                if let Some(divisor) = divisor {
+                    product /= rational(*divisor);
+                }
+                Exactly::Is(product)
+            }
         }
     }
+}
+
+/// A number expression's value for the reference evaluator.
+enum Exactly {
+    Is(BigRational),
+    Any,
+}
+
+/// The decimal a float prints as, exactly.
+fn rational(x: f64) -> BigRational {
+    let text = x.to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let numerator: BigInt = format!("{whole}{fraction}").parse().unwrap();
+    BigRational::new(numerator, BigInt::from(10).pow(fraction.len() as u32))
 }
 
 pub fn not(a: Option<bool>) -> Option<bool> {

@@ -74,6 +74,12 @@ pub fn numbers(_world: &World, entity: &Entity) -> ::prereq::Tri {
 }
 
 #[allow(dead_code)]
+pub fn arithmetic(world: &World, entity: &Entity) -> ::prereq::Tri {
+    ({ use ::prereq::{eval::arith::{compare, Exact, Fast}, syntax::ast::CompareOp}; compare(CompareOp::Ge, (Fast::known(entity.amount) * Fast::known(Some(2.0_f64))) + -(Fast::known(entity.r#match) / 4.0_f64), Fast::known(world.threshold) + Fast::known(Some(0.1_f64)), || ((Exact::known(entity.amount) * Exact::known(Some(2.0_f64))) + -(Exact::known(entity.r#match) / 4.0_f64), Exact::known(world.threshold) + Exact::known(Some(0.1_f64)))) })
+        .and({ use ::prereq::{eval::arith::{compare, Exact, Fast}, syntax::ast::CompareOp}; compare(CompareOp::Lt, -Fast::known(entity.amount), (Fast::known(Some(0.0_f64)) * Fast::known(entity.r#match)) + Fast::known(Some(3.0_f64)), || (-Exact::known(entity.amount), (Exact::known(Some(0.0_f64)) * Exact::known(entity.r#match)) + Exact::known(Some(3.0_f64)))) })
+}
+
+#[allow(dead_code)]
 pub fn conds(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_open = self::open(world);
     let rule_keywords = self::keywords(world, entity);

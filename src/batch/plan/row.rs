@@ -9,7 +9,8 @@
 use crate::batch::columns::{Column, Columns, set_items};
 use crate::batch::lower::Leaf;
 use crate::batch::{WORD_BITS, Word};
-use crate::eval::Tri;
+use crate::compile::Slot;
+use crate::eval::{Tri, arith};
 
 /// One entity's facts, laid out for plans: per column a "known" bit and,
 /// for a `bool`, a value bit; a 64-bit scalar (a number's bits, a string's
@@ -157,6 +158,12 @@ impl Row {
                     .zip(self.number(*rhs))
                     .map(|(a, b)| op.holds(&a, &b)),
             ),
+            Leaf::Arithmetic { op, lhs, rhs } => {
+                arith::evaluate(*op, lhs, rhs, |slot| match slot {
+                    Slot::Entity(column) => self.number(column),
+                    Slot::World(_) => None,
+                })
+            }
             Leaf::StringIs { equal, column, id } => known(
                 self.string(*column)
                     .map(|value| (Some(value) == id.map(u64::from)) == *equal),
