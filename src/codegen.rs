@@ -36,7 +36,7 @@ use crate::RuleSet;
 use crate::check::{RuleId, RuleKind};
 use crate::compile::{Arg, Node, NumExpr, SetArg, Slot};
 use crate::eval::Tri;
-use crate::syntax::ast::{FactType, Scope};
+use crate::syntax::ast::{CompareOp, FactType, Scope};
 
 /// Rust source for `rules`: a module of fact structs and rule functions.
 ///
@@ -305,21 +305,7 @@ impl Code<'_> {
             Node::Not(inner) => format!("!({})", self.node(inner)),
             Node::And(parts) => self.junction(parts, true),
             Node::Or(parts) => self.junction(parts, false),
-            Node::Numbers { op, lhs, rhs } => match (lhs.as_arg(), rhs.as_arg()) {
-                (Some(l), Some(r)) => format!(
-                    "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
-                    self.number(&l),
-                    self.number(&r),
-                    op.symbol()
-                ),
-                _ => format!(
-                    "{{ use ::prereq::{{eval::arith::{{compare, Exact, Fast}}, syntax::ast::CompareOp}}; compare(CompareOp::{op:?}, {}, {}, || ({}, {})) }}",
-                    self.arithmetic(lhs, "Fast"),
-                    self.arithmetic(rhs, "Fast"),
-                    self.arithmetic(lhs, "Exact"),
-                    self.arithmetic(rhs, "Exact"),
-                ),
-            },
+            Node::Numbers { op, lhs, rhs } => self.numbers(*op, lhs, rhs),
             Node::Strings { equal, lhs, rhs } => format!(
                 "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
                 self.string(lhs),
@@ -383,6 +369,46 @@ impl Code<'_> {
         }
     }
 
+    /// A comparison of numbers: at once between plain operands, a fact
+    /// with a range against a constant with its range's verdict put in, or
+    /// through [`arith`](crate::eval::arith).
+    fn numbers(&self, op: CompareOp, lhs: &NumExpr, rhs: &NumExpr) -> String {
+        if let (Some(l), Some(r)) = (lhs.as_arg(), rhs.as_arg()) {
+            return format!(
+                "match ({}, {}) {{ (Some(a), Some(b)) => ::prereq::Tri::from(a {} b), _ => ::prereq::Tri::Unknown }}",
+                self.number(&l),
+                self.number(&r),
+                op.symbol()
+            );
+        }
+        if let Some(code) = self.fact_and_constant(op, lhs, rhs) {
+            return code;
+        }
+        format!(
+            "{{ use ::prereq::{{eval::arith::{{compare, Exact, Fast}}, syntax::ast::CompareOp}}; compare(CompareOp::{op:?}, {}, {}, || ({}, {})) }}",
+            self.arithmetic(lhs, "Fast"),
+            self.arithmetic(rhs, "Fast"),
+            self.arithmetic(lhs, "Exact"),
+            self.arithmetic(rhs, "Exact"),
+        )
+    }
+
+    /// `fact OP constant` for a fact with a range: compared at once when
+    /// known, else the verdict its range gives, computed here once.
+    fn fact_and_constant(&self, op: CompareOp, lhs: &NumExpr, rhs: &NumExpr) -> Option<String> {
+        let (op, slot, range, constant) = match (lhs, rhs) {
+            (NumExpr::Fact { slot, range }, NumExpr::Const(c)) => (op, slot, range, c),
+            (NumExpr::Const(c), NumExpr::Fact { slot, range }) => (op.mirrored(), slot, range, c),
+            _ => return None,
+        };
+        Some(format!(
+            "match {} {{ Some(a) => ::prereq::Tri::from(a {} {constant:?}_f64), None => {} }}",
+            self.slot(*slot),
+            op.symbol(),
+            tri(crate::eval::arith::range_outcome(op, *range, *constant))
+        ))
+    }
+
     /// A number expression as calls on [`arith`](crate::eval::arith)'s
     /// `Fast` or `Exact` (in scope where it is written), the evaluators'
     /// own definition of arithmetic.
@@ -396,7 +422,19 @@ impl Code<'_> {
         };
         match expr {
             NumExpr::Const(n) => format!("{form}::known(Some({n:?}_f64))"),
-            NumExpr::Slot(slot) => format!("{form}::known({})", self.slot(*slot)),
+            NumExpr::Fact { slot, range } if range.is_any() => {
+                format!("{form}::known({})", self.slot(*slot))
+            }
+            NumExpr::Fact { slot, range } => {
+                let bound =
+                    |b: Option<f64>| b.map_or("None".to_string(), |b| format!("Some({b:?}_f64)"));
+                format!(
+                    "{form}::within({}, {}, {})",
+                    self.slot(*slot),
+                    bound(range.lo),
+                    bound(range.hi)
+                )
+            }
             NumExpr::Neg(inner) => format!("-{}", self.arithmetic_operand(inner, form)),
             NumExpr::Sum(terms) => operands(terms, " + "),
             NumExpr::Product { factors, divisors } => {

@@ -190,8 +190,12 @@ fn fact_line(fact: &FactDecl) -> String {
         ""
     };
     let fixed = if fact.fixed { " fixed" } else { "" };
+    let range = match fact.range {
+        Some((range, _)) if !range.is_any() => format!(" {range}"),
+        _ => String::new(),
+    };
     format!(
-        "{world}fact {}: {}{fixed}",
+        "{world}fact {}: {}{range}{fixed}",
         fact.name.name,
         fact.ty.keyword()
     )

@@ -34,6 +34,7 @@ fact b: bool
 fact k: bool fixed
 fact n: number
 fact s: set<string>
+fact r: number from 0 to 5
 ";
 
 /// The facts, in order, with the representative values brute force tries.
@@ -55,6 +56,8 @@ fn universe() -> Vec<(&'static str, Vec<FactValue>)> {
                 .map(|s| FactValue::Strings(s.iter().map(|x| x.to_string()).collect()))
                 .collect(),
         ),
+        // Within its range only: unknown, it is any of these.
+        ("r", [0.0, 2.5, 5.0].map(FactValue::Number).to_vec()),
     ]
 }
 
@@ -82,6 +85,10 @@ fn atom_pool() -> Vec<PoolAtom> {
         ("n == 5", 4, |v| number(v) == 5.0),
         ("\"x\" in s", 5, |v| has(v, "x")),
         ("\"y\" in s", 5, |v| has(v, "y")),
+        // Decided by the range while `r` is unknown: always, never.
+        ("r >= 0", 6, |v| number(v) >= 0.0),
+        ("r > 6", 6, |v| number(v) > 6.0),
+        ("r < 5", 6, |v| number(v) < 5.0),
     ]
 }
 

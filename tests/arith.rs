@@ -8,8 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use prereq::compile::{NumExpr, Slot};
-use prereq::eval::arith::{self, Exact, Fast};
-use prereq::syntax::ast::CompareOp;
+use prereq::eval::arith::{self, Exact, Fast, Reading};
+use prereq::syntax::ast::{CompareOp, NumberRange};
 use prereq::{Facts, RuleSet, Tri, Verdict};
 use proptest::prelude::*;
 
@@ -37,15 +37,38 @@ const INPUTS: [Option<f64>; 10] = [
     None,
 ];
 
-fn input(values: &[Option<f64>]) -> impl Fn(Slot) -> Option<f64> + '_ {
-    move |slot| match slot {
-        Slot::Entity(i) | Slot::World(i) => values.get(i as usize).copied().flatten(),
+fn input(values: &[Option<f64>]) -> impl Fn((Slot, NumberRange)) -> Reading + '_ {
+    move |(slot, range)| match slot {
+        Slot::Entity(i) | Slot::World(i) => {
+            Reading::of(values.get(i as usize).copied().flatten(), range)
+        }
     }
 }
 
+/// Ranges a fact may be declared with (its value, when known, in it or not:
+/// the arithmetic does not care, the loaders do).
+const RANGES: [NumberRange; 4] = [
+    NumberRange::ANY,
+    NumberRange {
+        lo: Some(0.0),
+        hi: Some(50_000.0),
+    },
+    NumberRange {
+        lo: Some(-0.1),
+        hi: None,
+    },
+    NumberRange {
+        lo: None,
+        hi: Some(0.3),
+    },
+];
+
 fn expr() -> impl Strategy<Value = NumExpr> {
     let leaf = prop_oneof![
-        (0u32..4).prop_map(|i| NumExpr::Slot(Slot::Entity(i))),
+        (0u32..4, prop::sample::select(RANGES.to_vec())).prop_map(|(i, range)| NumExpr::Fact {
+            slot: Slot::Entity(i),
+            range
+        }),
         prop::sample::select(vec![
             0.0,
             1.0,
@@ -179,6 +202,37 @@ fn an_unknown_number_stands_for_any_value() {
     let expected: Vec<(String, Verdict)> =
         expected.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     assert_eq!(got, expected);
+}
+
+/// The README's examples of ranges: an unknown fact is any value of its
+/// range, so some comparisons are decided without it.
+#[test]
+fn an_unknown_number_stands_for_any_value_of_its_range() {
+    let rules = "
+        fact troops_offered: number from 0 to 50000
+        rule never_negative requires troops_offered >= 0
+        rule too_many requires troops_offered > 60000
+        rule itself requires troops_offered - troops_offered >= 0
+        rule doubled requires 2 * troops_offered <= 100000
+        rule some requires troops_offered >= 1000
+    ";
+    let mut facts = Facts::new("unknown");
+    facts.add_entity("Ireland");
+    let got: Vec<Verdict> = verdicts(rules, &facts)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    use Verdict::{Satisfied, Undetermined, Unsatisfied};
+    assert_eq!(
+        got,
+        [
+            Satisfied,
+            Unsatisfied,
+            Undetermined,
+            Satisfied,
+            Undetermined
+        ]
+    );
 }
 
 #[test]

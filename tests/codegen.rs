@@ -91,6 +91,22 @@ fn number_fact() -> impl Strategy<Value = Option<f64>> {
     )
 }
 
+/// A value of `troops_offered: number from 0 to 30000`, or unknown.
+fn troops_fact() -> impl Strategy<Value = Option<f64>> {
+    prop::option::weighted(
+        0.8,
+        prop::sample::select(vec![0.0, 1.0, 500.0, 10000.0, 30000.0]),
+    )
+}
+
+/// A value of `share: number from 0 to 100`, or unknown.
+fn share_fact() -> impl Strategy<Value = Option<f64>> {
+    prop::option::weighted(
+        0.7,
+        prop::sample::select(vec![0.0, 0.5, 40.0, 50.0, 99.5, 100.0]),
+    )
+}
+
 fn string_fact() -> impl Strategy<Value = Option<String>> {
     prop::option::weighted(
         0.8,
@@ -135,7 +151,7 @@ proptest! {
         (us_backstop, ceasefire) in (bool_fact(), bool_fact()),
         (in_coalition, legal_basis, rules_of_engagement, needs_us_backstop) in (bool_fact(), bool_fact(), bool_fact(), bool_fact()),
         (borders_russia, resists_asset_seizure) in (bool_fact(), bool_fact()),
-        troops_offered in number_fact(),
+        troops_offered in troops_fact(),
         contributions in set_fact(),
     ) {
         use coalition::*;
@@ -178,14 +194,14 @@ proptest! {
     fn the_every_construct_module_gives_the_evaluators_verdicts(
         (season_open, threshold, capital, allies) in (bool_fact(), number_fact(), string_fact(), set_fact()),
         (r#type, r#match, self_) in (bool_fact(), number_fact(), string_fact()),
-        (self_flag, underscore) in (bool_fact(), bool_fact()),
+        (self_flag, underscore, share) in (bool_fact(), bool_fact(), share_fact()),
         (tags, region, amount, flag) in (set_fact(), string_fact(), number_fact(), bool_fact()),
     ) {
         use every_construct::*;
         let world = World { season_open, threshold, capital: capital.clone(), allies: allies.clone() };
         let entity = Entity {
             r#type, r#match, self__: self_.clone(), tags: tags.clone(), region: region.clone(), amount, flag,
-            self_: self_flag, __: underscore,
+            self_: self_flag, __: underscore, share,
         };
         let facts = facts_of(
             &[
@@ -201,6 +217,7 @@ proptest! {
                 ("tags", set_value(&tags)),
                 ("region", value(&region)),
                 ("amount", value(&amount)),
+                ("share", value(&share)),
                 ("flag", value(&flag)),
                 ("self_", value(&self_flag)),
                 ("_", value(&underscore)),
@@ -216,6 +233,7 @@ proptest! {
                 "sets" => sets(&world, &entity),
                 "numbers" => numbers(&world, &entity),
                 "arithmetic" => arithmetic(&world, &entity),
+                "ranges" => ranges(&world, &entity),
                 "conds" => conds(&world, &entity),
                 "consts" => consts(&world, &entity),
                 "entity" => every_construct::entity(&world, &entity),

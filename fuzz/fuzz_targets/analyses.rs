@@ -21,11 +21,12 @@ use prereq::analysis::leverage::LeverageOptions;
 use prereq::analysis::unlock::{Change, UnlockOptions};
 use prereq::{FactValue, Facts, RuleSet, Tri, Verdict};
 
-const DECLARATIONS: &str = "world fact w: bool\nworld fact m: number\nfact a: bool\nfact b: bool\nfact k: bool fixed\nfact n: number\nfact s: set<string>\nfact t: string\n";
+const DECLARATIONS: &str = "world fact w: bool\nworld fact m: number\nfact a: bool\nfact b: bool\nfact k: bool fixed\nfact n: number\nfact s: set<string>\nfact t: string\nfact r: number from 0 to 5\n";
 
-const ATOMS: [&str; 16] = [
+const ATOMS: [&str; 19] = [
     "w", "a", "b", "k", "n >= 0", "n < 5", "n == 5", "m > 1", "\"x\" in s", "\"y\" not in s", "t == \"p\"", "t in [\"p\", \"q\"]",
     "n * 2 - m >= 3", "n - n >= 0", "0.1 * n + 0.2 * n == 0.3 * n", "n >= m",
+    "r >= 0", "r < 3", "r > 7",
 ];
 
 /// The atoms unlock does not reason about yet: with one in its closure it
@@ -55,6 +56,7 @@ struct EntitySpec {
     n: Option<i8>,
     s: Option<(bool, bool)>,
     t: Option<u8>,
+    r: Option<u8>,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -106,6 +108,7 @@ fn facts(input: &Input) -> Facts {
         set("n", e.n.map(|n| FactValue::Number(f64::from(n % 8))));
         set("s", e.s.map(|(x, y)| FactValue::Strings([x.then_some("x"), y.then_some("y")].into_iter().flatten().map(String::from).collect())));
         set("t", e.t.map(|t| FactValue::String(["p", "q", "r"][t as usize % 3].into())));
+        set("r", e.r.map(|r| FactValue::Number(f64::from(r % 6))));
     }
     facts
 }
@@ -117,6 +120,7 @@ fn admitted(change: &Change) -> FactValue {
     }
     let candidates: Vec<FactValue> = match change.fact.as_str() {
         "n" | "m" => [-1.0, 0.0, 1.0, 2.5, 5.0, 6.0].map(FactValue::Number).to_vec(),
+        "r" => [0.0, 2.5, 3.0, 5.0].map(FactValue::Number).to_vec(),
         "t" => ["p", "q", "r"].map(|t| FactValue::String(t.into())).to_vec(),
         "s" => [vec![], vec!["x"], vec!["y"], vec!["x", "y"]]
             .into_iter()

@@ -10,8 +10,9 @@
 
 use crate::check::{Collection, Cond, CondKind, FactId, Number, Term};
 use crate::eval::Tri;
+use crate::eval::arith;
 use crate::facts::Value;
-use crate::syntax::ast::{CompareOp, FactType};
+use crate::syntax::ast::{CompareOp, FactType, NumberRange};
 
 /// A test on one fact's value.
 ///
@@ -176,7 +177,8 @@ fn arithmetic(op: CompareOp, lhs: &Number, rhs: &Number) -> Result<Leaf, Beyond>
     if !facts.is_empty() {
         return Err(Beyond::Arithmetic);
     }
-    match crate::eval::arith::evaluate(op, lhs, rhs, |_| None) {
+    let unknown = |_| crate::eval::arith::Reading::Unknown(Default::default());
+    match crate::eval::arith::evaluate(op, lhs, rhs, unknown) {
         Tri::True => Ok(Leaf::Const(true)),
         Tri::False => Ok(Leaf::Const(false)),
         Tri::Unknown => Err(Beyond::Arithmetic),
@@ -217,6 +219,17 @@ impl Test {
                 .is_ok(),
             _ => return None,
         })
+    }
+
+    /// The test's outcome for a value, or for an unknown one: any value of
+    /// the fact's `range` (a number test may be decided by the range alone:
+    /// `troops_offered >= 0` for a fact `from 0`).
+    pub fn outcome(&self, value: Option<&Value>, range: NumberRange) -> Tri {
+        match (value, self) {
+            (Some(value), _) => self.holds(value).map_or(Tri::Unknown, Tri::from),
+            (None, Test::Number(op, c)) => arith::range_outcome(*op, range, *c),
+            (None, _) => Tri::Unknown,
+        }
     }
 
     /// The test's outcome in words, as it would be written after the fact's
@@ -271,7 +284,10 @@ pub(crate) fn number(n: f64) -> String {
 /// Bools have two; numbers one per constant, one between each two, one
 /// below and one above; strings one per constant and one that is none of
 /// them. Sets are not cut into regions here: their tests are independent.
-pub(crate) fn representatives(ty: FactType, tests: &[&Test]) -> Vec<Value> {
+pub(crate) fn representatives(ty: FactType, tests: &[&Test], range: NumberRange) -> Vec<Value> {
+    if ty == FactType::Number && !range.is_any() {
+        return within(representatives(ty, tests, NumberRange::ANY), range);
+    }
     match ty {
         FactType::Bool => vec![Value::Bool(true), Value::Bool(false)],
         FactType::Number => {
@@ -329,6 +345,27 @@ pub(crate) fn describe_condition(literals: &[(&Test, bool)]) -> String {
         .map(|(test, holds)| test.describe(*holds))
         .collect();
     parts.join(" and ")
+}
+
+/// The representatives that lie in `range`, and its bounds: together one
+/// value for each region the range meets (a region it meets holds a bound,
+/// or lies inside the range with its own representative).
+fn within(values: Vec<Value>, range: NumberRange) -> Vec<Value> {
+    let bounds = [range.lo, range.hi]
+        .into_iter()
+        .flatten()
+        .map(Value::Number);
+    let mut kept: Vec<Value> = values
+        .into_iter()
+        .chain(bounds)
+        .filter(|value| matches!(value, Value::Number(n) if range.contains(*n)))
+        .collect();
+    kept.sort_by(|a, b| match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+        _ => std::cmp::Ordering::Equal,
+    });
+    kept.dedup();
+    kept
 }
 
 /// One end of a region of numbers.
@@ -400,7 +437,25 @@ impl NumberRegion {
 /// order: between two constants, at a constant, below the first and above
 /// the last, with neighbours merged where no test tells them apart (`x >=
 /// 10` does not tell 10 from 11). Linear in the tests after sorting them.
-pub(crate) fn number_regions(tests: &[&Test]) -> Vec<NumberRegion> {
+pub(crate) fn number_regions(tests: &[&Test], range: NumberRange) -> Vec<NumberRegion> {
+    let regions = all_number_regions(tests);
+    if range.is_any() {
+        return regions;
+    }
+    let bounds: Vec<f64> = [range.lo, range.hi].into_iter().flatten().collect();
+    regions
+        .into_iter()
+        .filter_map(|mut region| {
+            if !range.contains(region.value) {
+                region.value = *bounds.iter().find(|b| region.contains(**b))?;
+            }
+            Some(region)
+        })
+        .collect()
+}
+
+/// The regions over every number.
+fn all_number_regions(tests: &[&Test]) -> Vec<NumberRegion> {
     let mut cuts: Vec<(f64, CompareOp)> = tests
         .iter()
         .filter_map(|t| match t {

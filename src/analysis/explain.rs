@@ -54,6 +54,10 @@ pub struct FactReading {
     pub scope: Scope,
     /// Its value (`None`: unknown).
     pub value: Option<FactValue>,
+    /// For a number fact with a range, the range as declared (`from 0 to
+    /// 50000`): what an unknown value may be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
     /// Its doc comment.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub docs: Vec<String>,
@@ -141,6 +145,7 @@ pub(crate) fn explain(snapshot: &Snapshot<'_>, target: Target) -> Explanation {
                     fact: info.name.clone(),
                     scope: info.scope,
                     value: snapshot.fact_value(target.entity, fact),
+                    range: range_text(info),
                     docs: info.docs.clone(),
                 });
             }
@@ -246,6 +251,7 @@ fn readings(snapshot: &Snapshot<'_>, entity: Option<usize>, cond: &Cond) -> Vec<
                 fact: info.name.clone(),
                 scope: scope_of(resolved, fact),
                 value: snapshot.fact_value(entity, fact),
+                range: range_text(info),
                 docs: info.docs.clone(),
             })
         })
@@ -332,14 +338,10 @@ impl<'r> Builder<'_, 'r> {
         match atoms::leaf(cond) {
             Some(Ok(Leaf::Const(b))) => Tri::from(b),
             Some(Ok(Leaf::Atom { atom, positive })) => {
-                let holds = self
-                    .snapshot
-                    .value(self.entity, atom.fact)
-                    .and_then(|v| atom.test.holds(&v));
-                match holds {
-                    Some(h) => Tri::from(h == positive),
-                    None => Tri::Unknown,
-                }
+                let value = self.snapshot.value(self.entity, atom.fact);
+                let range = self.snapshot.resolved().fact(atom.fact).map(|f| f.range);
+                let outcome = atom.test.outcome(value.as_ref(), range.unwrap_or_default());
+                if positive { outcome } else { !outcome }
             }
             _ => self.evaluate_two_fact_test(cond),
         }
@@ -351,9 +353,13 @@ impl<'r> Builder<'_, 'r> {
         let value = |fact: &FactId| self.snapshot.value(self.entity, *fact);
         let outcome = match &cond.kind {
             CondKind::CompareNumbers { op, lhs, rhs } => {
-                let number = |fact: FactId| match value(&fact) {
-                    Some(Value::Number(x)) => Some(x),
-                    _ => None,
+                let resolved = self.snapshot.resolved();
+                let number = |fact: FactId| {
+                    let range = resolved.fact(fact).map(|f| f.range).unwrap_or_default();
+                    match value(&fact) {
+                        Some(Value::Number(x)) => crate::eval::arith::Reading::Known(x),
+                        _ => crate::eval::arith::Reading::Unknown(range),
+                    }
                 };
                 return crate::eval::arith::evaluate(*op, lhs, rhs, number);
             }
@@ -381,6 +387,11 @@ impl<'r> Builder<'_, 'r> {
         };
         outcome.map_or(Tri::Unknown, Tri::from)
     }
+}
+
+/// A fact's declared range in words, if it has one.
+fn range_text(info: &crate::check::FactInfo) -> Option<String> {
+    (!info.range.is_any()).then(|| info.range.to_string())
 }
 
 /// A condition node: a leaf unless children are given.

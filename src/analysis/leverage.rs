@@ -397,7 +397,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 let tests: Vec<&Test> = tests.get(fact).map(|t| t.iter().collect())?;
                 let cut = match info.ty {
                     FactType::Bool => Cut::Bool,
-                    FactType::Number => Cut::Numbers(atoms::number_regions(&tests)),
+                    FactType::Number => Cut::Numbers(atoms::number_regions(&tests, info.range)),
                     FactType::String => {
                         let constants = string_constants(&tests);
                         let other = other_string(&constants);

@@ -147,6 +147,18 @@ impl Linter<'_> {
                 warning("never-satisfied", format!("rule `{name}` can never be satisfied"), rule.span, "no snapshot of facts satisfies it")
                     .with_help("its conditions contradict each other (a proof over every value the facts can take)"),
             );
+        } else if space.always_satisfied(meaning, budget)? {
+            self.found.push(
+                warning(
+                    "always-satisfied",
+                    format!("rule `{name}` is always satisfied"),
+                    rule.span,
+                    "whatever the facts, known or not",
+                )
+                .with_help(
+                    "the declared ranges decide it: check the conditions against the ranges",
+                ),
+            );
         } else if space.always_satisfied_when_known(meaning, budget)? {
             self.found.push(
                 warning(

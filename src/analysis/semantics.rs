@@ -34,8 +34,9 @@ use rustc_hash::FxHashMap;
 use super::atoms::{self, Atom, Beyond, Leaf, Test};
 use super::budget::{Budget, Exhausted};
 use crate::check::{Cond, CondKind, ResolvedRules, RuleId};
+use crate::eval::Tri;
 use crate::facts::FactValue;
-use crate::syntax::ast::{CompareOp, FactType, Scope};
+use crate::syntax::ast::{CompareOp, FactType, NumberRange, Scope};
 
 /// What a rule or condition means: when it is surely true, when surely false.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,9 @@ struct FactVars {
     name: String,
     ty: FactType,
     scope: Scope,
+    /// For a number, the values it may take in every rule set given (the
+    /// ranges of all versions, intersected: a witness must suit each).
+    range: NumberRange,
     known: BddVariable,
     atoms: Vec<(Test, BddVariable)>,
     /// The variable of each test.
@@ -151,10 +155,12 @@ impl Space {
                 fact_of.push(index);
             }
             let by_test = atoms.iter().cloned().collect();
+            let range = common_range(sets, &name, ty);
             spaces.push(FactVars {
                 name,
                 ty,
                 scope,
+                range,
                 known,
                 atoms,
                 by_test,
@@ -197,7 +203,7 @@ impl Space {
         }
         let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
         let mut regions = self.vars.mk_false();
-        for value in atoms::representatives(fact.ty, &tests) {
+        for value in atoms::representatives(fact.ty, &tests, fact.range) {
             budget.spend(fact.atoms.len() as u64)?;
             let cube = BddPartialValuation::from_values_iter(
                 fact.atoms
@@ -319,11 +325,17 @@ impl Space {
                     unsatisfied: constant(!b),
                 },
                 Some(Ok(Leaf::Atom { atom, positive })) => {
-                    let (known, value) = self
+                    let (known, value, range) = self
                         .atom(set, &atom)
                         .ok_or(NoMeaning::Beyond(Beyond::ComparesTwoFacts))?;
-                    let holds = budget.and(&known, &value)?;
-                    let fails = budget.and_not(&known, &value)?;
+                    let mut holds = budget.and(&known, &value)?;
+                    let mut fails = budget.and_not(&known, &value)?;
+                    // Unknown, a number may still be decided by its range.
+                    match atom.test.outcome(None, range) {
+                        Tri::True => holds = budget.or(&holds, &known.not())?,
+                        Tri::False => fails = budget.or(&fails, &known.not())?,
+                        Tri::Unknown => {}
+                    }
                     match positive {
                         true => Meaning {
                             satisfied: holds,
@@ -374,13 +386,17 @@ impl Space {
         }
     }
 
-    fn atom(&self, set: &ResolvedRules, atom: &Atom) -> Option<(Bdd, Bdd)> {
+    fn atom(&self, set: &ResolvedRules, atom: &Atom) -> Option<(Bdd, Bdd, NumberRange)> {
         let info = set.fact(atom.fact)?;
         let fact = self
             .facts
             .get(*self.by_name.get(&(info.name.clone(), info.ty))?)?;
         let var = *fact.by_test.get(&atom.test)?;
-        Some((self.vars.mk_var(fact.known), self.vars.mk_var(var)))
+        Some((
+            self.vars.mk_var(fact.known),
+            self.vars.mk_var(var),
+            fact.range,
+        ))
     }
 
     /// The meaning of a rule of the `set`-th rule set given to [`Space::new`].
@@ -456,6 +472,14 @@ impl Space {
             all_known = budget.and(&all_known, &self.vars.mk_var(fact.known))?;
         }
         Ok(budget.and_not(&all_known, &meaning.satisfied)?.is_false())
+    }
+
+    /// Whether a meaning is satisfied on every snapshot, facts known or
+    /// not (ranges can make it so: `troops_offered >= 0` for a fact `from 0`).
+    pub fn always_satisfied(&self, meaning: &Meaning, budget: &Budget) -> Result<bool, Exhausted> {
+        let facts = self.support(&[&meaning.satisfied]);
+        let consistent = self.consistency(&facts, budget)?;
+        Ok(budget.and_not(&consistent, &meaning.satisfied)?.is_false())
     }
 
     /// The canonical form of a meaning (see [`Canonical`]).
@@ -556,7 +580,7 @@ impl Space {
             return Some(FactValue::Strings(items));
         }
         let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
-        atoms::representatives(fact.ty, &tests)
+        atoms::representatives(fact.ty, &tests, fact.range)
             .into_iter()
             .find(|value| {
                 tests
@@ -599,6 +623,29 @@ fn closure_in_order(set: &ResolvedRules, wanted: &[RuleId]) -> Vec<RuleId> {
             .unwrap_or(usize::MAX)
     });
     rules
+}
+
+/// The range a fact has in every rule set that declares it (by name and
+/// type), intersected.
+fn common_range(sets: &[&ResolvedRules], name: &str, ty: FactType) -> NumberRange {
+    let mut range = NumberRange::ANY;
+    for set in sets {
+        let Some(info) = set.fact_id(name).and_then(|id| set.fact(id)) else {
+            continue;
+        };
+        if info.ty != ty {
+            continue;
+        }
+        range.lo = match (range.lo, info.range.lo) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        range.hi = match (range.hi, info.range.hi) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    range
 }
 
 fn collect_tests(

@@ -281,6 +281,9 @@ struct Question<'s, 'r> {
     atoms: Vec<Atom>,
     /// Each atom's index in `atoms`.
     atom_index: HashMap<Atom, usize>,
+    /// Each atom's outcome while its fact is unknown: decided by the fact's
+    /// range for some number tests, else unknown.
+    unknown_outcomes: Vec<Tri>,
     /// The facts that may change: not fixed, tested by some atom.
     facts: Vec<ChangeableFact>,
     /// Whether the budget ran out while cutting facts into regions: then
@@ -378,7 +381,8 @@ impl<'s, 'r> Question<'s, 'r> {
                 let mut regions: Vec<Vec<bool>> = match ty {
                     FactType::Bool | FactType::StringSet => Vec::new(),
                     _ => {
-                        let values = atoms::representatives(ty, &tests);
+                        let range = resolved.fact(*fact).map(|f| f.range).unwrap_or_default();
+                        let values = atoms::representatives(ty, &tests, range);
                         if budget.spend((values.len() * tests.len()) as u64).is_err() {
                             exhausted = true;
                             Vec::new()
@@ -404,12 +408,20 @@ impl<'s, 'r> Question<'s, 'r> {
                 })
             })
             .collect();
+        let unknown_outcomes = atoms
+            .iter()
+            .map(|atom| {
+                let range = resolved.fact(atom.fact).map(|f| f.range);
+                atom.test.outcome(None, range.unwrap_or_default())
+            })
+            .collect();
         Ok(Question {
             snapshot,
             rule,
             closure,
             atoms,
             atom_index,
+            unknown_outcomes,
             facts,
             exhausted,
         })
@@ -815,31 +827,40 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
     }
 
     /// (surely true, surely false) of an atom: its variable if the fact may
-    /// change (and, for an unknown fact, only once settled), its value now
-    /// if the fact is fixed.
+    /// change (and, for an unknown fact, only once settled: before, what
+    /// the fact's range decides), its value now if the fact is fixed.
     fn atom(&self, atom: &Atom, budget: &Budget) -> Result<(Bdd, Bdd), Exhausted> {
         let index = self.question.atom_index.get(atom).copied();
         let variable = index.and_then(|i| self.atom_vars.get(i).copied().flatten());
+        let unknown = index
+            .and_then(|i| self.question.unknown_outcomes.get(i).copied())
+            .unwrap_or(Tri::Unknown);
+        let constant = |b: bool| match b {
+            true => self.vars.mk_true(),
+            false => self.vars.mk_false(),
+        };
         Ok(match variable {
             Some((None, var)) => (self.vars.mk_var(var), self.vars.mk_literal(var, false)),
             Some((Some(settled), var)) => {
+                let unsettled = self.vars.mk_literal(settled, false);
                 let settled = self.vars.mk_var(settled);
+                let surely = |value: bool, by_range: bool| -> Result<Bdd, Exhausted> {
+                    let once_settled = budget.and(&settled, &self.vars.mk_literal(var, value))?;
+                    match by_range {
+                        true => budget.or(&once_settled, &unsettled),
+                        false => Ok(once_settled),
+                    }
+                };
                 (
-                    budget.and(&settled, &self.vars.mk_var(var))?,
-                    budget.and(&settled, &self.vars.mk_literal(var, false))?,
+                    surely(true, unknown == Tri::True)?,
+                    surely(false, unknown == Tri::False)?,
                 )
             }
             None => {
                 let now = index
                     .and_then(|i| self.now.get(i).copied())
                     .unwrap_or(Tri::Unknown);
-                let constant = |b: bool| {
-                    if b {
-                        self.vars.mk_true()
-                    } else {
-                        self.vars.mk_false()
-                    }
-                };
+                let now = if now == Tri::Unknown { unknown } else { now };
                 (constant(now == Tri::True), constant(now == Tri::False))
             }
         })

@@ -157,6 +157,7 @@ impl Block<'_> {
                 op,
                 column,
                 constant,
+                unknown,
             } => {
                 let c = *constant;
                 // One loop per operator, so that each compiles to straight-line code.
@@ -167,6 +168,9 @@ impl Block<'_> {
                     CompareOp::Le => self.numbers(*column, pair, |n| n <= c),
                     CompareOp::Gt => self.numbers(*column, pair, |n| n > c),
                     CompareOp::Ge => self.numbers(*column, pair, |n| n >= c),
+                }
+                if *unknown != Tri::Unknown {
+                    self.unknown_as(*column, *unknown == Tri::True, pair);
                 }
             }
             Leaf::CompareColumns { op, lhs, rhs } => self.compare_columns(*op, *lhs, *rhs, pair),
@@ -394,6 +398,27 @@ impl Block<'_> {
         }
     }
 
+    /// Where the column is unknown, `value` for every entity of the block
+    /// (a comparison its fact's range decides).
+    fn unknown_as(&self, column: u32, value: bool, pair: &mut [Word]) {
+        let known = match self.columns.column(column) {
+            Some(column) => self.words(column.known()),
+            None => [0; BLOCK_WORDS],
+        };
+        let entities = self.columns.len();
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        let words = if value { t } else { f };
+        for (word, (bits, known)) in words.iter_mut().zip(known).enumerate() {
+            let first = (self.first_word + word) * WORD_BITS;
+            let present = match entities.saturating_sub(first) {
+                0 => 0,
+                n if n >= WORD_BITS => Word::MAX,
+                n => (1 << n) - 1,
+            };
+            *bits |= !known & present;
+        }
+    }
+
     /// A comparison with arithmetic, entity by entity: decided for every
     /// entity of the block, known facts or not (`0 * x` is 0 whatever `x`).
     fn arithmetic(&self, op: CompareOp, lhs: &NumExpr, rhs: &NumExpr, pair: &mut [Word]) {
@@ -404,7 +429,8 @@ impl Block<'_> {
             let (mut yes, mut no): (Word, Word) = (0, 0);
             for bit in 0..WORD_BITS.min(entities.saturating_sub(first)) {
                 let entity = first + bit;
-                match arith::evaluate(op, lhs, rhs, |slot| self.number_at(slot, entity)) {
+                let read = |(slot, range)| arith::Reading::of(self.number_at(slot, entity), range);
+                match arith::evaluate(op, lhs, rhs, read) {
                     Tri::True => yes |= 1 << bit,
                     Tri::False => no |= 1 << bit,
                     Tri::Unknown => {}

@@ -11,9 +11,10 @@ use fixedbitset::FixedBitSet;
 use super::columns::Columns;
 use super::{BLOCK_ENTITIES, BLOCK_WORDS, WORD_BITS, Word};
 use crate::compile::{Arg, Node, NumExpr, SetArg, Slot};
+use crate::eval::arith;
 use crate::eval::{self, Tri};
 use crate::facts::Value;
-use crate::syntax::ast::CompareOp;
+use crate::syntax::ast::{CompareOp, NumberRange};
 
 /// A condition specialised to one snapshot: world facts and world rules
 /// folded into constants, strings into interned ids, entity facts into columns.
@@ -38,11 +39,13 @@ pub(super) enum Op {
 /// A condition's leaf: a comparison or membership over columns.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Leaf {
-    /// A number column against a constant.
+    /// A number column against a constant; `unknown` is the verdict where
+    /// the column is unknown (decided by the fact's range, or unknown).
     Compare {
         op: CompareOp,
         column: u32,
         constant: f64,
+        unknown: Tri,
     },
     /// Two number columns.
     CompareColumns { op: CompareOp, lhs: u32, rhs: u32 },
@@ -116,6 +119,14 @@ impl Leaf {
     }
 }
 
+/// A side of a number comparison, plainly: a constant, a column (with its
+/// fact's range), or unknown for every entity.
+enum Plain {
+    Const(f64),
+    Column(u32, NumberRange),
+    Unknown,
+}
+
 /// An operand: a constant for every entity (`None`: unknown), or a column.
 enum Operand<T> {
     Same(Option<T>),
@@ -166,10 +177,7 @@ impl Lowering<'_> {
                     rhs: Box::new(rhs),
                 },
             },
-            Node::Numbers { op, lhs, rhs } => match (lhs.as_arg(), rhs.as_arg()) {
-                (Some(l), Some(r)) => self.numbers(node, *op, &l, &r),
-                _ => self.arithmetic(node, *op, lhs, rhs),
-            },
+            Node::Numbers { op, lhs, rhs } => self.numbers(node, *op, lhs, rhs),
             Node::Strings { equal, lhs, rhs } => self.strings(node, *equal, lhs, rhs),
             Node::Member {
                 negated,
@@ -215,34 +223,55 @@ impl Lowering<'_> {
         self.world.get(slot as usize).and_then(Option::as_ref)
     }
 
-    fn number(&self, arg: &Arg<f64>) -> Operand<f64> {
-        match arg {
-            Arg::Const(n) => Operand::Same(Some(*n)),
-            Arg::Slot(Slot::Entity(column)) => Operand::Column(*column),
-            Arg::Slot(Slot::World(slot)) => Operand::Same(match self.world(*slot) {
-                Some(Value::Number(n)) => Some(*n),
-                _ => None,
-            }),
-        }
+    /// A side of a comparison as a constant or a column, when it is one:
+    /// a literal, a known world fact, an entity fact; or an unknown world
+    /// fact without a range (any number: the comparison is unknown).
+    fn plain(&self, expr: &NumExpr) -> Option<Plain> {
+        Some(match expr {
+            NumExpr::Const(n) => Plain::Const(*n),
+            NumExpr::Fact {
+                slot: Slot::Entity(column),
+                range,
+            } => Plain::Column(*column, *range),
+            NumExpr::Fact {
+                slot: Slot::World(slot),
+                range,
+            } => match self.world(*slot) {
+                Some(Value::Number(n)) => Plain::Const(*n),
+                _ if range.is_any() => Plain::Unknown,
+                _ => return None,
+            },
+            _ => return None,
+        })
     }
 
-    fn numbers(&self, node: &Node, op: CompareOp, lhs: &Arg<f64>, rhs: &Arg<f64>) -> Op {
-        match (self.number(lhs), self.number(rhs)) {
-            (Operand::Same(_), Operand::Same(_)) => self.fold(node),
-            (Operand::Same(None), _) | (_, Operand::Same(None)) => Op::Const(Tri::Unknown),
-            (Operand::Column(column), Operand::Same(Some(constant))) => Op::Leaf(Leaf::Compare {
+    /// A comparison of numbers: a constant when it reads no entity fact, a
+    /// column against a constant (with the verdict where it is unknown, from
+    /// the fact's range), two columns, or else arithmetic entity by entity.
+    fn numbers(&self, node: &Node, op: CompareOp, lhs: &NumExpr, rhs: &NumExpr) -> Op {
+        let compare = |op: CompareOp, column: u32, range, constant| {
+            Op::Leaf(Leaf::Compare {
                 op,
                 column,
                 constant,
-            }),
-            (Operand::Same(Some(constant)), Operand::Column(column)) => Op::Leaf(Leaf::Compare {
-                op: op.mirrored(),
-                column,
-                constant,
-            }),
-            (Operand::Column(lhs), Operand::Column(rhs)) => {
+                unknown: arith::range_outcome(op, range, constant),
+            })
+        };
+        match (self.plain(lhs), self.plain(rhs)) {
+            (Some(Plain::Unknown), _) | (_, Some(Plain::Unknown)) => Op::Const(Tri::Unknown),
+            (Some(Plain::Const(_)), Some(Plain::Const(_))) => self.fold(node),
+            (Some(Plain::Column(column, range)), Some(Plain::Const(constant))) => {
+                compare(op, column, range, constant)
+            }
+            (Some(Plain::Const(constant)), Some(Plain::Column(column, range))) => {
+                compare(op.mirrored(), column, range, constant)
+            }
+            (Some(Plain::Column(lhs, l)), Some(Plain::Column(rhs, r)))
+                if l.is_any() && r.is_any() =>
+            {
                 Op::Leaf(Leaf::CompareColumns { op, lhs, rhs })
             }
+            _ => self.arithmetic(node, op, lhs, rhs),
         }
     }
 
@@ -267,11 +296,18 @@ impl Lowering<'_> {
     fn world_put_in(&self, expr: &NumExpr) -> NumExpr {
         let each = |parts: &[NumExpr]| parts.iter().map(|p| self.world_put_in(p)).collect();
         match expr {
-            NumExpr::Slot(Slot::World(slot)) => match self.world(*slot) {
+            NumExpr::Fact {
+                slot: Slot::World(slot),
+                ..
+            } => match self.world(*slot) {
                 Some(Value::Number(n)) => NumExpr::Const(*n),
                 _ => expr.clone(),
             },
-            NumExpr::Const(_) | NumExpr::Slot(Slot::Entity(_)) => expr.clone(),
+            NumExpr::Const(_)
+            | NumExpr::Fact {
+                slot: Slot::Entity(_),
+                ..
+            } => expr.clone(),
             NumExpr::Neg(inner) => NumExpr::Neg(Box::new(self.world_put_in(inner))),
             NumExpr::Sum(terms) => NumExpr::Sum(each(terms)),
             NumExpr::Product { factors, divisors } => NumExpr::Product {

@@ -8,7 +8,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::source::Span;
-use crate::syntax::ast::{CompareOp, FactType, Scope};
+use crate::syntax::ast::{CompareOp, FactType, NumberRange, Scope};
 
 /// Index of a fact in [`ResolvedRules::facts`] (declaration order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,6 +50,9 @@ pub struct FactInfo {
     pub scope: Scope,
     /// Its type.
     pub ty: FactType,
+    /// For a number, the values it may take ([`NumberRange::ANY`] for
+    /// other types, or when no range is written).
+    pub range: NumberRange,
     /// Whether it is declared `fixed` (never proposed to change).
     pub fixed: bool,
     /// Its doc comment lines.

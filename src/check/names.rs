@@ -10,13 +10,37 @@ use std::collections::hash_map::Entry;
 use super::model::{FactId, FactInfo, RuleId, Symbol};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use crate::syntax::ast::{Declaration, File, RuleDecl};
+use crate::syntax::ast::{Declaration, FactDecl, File, NumberRange, RuleDecl};
 
 /// Every declaration, with duplicates left out (the first one wins).
 pub(super) struct Declarations<'a> {
     pub facts: Vec<FactInfo>,
     pub rules: Vec<&'a RuleDecl>,
     pub symbols: FxHashMap<String, Symbol>,
+}
+
+/// A number fact's range; an empty one (`from 10 to 1`) is reported and
+/// taken as no range, so that it causes no errors further on.
+fn range(fact: &FactDecl, diagnostics: &mut Vec<Diagnostic>) -> NumberRange {
+    let Some((range, span)) = fact.range else {
+        return NumberRange::ANY;
+    };
+    match (range.lo, range.hi) {
+        (Some(lo), Some(hi)) if lo > hi => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "empty-range",
+                    format!("the range of `{}` holds no number", fact.name.name),
+                )
+                .with_label(span, format!("{lo} is greater than {hi}"))
+                .with_help(format!(
+                    "write the smaller bound first: `from {hi} to {lo}`"
+                )),
+            );
+            NumberRange::ANY
+        }
+        _ => range,
+    }
 }
 
 /// Collects declarations from all files, reporting duplicates.
@@ -58,6 +82,7 @@ pub(super) fn declare<'a>(
                 name: fact.name.name.clone(),
                 scope: fact.scope,
                 ty: fact.ty,
+                range: range(fact, diagnostics),
                 fixed: fact.fixed,
                 docs: fact.docs.clone(),
                 span: fact.name.span,

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use crate::check::{
     Collection, Cond, CondKind, FactId, Number, ResolvedRules, RuleId, RuleKind, Term,
 };
-use crate::syntax::ast::{CompareOp, FactType, Scope};
+use crate::syntax::ast::{CompareOp, FactType, NumberRange, Scope};
 
 /// Where a fact's value lives: a position in the world row or in an entity's row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +32,8 @@ pub struct FactSlot {
     pub name: String,
     /// Its declared type.
     pub ty: FactType,
+    /// For a number, the values it may take.
+    pub range: NumberRange,
     /// Where its value lives.
     pub slot: Slot,
 }
@@ -60,6 +62,7 @@ impl Schema {
             schema.facts.push(FactSlot {
                 name: fact.name.clone(),
                 ty: fact.ty,
+                range: fact.range,
                 slot,
             });
         }
@@ -114,8 +117,14 @@ pub enum Arg<T> {
 pub enum NumExpr {
     /// A literal.
     Const(f64),
-    /// A `number` fact.
-    Slot(Slot),
+    /// A `number` fact, with the range its value lies in (what it stands
+    /// for when unknown).
+    Fact {
+        /// Where its value lives.
+        slot: Slot,
+        /// Its declared range.
+        range: NumberRange,
+    },
     /// `-a`
     Neg(Box<NumExpr>),
     /// `a + b + …` (two or more terms).
@@ -131,11 +140,13 @@ pub enum NumExpr {
 }
 
 impl NumExpr {
-    /// The expression as a plain operand, when it is a literal or a fact.
+    /// The expression as a plain operand, when it is a literal or a fact
+    /// without a range (an unknown one is then any value: unknown against
+    /// anything, which evaluators decide without arithmetic).
     pub fn as_arg(&self) -> Option<Arg<f64>> {
         match self {
             NumExpr::Const(value) => Some(Arg::Const(*value)),
-            NumExpr::Slot(slot) => Some(Arg::Slot(*slot)),
+            NumExpr::Fact { slot, range } if range.is_any() => Some(Arg::Slot(*slot)),
             _ => None,
         }
     }
@@ -144,7 +155,7 @@ impl NumExpr {
     pub fn each_slot(&self, visit: &mut impl FnMut(Slot)) {
         match self {
             NumExpr::Const(_) => {}
-            NumExpr::Slot(slot) => visit(*slot),
+            NumExpr::Fact { slot, .. } => visit(*slot),
             NumExpr::Neg(inner) => inner.each_slot(visit),
             NumExpr::Sum(parts) | NumExpr::Product { factors: parts, .. } => {
                 parts.iter().for_each(|part| part.each_slot(visit))
@@ -272,7 +283,11 @@ impl Program {
     pub fn compile(resolved: &ResolvedRules) -> Program {
         let schema = Schema::new(resolved);
         let slots: Vec<Slot> = schema.facts.iter().map(|fact| fact.slot).collect();
-        let lower = Lowering { slots: &slots };
+        let ranges: Vec<NumberRange> = schema.facts.iter().map(|fact| fact.range).collect();
+        let lower = Lowering {
+            slots: &slots,
+            ranges: &ranges,
+        };
         let (mut world_rules, mut entity_rules) = (Vec::new(), Vec::new());
         for id in &resolved.evaluation_order {
             let Some(rule) = resolved.rule(*id) else {
@@ -347,6 +362,8 @@ impl Program {
 
 struct Lowering<'a> {
     slots: &'a [Slot],
+    /// By fact id: its range.
+    ranges: &'a [NumberRange],
 }
 
 impl Lowering<'_> {
@@ -400,7 +417,10 @@ impl Lowering<'_> {
     fn number(&self, expr: &Number) -> NumExpr {
         match expr {
             Number::Const(value) => NumExpr::Const(*value),
-            Number::Fact(fact) => NumExpr::Slot(self.slot(*fact)),
+            Number::Fact(fact) => NumExpr::Fact {
+                slot: self.slot(*fact),
+                range: self.ranges.get(fact.index()).copied().unwrap_or_default(),
+            },
             Number::Neg(inner) => NumExpr::Neg(Box::new(self.number(inner))),
             Number::Sum(terms) => NumExpr::Sum(terms.iter().map(|t| self.number(t)).collect()),
             Number::Product { factors, divisors } => NumExpr::Product {

@@ -2,7 +2,8 @@
 //! evaluator uses.
 //!
 //! **One principle.** An unknown number stands for every value it could
-//! take (every number, until facts can be given ranges), and each operator
+//! take (every value of its declared range, every number without one),
+//! and each operator
 //! takes the widest answer over its operands independently: interval
 //! arithmetic, as Kleene's logic is for conditions. A comparison is
 //! satisfied when it holds for every pair of values its two sides can take,
@@ -38,7 +39,7 @@ use num_traits::{Signed, Zero};
 use super::Tri;
 use crate::check::{FactId, Number};
 use crate::compile::{NumExpr, Slot};
-use crate::syntax::ast::CompareOp;
+use crate::syntax::ast::{CompareOp, NumberRange};
 
 /// Integers up to this magnitude are exact in a 64-bit float.
 const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0;
@@ -72,19 +73,34 @@ impl Fast {
     /// unknown (any value).
     #[inline]
     pub fn known(value: Option<f64>) -> Fast {
-        match value {
-            Some(x) => Fast {
+        Fast::read(Reading::from(value))
+    }
+
+    /// A number fact with a range: its value, or unknown and so any value
+    /// from `lo` to `hi` (a bound left out is none).
+    #[inline]
+    pub fn within(value: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> Fast {
+        Fast::read(Reading::of(value, NumberRange { lo, hi }))
+    }
+
+    /// A reading: a point, or the interval of a range.
+    #[inline]
+    pub fn read(reading: Reading) -> Fast {
+        // A decimal that is not whole is the float nearest to it, within
+        // half a unit in the last place.
+        let error = |x: f64| if is_whole(x) { 0.0 } else { rounding(x) };
+        match reading {
+            Reading::Known(x) => Fast {
                 lo: x,
                 hi: x,
-                // A decimal that is not whole is the float nearest to it,
-                // within half a unit in the last place.
-                err: if is_whole(x) { 0.0 } else { rounding(x) },
+                err: error(x),
             },
-            None => Fast {
-                lo: f64::NEG_INFINITY,
-                hi: f64::INFINITY,
-                err: 0.0,
-            },
+            Reading::Unknown(range) => {
+                let lo = range.lo.unwrap_or(f64::NEG_INFINITY);
+                let hi = range.hi.unwrap_or(f64::INFINITY);
+                let err = range.lo.map_or(0.0, error).max(range.hi.map_or(0.0, error));
+                Fast { lo, hi, err }
+            }
         }
     }
 
@@ -356,14 +372,29 @@ impl Exact {
     /// A number: a known value (the decimal it was written as), or
     /// unknown (any value).
     pub fn known(value: Option<f64>) -> Exact {
-        match value.and_then(decimal) {
-            Some(x) => Exact {
-                lo: End::At(x.clone()),
-                hi: End::At(x),
+        Exact::read(Reading::from(value))
+    }
+
+    /// A number fact with a range: its value, or unknown and so any value
+    /// from `lo` to `hi` (a bound left out is none).
+    pub fn within(value: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> Exact {
+        Exact::read(Reading::of(value, NumberRange { lo, hi }))
+    }
+
+    /// A reading: a point, or the interval of a range.
+    pub fn read(reading: Reading) -> Exact {
+        let end = |bound: Option<f64>, unbounded: End| match bound.and_then(decimal) {
+            Some(x) => End::At(x),
+            None => unbounded,
+        };
+        match reading {
+            Reading::Known(x) => Exact {
+                lo: end(Some(x), End::Below),
+                hi: end(Some(x), End::Above),
             },
-            None => Exact {
-                lo: End::Below,
-                hi: End::Above,
+            Reading::Unknown(range) => Exact {
+                lo: end(range.lo, End::Below),
+                hi: end(range.hi, End::Above),
             },
         }
     }
@@ -485,6 +516,35 @@ fn decimal(x: f64) -> Option<BigRational> {
     Some(if negative { -value } else { value })
 }
 
+/// What an evaluator reads of a number fact: its value, or that it is
+/// unknown and so any value of its range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reading {
+    /// The fact's value.
+    Known(f64),
+    /// Not known: any value of the range.
+    Unknown(NumberRange),
+}
+
+impl Reading {
+    /// The value if known, else the range.
+    #[inline]
+    pub fn of(value: Option<f64>, range: NumberRange) -> Reading {
+        match value {
+            Some(x) => Reading::Known(x),
+            None => Reading::Unknown(range),
+        }
+    }
+}
+
+/// A value, or unknown and so any number at all.
+impl From<Option<f64>> for Reading {
+    #[inline]
+    fn from(value: Option<f64>) -> Reading {
+        Reading::of(value, NumberRange::ANY)
+    }
+}
+
 /// A number expression as the evaluators here read it: the compiled
 /// [`NumExpr`] (inputs are slots), or the checker's
 /// [`Number`](crate::check::Number) (inputs are facts, for explanations).
@@ -510,13 +570,14 @@ pub enum Shape<'a, E, I> {
     Product(&'a [E], &'a [f64]),
 }
 
+/// A compiled fact is read with its range: the input is both.
 impl Expression for NumExpr {
-    type Input = Slot;
+    type Input = (Slot, NumberRange);
 
-    fn shape(&self) -> Shape<'_, NumExpr, Slot> {
+    fn shape(&self) -> Shape<'_, NumExpr, (Slot, NumberRange)> {
         match self {
             NumExpr::Const(value) => Shape::Const(*value),
-            NumExpr::Slot(slot) => Shape::Input(*slot),
+            NumExpr::Fact { slot, range } => Shape::Input((*slot, *range)),
             NumExpr::Neg(inner) => Shape::Neg(inner),
             NumExpr::Sum(terms) => Shape::Sum(terms),
             NumExpr::Product { factors, divisors } => Shape::Product(factors, divisors),
@@ -539,27 +600,56 @@ impl Expression for Number {
 }
 
 /// `lhs OP rhs` over an expression's inputs: in floats when they decide,
-/// exactly otherwise. `input` gives each input's value (`None`: unknown).
+/// exactly otherwise. `input` reads each input: its value, or unknown
+/// within a range.
 ///
 /// ```
 /// use prereq::compile::{NumExpr, Slot};
-/// use prereq::eval::arith::evaluate;
-/// use prereq::syntax::ast::CompareOp;
+/// use prereq::eval::arith::{Reading, evaluate};
+/// use prereq::syntax::ast::{CompareOp, NumberRange};
 /// use prereq::Tri;
 /// // uk_troops + france_troops >= 20000
-/// let sum = NumExpr::Sum(Box::new([NumExpr::Slot(Slot::Entity(0)), NumExpr::Slot(Slot::Entity(1))]));
+/// let troops = |i| NumExpr::Fact { slot: Slot::Entity(i), range: NumberRange::ANY };
+/// let sum = NumExpr::Sum(Box::new([troops(0), troops(1)]));
 /// let goal = NumExpr::Const(20_000.0);
-/// let facts = |slot| match slot { Slot::Entity(0) => Some(12_000.0), _ => Some(10_000.0) };
+/// let facts = |(slot, _)| match slot {
+///     Slot::Entity(0) => Reading::Known(12_000.0),
+///     _ => Reading::Known(10_000.0),
+/// };
 /// assert_eq!(evaluate(CompareOp::Ge, &sum, &goal, facts), Tri::True);
+/// // Unknown, but never negative: `troops_offered >= 0` holds all the same.
+/// let offered = NumExpr::Fact { slot: Slot::Entity(0), range: NumberRange { lo: Some(0.0), hi: None } };
+/// let unknown = |(_, range)| Reading::Unknown(range);
+/// assert_eq!(evaluate(CompareOp::Ge, &offered, &NumExpr::Const(0.0), unknown), Tri::True);
 /// ```
 pub fn evaluate<E: Expression>(
     op: CompareOp,
     lhs: &E,
     rhs: &E,
-    input: impl Fn(E::Input) -> Option<f64>,
+    input: impl Fn(E::Input) -> Reading,
 ) -> Tri {
     compare(op, fast(lhs, &input), fast(rhs, &input), || {
         (exact(lhs, &input), exact(rhs, &input))
+    })
+}
+
+/// `fact OP constant` for a fact that is unknown: any value of `range`.
+/// Evaluators that compare a column with a constant compute it once, and
+/// give it to every entity that lacks the fact.
+///
+/// ```
+/// use prereq::eval::arith::range_outcome;
+/// use prereq::syntax::ast::{CompareOp, NumberRange};
+/// use prereq::Tri;
+/// let troops = NumberRange { lo: Some(0.0), hi: Some(30_000.0) };
+/// assert_eq!(range_outcome(CompareOp::Ge, troops, 0.0), Tri::True);
+/// assert_eq!(range_outcome(CompareOp::Gt, troops, 60_000.0), Tri::False);
+/// assert_eq!(range_outcome(CompareOp::Ge, troops, 1.0), Tri::Unknown);
+/// ```
+pub fn range_outcome(op: CompareOp, range: NumberRange, constant: f64) -> Tri {
+    let (unknown, constant) = (Reading::Unknown(range), Reading::Known(constant));
+    compare(op, Fast::read(unknown), Fast::read(constant), || {
+        (Exact::read(unknown), Exact::read(constant))
     })
 }
 
@@ -577,10 +667,10 @@ pub fn compare(op: CompareOp, lhs: Fast, rhs: Fast, exact: impl FnOnce() -> (Exa
 }
 
 /// An expression's values in floats.
-pub fn fast<E: Expression>(expr: &E, input: &impl Fn(E::Input) -> Option<f64>) -> Fast {
+pub fn fast<E: Expression>(expr: &E, input: &impl Fn(E::Input) -> Reading) -> Fast {
     match expr.shape() {
         Shape::Const(value) => Fast::known(Some(value)),
-        Shape::Input(name) => Fast::known(input(name)),
+        Shape::Input(name) => Fast::read(input(name)),
         Shape::Neg(inner) => -fast(inner, input),
         Shape::Sum(terms) => fold(terms, |t| fast(t, input), |a, b| a + b),
         Shape::Product(factors, divisors) => divisors.iter().fold(
@@ -591,10 +681,10 @@ pub fn fast<E: Expression>(expr: &E, input: &impl Fn(E::Input) -> Option<f64>) -
 }
 
 /// An expression's values, exactly.
-pub fn exact<E: Expression>(expr: &E, input: &impl Fn(E::Input) -> Option<f64>) -> Exact {
+pub fn exact<E: Expression>(expr: &E, input: &impl Fn(E::Input) -> Reading) -> Exact {
     match expr.shape() {
         Shape::Const(value) => Exact::known(Some(value)),
-        Shape::Input(name) => Exact::known(input(name)),
+        Shape::Input(name) => Exact::read(input(name)),
         Shape::Neg(inner) => -exact(inner, input),
         Shape::Sum(terms) => fold(terms, |t| exact(t, input), |a, b| a + b),
         Shape::Product(factors, divisors) => divisors.iter().fold(
@@ -608,24 +698,24 @@ pub fn exact<E: Expression>(expr: &E, input: &impl Fn(E::Input) -> Option<f64>) 
 /// product; one would be unknown.)
 fn fold<E, T>(parts: &[E], value: impl Fn(&E) -> T, combine: fn(T, T) -> T) -> T
 where
-    T: From<Option<f64>>,
+    T: From<Reading>,
 {
     let mut values = parts.iter().map(value);
     match values.next() {
         Some(first) => values.fold(first, combine),
-        None => T::from(None),
+        None => T::from(Reading::Unknown(NumberRange::ANY)),
     }
 }
 
-impl From<Option<f64>> for Fast {
-    fn from(value: Option<f64>) -> Fast {
-        Fast::known(value)
+impl From<Reading> for Fast {
+    fn from(reading: Reading) -> Fast {
+        Fast::read(reading)
     }
 }
 
-impl From<Option<f64>> for Exact {
-    fn from(value: Option<f64>) -> Exact {
-        Exact::known(value)
+impl From<Reading> for Exact {
+    fn from(reading: Reading) -> Exact {
+        Exact::read(reading)
     }
 }
 

@@ -17,7 +17,7 @@ mod tri;
 
 pub use tri::{Tri, Verdict};
 
-use crate::compile::{Arg, CompiledRule, Node, Program, SetArg, Slot};
+use crate::compile::{Arg, CompiledRule, Node, NumExpr, Program, SetArg, Slot};
 use crate::facts::{FactTable, Value};
 
 /// Verdicts of every rule: world rules once, entity rules per entity.
@@ -146,12 +146,11 @@ impl Context<'_> {
             Node::Not(inner) => !self.eval(inner),
             Node::And(parts) => Tri::all(parts.iter().map(|part| self.eval(part))),
             Node::Or(parts) => Tri::any(parts.iter().map(|part| self.eval(part))),
-            Node::Numbers { op, lhs, rhs } => match (lhs.as_arg(), rhs.as_arg()) {
-                (Some(lhs), Some(rhs)) => match (self.number(&lhs), self.number(&rhs)) {
-                    (Some(lhs), Some(rhs)) => Tri::from(op.holds(&lhs, &rhs)),
-                    _ => Tri::Unknown,
-                },
-                _ => arith::evaluate(*op, lhs, rhs, |slot| self.number(&Arg::Slot(slot))),
+            Node::Numbers { op, lhs, rhs } => match (self.known(lhs), self.known(rhs)) {
+                (Some(lhs), Some(rhs)) => Tri::from(op.holds(&lhs, &rhs)),
+                _ => arith::evaluate(*op, lhs, rhs, |(slot, range)| {
+                    arith::Reading::of(self.number(&Arg::Slot(slot)), range)
+                }),
             },
             Node::Strings { equal, lhs, rhs } => match (self.string(lhs), self.string(rhs)) {
                 (Some(lhs), Some(rhs)) => Tri::from((lhs == rhs) == *equal),
@@ -174,6 +173,16 @@ impl Context<'_> {
                 };
                 if *negated { !found } else { found }
             }
+        }
+    }
+
+    /// A literal's or a known fact's value: compared at once, without
+    /// arithmetic (two decimals compare as their floats do).
+    fn known(&self, expr: &NumExpr) -> Option<f64> {
+        match expr {
+            NumExpr::Const(value) => Some(*value),
+            NumExpr::Fact { slot, .. } => self.number(&Arg::Slot(*slot)),
+            _ => None,
         }
     }
 

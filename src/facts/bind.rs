@@ -167,7 +167,7 @@ pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal
             Some(inexact.help()),
         ));
     }
-    convert(fact.ty, value).ok_or_else(|| {
+    let converted = convert(fact.ty, value).ok_or_else(|| {
         Refusal::new(
             format!("expected {}, found {}", expected(fact.ty), value.describe()),
             Some(&format!(
@@ -176,7 +176,22 @@ pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal
                 fact.ty.keyword()
             )),
         )
-    })
+    })?;
+    match converted {
+        Value::Number(n) if !fact.range.contains(n) => Err(outside(fact, n)),
+        _ => Ok(converted),
+    }
+}
+
+/// Why a number is not a value of its fact's range.
+fn outside(fact: &FactSlot, value: f64) -> Refusal {
+    Refusal::new(
+        format!("{value} is outside the range of `{}`", fact.name),
+        Some(&format!(
+            "`{}` is declared as `number {}`: give a value in it, or leave the fact out if it is unknown",
+            fact.name, fact.range
+        )),
+    )
 }
 
 /// Why a float that is not finite is no number fact.

@@ -105,8 +105,12 @@ pub fn explanation(why: &Explanation, style: Style) -> String {
 }
 
 fn reading(fact: &FactReading) -> String {
+    let within = match (&fact.value, &fact.range) {
+        (None, Some(range)) => format!(" (any value {range})"),
+        _ => String::new(),
+    };
     format!(
-        "{} = {}",
+        "{} = {}{within}",
         fact_name(&fact.fact, fact.scope),
         value_text(fact.value.as_ref())
     )

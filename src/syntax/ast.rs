@@ -85,6 +85,52 @@ impl FactType {
     }
 }
 
+/// The values a number fact may take: from `lo` to `hi`, inclusive; a
+/// bound left out is no bound.
+///
+/// ```
+/// use prereq::syntax::ast::NumberRange;
+/// let troops = NumberRange { lo: Some(0.0), hi: Some(50_000.0) };
+/// assert!(troops.contains(30_000.0) && !troops.contains(-1.0));
+/// assert_eq!(troops.to_string(), "from 0 to 50000");
+/// assert!(NumberRange::ANY.is_any());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct NumberRange {
+    /// The least value, if bounded below.
+    pub lo: Option<f64>,
+    /// The greatest value, if bounded above.
+    pub hi: Option<f64>,
+}
+
+impl NumberRange {
+    /// Every number.
+    pub const ANY: NumberRange = NumberRange { lo: None, hi: None };
+
+    /// Whether it bounds nothing.
+    pub fn is_any(self) -> bool {
+        self.lo.is_none() && self.hi.is_none()
+    }
+
+    /// Whether `value` lies in it.
+    pub fn contains(self, value: f64) -> bool {
+        self.lo.is_none_or(|lo| value >= lo) && self.hi.is_none_or(|hi| value <= hi)
+    }
+}
+
+/// As written after `number`: `from 0 to 100`, `from 0`, `to 100` (empty
+/// for [`NumberRange::ANY`]).
+impl std::fmt::Display for NumberRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.lo, self.hi) {
+            (Some(lo), Some(hi)) => write!(f, "from {lo} to {hi}"),
+            (Some(lo), None) => write!(f, "from {lo}"),
+            (None, Some(hi)) => write!(f, "to {hi}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
 /// `[world] fact NAME: TYPE [fixed]`
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactDecl {
@@ -96,6 +142,8 @@ pub struct FactDecl {
     pub name: Ident,
     /// The declared type.
     pub ty: FactType,
+    /// For a number, its range as written, and where (`from … to …`).
+    pub range: Option<(NumberRange, Span)>,
     /// `fixed`: the fact cannot change, so analyses never propose changing it.
     pub fixed: bool,
     /// The whole declaration, from the keyword to its last token.

@@ -89,12 +89,7 @@ fn describe_expected(positives: &[Rule]) -> String {
     let starts_expression = positives.iter().any(|rule| {
         matches!(
             rule,
-            Rule::expr
-                | Rule::operand
-                | Rule::paren_open
-                | Rule::not_kw
-                | Rule::number
-                | Rule::minus
+            Rule::expr | Rule::operand | Rule::paren_open | Rule::not_kw | Rule::minus
         )
     });
     let mut positives = positives.to_vec();
@@ -149,6 +144,7 @@ fn rank(rule: Rule) -> u8 {
         Rule::compare_op => 3,
         Rule::in_kw | Rule::membership_op | Rule::not_in => 4,
         Rule::unless_kw | Rule::unless_clause => 5,
+        Rule::from_kw | Rule::to_kw | Rule::number_range => 6,
         Rule::fixed_kw => 6,
         Rule::paren_close | Rule::bracket_close | Rule::comma => 7,
         Rule::EOI => 9,
@@ -166,11 +162,16 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::world_kw
         | Rule::fact_kw
         | Rule::rule_kw => "a declaration (`fact`, `world fact` or `rule`)",
-        Rule::fact_type | Rule::bool_kw | Rule::number_kw | Rule::string_kw | Rule::set_type => {
-            "a type (`bool`, `number`, `string` or `set<string>`)"
-        }
+        Rule::fact_type
+        | Rule::bool_kw
+        | Rule::number_kw
+        | Rule::number_type
+        | Rule::string_kw
+        | Rule::set_type => "a type (`bool`, `number`, `string` or `set<string>`)",
         Rule::name => "a name",
         Rule::fixed_kw => "`fixed`",
+        Rule::from_kw | Rule::number_range => "a range (`from 0 to 100`)",
+        Rule::to_kw => "`to`",
         Rule::requires_kw => "`requires`",
         Rule::unless_kw | Rule::unless_clause => "`unless`",
         Rule::and_kw => "`and`",

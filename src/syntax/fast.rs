@@ -18,7 +18,7 @@
 
 use super::ast::{
     ArithOp, ArithPart, CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident,
-    RuleDecl, Scope, StringLiteral,
+    NumberRange, RuleDecl, Scope, StringLiteral,
 };
 use super::{KEYWORDS, literal};
 use crate::limits::{MAX_NAME_LENGTH, MAX_STRING_LENGTH};
@@ -216,6 +216,10 @@ impl<'t> Cursor<'t> {
             self.eat(">").then_some(())?;
         }
         let mut end = self.at;
+        let range = match ty {
+            FactType::Number => self.range(&mut end)?,
+            _ => None,
+        };
         let before_fixed = self.at;
         self.skip()?;
         let fixed = self.keyword("fixed");
@@ -229,9 +233,37 @@ impl<'t> Cursor<'t> {
             scope,
             name,
             ty,
+            range,
             fixed,
             span: self.span(start, end),
         })
+    }
+
+    /// `from A [to B]` or `to B` after `number`, if written; `end` moves
+    /// past it. `None` inside: no range.
+    fn range(&mut self, end: &mut usize) -> Option<Option<(NumberRange, Span)>> {
+        let before = self.at;
+        self.skip()?;
+        let start = self.at;
+        let mut range = NumberRange::ANY;
+        if self.keyword("from") {
+            self.skip()?;
+            range.lo = Some(self.number()?);
+            *end = self.at;
+            let after_lo = self.at;
+            self.skip()?;
+            if !self.keyword("to") {
+                self.at = after_lo;
+                return Some(Some((range, self.span(start, *end))));
+            }
+        } else if !self.keyword("to") {
+            self.at = before;
+            return Some(None);
+        }
+        self.skip()?;
+        range.hi = Some(self.number()?);
+        *end = self.at;
+        Some(Some((range, self.span(start, *end))))
     }
 
     fn rule(&mut self, start: usize, docs: Vec<String>) -> Option<RuleDecl> {
@@ -846,6 +878,18 @@ mod tests {
             prop::sample::select(vec!["bool", "number", "string"]).prop_map(str::to_string),
             (maybe_blank(), maybe_blank(), maybe_blank())
                 .prop_map(|(a, b, c)| format!("set{a}<{b}string{c}>")),
+            (
+                blank(),
+                prop::sample::select(vec![
+                    "from 0 to 100",
+                    "from -1.5",
+                    "to 7",
+                    "from\n0 # c\n to 3",
+                    "from 3 to 1",
+                    "from -0",
+                ]),
+            )
+                .prop_map(|(b, range)| format!("number{b}{range}")),
         ];
         let fact = (
             any::<bool>(),

@@ -15,7 +15,7 @@ use pest::iterators::Pair;
 
 use super::ast::{
     ArithOp, ArithPart, CompareOp, Declaration, Expr, ExprKind, FactDecl, FactType, Ident,
-    RuleDecl, Scope, StringLiteral,
+    NumberRange, RuleDecl, Scope, StringLiteral,
 };
 use super::errors::syntax_error;
 use super::literal;
@@ -103,12 +103,16 @@ impl Builder<'_> {
         let mut scope = Scope::Entity;
         let mut name = None;
         let mut ty = None;
+        let mut range = None;
         let mut fixed = false;
         for part in pair.into_inner() {
             match part.as_rule() {
                 Rule::world_kw => scope = Scope::World,
                 Rule::name => name = Some(self.ident(&part)?),
-                Rule::fact_type => ty = Some(fact_type(&part)),
+                Rule::fact_type => {
+                    ty = Some(fact_type(&part));
+                    range = self.range(&part)?;
+                }
                 Rule::fixed_kw => fixed = true,
                 _ => {}
             }
@@ -121,9 +125,35 @@ impl Builder<'_> {
             scope,
             name,
             ty,
+            range,
             fixed,
             span,
         })
+    }
+
+    /// A number type's range, if one is written.
+    fn range(&mut self, fact_type: &Pair<'_, Rule>) -> Built<Option<(NumberRange, Span)>> {
+        let Some(range) = fact_type
+            .clone()
+            .into_inner()
+            .flat_map(|part| part.into_inner())
+            .find(|part| part.as_rule() == Rule::number_range)
+        else {
+            return Ok(None);
+        };
+        let span = self.span(&range);
+        let mut bounds = NumberRange::ANY;
+        let mut upper = false;
+        for part in range.into_inner() {
+            match part.as_rule() {
+                Rule::from_kw => upper = false,
+                Rule::to_kw => upper = true,
+                Rule::number if upper => bounds.hi = Some(self.number(&part)?),
+                Rule::number => bounds.lo = Some(self.number(&part)?),
+                _ => {}
+            }
+        }
+        Ok(Some((bounds, span)))
     }
 
     fn rule(&mut self, pair: Pair<'_, Rule>, docs: Vec<String>) -> Built<RuleDecl> {
@@ -449,6 +479,8 @@ fn is_composite(rule: Rule) -> bool {
             | Rule::rule_decl
             | Rule::unless_clause
             | Rule::fact_type
+            | Rule::number_type
+            | Rule::number_range
             | Rule::set_type
             | Rule::expr
             | Rule::conjunction
@@ -473,7 +505,7 @@ fn doc_line(pair: &Pair<'_, Rule>) -> String {
 
 fn fact_type(pair: &Pair<'_, Rule>) -> FactType {
     match pair.clone().into_inner().next().map(|p| p.as_rule()) {
-        Some(Rule::number_kw) => FactType::Number,
+        Some(Rule::number_type) => FactType::Number,
         Some(Rule::string_kw) => FactType::String,
         Some(Rule::set_type) => FactType::StringSet,
         _ => FactType::Bool,

@@ -17,14 +17,17 @@ use std::collections::BTreeMap;
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{One, Zero};
+use num_traits::{One, Signed, Zero};
 use prereq::{Facts, Verdict};
 use proptest::prelude::*;
 
 pub const WORLD_BOOLS: [&str; 2] = ["w_b0", "w_b1"];
-pub const WORLD_NUMBERS: [&str; 1] = ["w_n0"];
+pub const WORLD_NUMBERS: [&str; 2] = ["w_n0", "w_r0"];
 pub const ENTITY_BOOLS: [&str; 3] = ["e_b0", "e_b1", "e_b2"];
-pub const ENTITY_NUMBERS: [&str; 2] = ["e_n0", "e_n1"];
+pub const ENTITY_NUMBERS: [&str; 3] = ["e_n0", "e_n1", "e_r0"];
+/// The number facts declared with a range, and the range.
+pub const RANGES: [(&str, Option<f64>, Option<f64>); 2] =
+    [("w_r0", Some(-1.0), Some(2.5)), ("e_r0", Some(0.0), None)];
 pub const ENTITY_STRINGS: [&str; 1] = ["e_s0"];
 pub const ENTITY_SETS: [&str; 1] = ["e_set0"];
 pub const WORDS: [&str; 3] = ["a", "b", "c"];
@@ -37,11 +40,13 @@ pub const DECLARATIONS: &str = "
 world fact w_b0: bool
 world fact w_b1: bool
 world fact w_n0: number
+world fact w_r0: number from -1 to 2.5
 fact e_b0: bool
 fact e_b1: bool
 fact e_b2: bool fixed
 fact e_n0: number
 fact e_n1: number
+fact e_r0: number from 0
 fact e_s0: string
 fact e_set0: set<string>
 ";
@@ -216,10 +221,13 @@ pub type Row = BTreeMap<&'static str, Value>;
 pub fn value_for(name: &'static str) -> BoxedStrategy<Option<Value>> {
     let value: BoxedStrategy<Value> = if name.contains("_b") {
         any::<bool>().prop_map(Value::Bool).boxed()
-    } else if name.contains("_n") {
-        prop::sample::select(NUMBERS.to_vec())
-            .prop_map(Value::Number)
-            .boxed()
+    } else if name.contains("_n") || name.contains("_r") {
+        let range = range_of(name);
+        let values: Vec<f64> = NUMBERS
+            .into_iter()
+            .filter(|n| range.0.is_none_or(|lo| *n >= lo) && range.1.is_none_or(|hi| *n <= hi))
+            .collect();
+        prop::sample::select(values).prop_map(Value::Number).boxed()
     } else if name.contains("_set") {
         prop::sample::subsequence(WORDS.to_vec(), 0..=3)
             .prop_map(Value::Set)
@@ -230,6 +238,14 @@ pub fn value_for(name: &'static str) -> BoxedStrategy<Option<Value>> {
             .boxed()
     };
     prop::option::weighted(0.75, value).boxed()
+}
+
+/// A number fact's declared range (none for most).
+pub fn range_of(name: &str) -> (Option<f64>, Option<f64>) {
+    RANGES
+        .iter()
+        .find(|(fact, _, _)| *fact == name)
+        .map_or((None, None), |(_, lo, hi)| (*lo, *hi))
 }
 
 pub fn row(names: Vec<&'static str>) -> impl Strategy<Value = Row> {
@@ -477,19 +493,7 @@ impl Reference<'_> {
                     None
                 }
             }
-            Cond::Numbers(l, op, r) => {
-                let (Exactly::Is(l), Exactly::Is(r)) = (self.exactly(l), self.exactly(r)) else {
-                    return None;
-                };
-                Some(match *op {
-                    "==" => l == r,
-                    "!=" => l != r,
-                    "<" => l < r,
-                    "<=" => l <= r,
-                    ">" => l > r,
-                    _ => l >= r,
-                })
-            }
+            Cond::Numbers(l, op, r) => self.exactly(l).compare(op, &self.exactly(r)),
             Cond::Strings(fact, eq, word) => match self.lookup(fact) {
                 Some(Value::String(s)) => Some((s == word) == *eq),
                 _ => None,
@@ -518,57 +522,151 @@ impl Reference<'_> {
         }
     }
 
-    /// A number expression's value, in exact rationals. Without ranges an
-    /// unknown number is any number at all, and so is everything computed
-    /// from it — but zero times anything is zero.
-    fn exactly(&self, term: &NumTerm) -> Exactly {
+    /// A number expression's values, in exact rationals: every value from
+    /// `lo` to `hi`. An unknown fact is any value of its range (any number
+    /// at all without one), and each operator takes the widest answer over
+    /// its operands, each occurrence of a fact on its own.
+    fn exactly(&self, term: &NumTerm) -> Interval {
         match term {
-            NumTerm::Const(n) => Exactly::Is(rational(*n)),
+            NumTerm::Const(n) => Interval::point(rational(*n)),
             NumTerm::Fact(name) => match self.lookup(name) {
-                Some(Value::Number(n)) => Exactly::Is(rational(*n)),
-                _ => Exactly::Any,
-            },
-            NumTerm::Neg(inner) => match self.exactly(inner) {
-                Exactly::Is(x) => Exactly::Is(-x),
-                Exactly::Any => Exactly::Any,
-            },
-            NumTerm::Sum(terms) => {
-                let mut total = BigRational::zero();
-                for (subtracted, term) in terms {
-                    match self.exactly(term) {
-                        Exactly::Is(x) if *subtracted => total -= x,
-                        Exactly::Is(x) => total += x,
-                        Exactly::Any => return Exactly::Any,
+                Some(Value::Number(n)) => Interval::point(rational(*n)),
+                _ => {
+                    let (lo, hi) = range_of(name);
+                    let end =
+                        |b: Option<f64>, unbounded| b.map_or(unbounded, |b| End::At(rational(b)));
+                    Interval {
+                        lo: end(lo, End::Below),
+                        hi: end(hi, End::Above),
                     }
                 }
-                Exactly::Is(total)
+            },
+            NumTerm::Neg(inner) => self.exactly(inner).neg(),
+            NumTerm::Sum(terms) => {
+                let mut total = Interval::point(BigRational::zero());
+                for (subtracted, term) in terms {
+                    let term = self.exactly(term);
+                    total = total.add(&if *subtracted { term.neg() } else { term });
+                }
+                total
             }
             NumTerm::Product(factors, divisor) => {
-                let values: Vec<Exactly> = factors.iter().map(|f| self.exactly(f)).collect();
-                let zero = |v: &Exactly| matches!(v, Exactly::Is(x) if x.is_zero());
-                if values.iter().any(zero) {
-                    return Exactly::Is(BigRational::zero());
+                let mut product = Interval::point(BigRational::one());
+                for factor in factors {
+                    product = product.mul(&self.exactly(factor));
                 }
-                let mut product = BigRational::one();
-                for value in values {
-                    match value {
-                        Exactly::Is(x) => product *= x,
-                        Exactly::Any => return Exactly::Any,
-                    }
+                match divisor {
+                    Some(d) => product.mul(&Interval::point(rational(*d).recip())),
+                    None => product,
                 }
-                if let Some(divisor) = divisor {
-                    product /= rational(*divisor);
-                }
-                Exactly::Is(product)
             }
         }
     }
 }
 
-/// A number expression's value for the reference evaluator.
-enum Exactly {
-    Is(BigRational),
-    Any,
+/// An end of an interval: a rational, or no bound.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum End {
+    Below,
+    At(BigRational),
+    Above,
+}
+
+/// The values a number expression can take.
+#[derive(Clone)]
+struct Interval {
+    lo: End,
+    hi: End,
+}
+
+impl Interval {
+    fn point(x: BigRational) -> Interval {
+        Interval {
+            lo: End::At(x.clone()),
+            hi: End::At(x),
+        }
+    }
+
+    fn neg(self) -> Interval {
+        let flip = |e: End| match e {
+            End::Below => End::Above,
+            End::Above => End::Below,
+            End::At(x) => End::At(-x),
+        };
+        Interval {
+            lo: flip(self.hi),
+            hi: flip(self.lo),
+        }
+    }
+
+    fn add(&self, other: &Interval) -> Interval {
+        let sum = |a: &End, b: &End, unbounded: End| match (a, b) {
+            (End::At(x), End::At(y)) => End::At(x + y),
+            _ => unbounded,
+        };
+        Interval {
+            lo: sum(&self.lo, &other.lo, End::Below),
+            hi: sum(&self.hi, &other.hi, End::Above),
+        }
+    }
+
+    fn mul(&self, other: &Interval) -> Interval {
+        let sign = |e: &End| match e {
+            End::Below => -1,
+            End::Above => 1,
+            End::At(x) if x.is_zero() => 0,
+            End::At(x) if x.is_negative() => -1,
+            End::At(_) => 1,
+        };
+        let times = |a: &End, b: &End| match (a, b) {
+            (End::At(x), End::At(y)) => End::At(x * y),
+            _ => match sign(a) * sign(b) {
+                0 => End::At(BigRational::zero()),
+                1 => End::Above,
+                _ => End::Below,
+            },
+        };
+        let products = [
+            times(&self.lo, &other.lo),
+            times(&self.lo, &other.hi),
+            times(&self.hi, &other.lo),
+            times(&self.hi, &other.hi),
+        ];
+        Interval {
+            lo: products.iter().min().cloned().unwrap(),
+            hi: products.iter().max().cloned().unwrap(),
+        }
+    }
+
+    /// Satisfied when the operator holds for every pair of values, not
+    /// when for none, undetermined otherwise.
+    fn compare(&self, op: &str, other: &Interval) -> Option<bool> {
+        let (l, r) = (self, other);
+        let (always, never) = match op {
+            "<" => (l.hi < r.lo, l.lo >= r.hi),
+            "<=" => (l.hi <= r.lo, l.lo > r.hi),
+            ">" => (r.hi < l.lo, r.lo >= l.hi),
+            ">=" => (r.hi <= l.lo, r.lo > l.hi),
+            "==" | "!=" => {
+                let point = |i: &Interval| matches!(i.lo, End::At(_)) && i.lo == i.hi;
+                let same = point(l) && point(r) && l.lo == r.lo;
+                let disjoint = l.hi < r.lo || r.hi < l.lo;
+                if op == "==" {
+                    (same, disjoint)
+                } else {
+                    (disjoint, same)
+                }
+            }
+            _ => unreachable!(),
+        };
+        if always {
+            Some(true)
+        } else if never {
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 /// The decimal a float prints as, exactly.

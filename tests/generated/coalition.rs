@@ -29,7 +29,7 @@ pub struct Entity {
     pub needs_us_backstop: Option<bool>,
     /// Shares a land border with Russia (geography: never proposed to change).
     pub borders_russia: Option<bool>,
-    /// Troops offered for the force (the force could be up to 30,000).
+    /// Troops offered, from none to the whole force ("up to 30,000").
     pub troops_offered: Option<f64>,
     /// What the country offers besides, or instead of, troops.
     pub contributions: Option<Vec<String>>,
@@ -55,7 +55,7 @@ pub fn backing_met(world: &World, entity: &Entity) -> ::prereq::Tri {
 #[allow(dead_code)]
 pub fn willing(_world: &World, entity: &Entity) -> ::prereq::Tri {
     (::prereq::Tri::from(entity.in_coalition))
-        .and(match (entity.troops_offered, Some(1.0_f64)) { (Some(a), Some(b)) => ::prereq::Tri::from(a >= b), _ => ::prereq::Tri::Unknown })
+        .and(match entity.troops_offered { Some(a) => ::prereq::Tri::from(a >= 1.0_f64), None => ::prereq::Tri::Unknown })
         .and(!(::prereq::Tri::from(entity.borders_russia)))
 }
 

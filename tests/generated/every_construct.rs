@@ -26,6 +26,8 @@ pub struct Entity {
     pub tags: Option<Vec<String>>,
     pub region: Option<String>,
     pub amount: Option<f64>,
+    /// A range: unknown, any value from 0 to 100; decides some comparisons alone.
+    pub share: Option<f64>,
     pub flag: Option<bool>,
     /// Names whose escapes must not collide: `self` cannot be a raw identifier.
     pub self_: Option<bool>,
@@ -77,6 +79,14 @@ pub fn numbers(_world: &World, entity: &Entity) -> ::prereq::Tri {
 pub fn arithmetic(world: &World, entity: &Entity) -> ::prereq::Tri {
     ({ use ::prereq::{eval::arith::{compare, Exact, Fast}, syntax::ast::CompareOp}; compare(CompareOp::Ge, (Fast::known(entity.amount) * Fast::known(Some(2.0_f64))) + -(Fast::known(entity.r#match) / 4.0_f64), Fast::known(world.threshold) + Fast::known(Some(0.1_f64)), || ((Exact::known(entity.amount) * Exact::known(Some(2.0_f64))) + -(Exact::known(entity.r#match) / 4.0_f64), Exact::known(world.threshold) + Exact::known(Some(0.1_f64)))) })
         .and({ use ::prereq::{eval::arith::{compare, Exact, Fast}, syntax::ast::CompareOp}; compare(CompareOp::Lt, -Fast::known(entity.amount), (Fast::known(Some(0.0_f64)) * Fast::known(entity.r#match)) + Fast::known(Some(3.0_f64)), || (-Exact::known(entity.amount), (Exact::known(Some(0.0_f64)) * Exact::known(entity.r#match)) + Exact::known(Some(3.0_f64)))) })
+}
+
+#[allow(dead_code)]
+pub fn ranges(_world: &World, entity: &Entity) -> ::prereq::Tri {
+    ((match entity.share { Some(a) => ::prereq::Tri::from(a >= 0.0_f64), None => ::prereq::Tri::True })
+        .and(match entity.share { Some(a) => ::prereq::Tri::from(a <= 100.0_f64), None => ::prereq::Tri::True })
+        .and({ use ::prereq::{eval::arith::{compare, Exact, Fast}, syntax::ast::CompareOp}; compare(CompareOp::Gt, Fast::within(entity.share, Some(0.0_f64), Some(100.0_f64)) * Fast::known(Some(2.0_f64)), Fast::known(entity.amount), || (Exact::within(entity.share, Some(0.0_f64), Some(100.0_f64)) * Exact::known(Some(2.0_f64)), Exact::known(entity.amount))) }))
+        .or(match entity.share { Some(a) => ::prereq::Tri::from(a > 50.0_f64), None => ::prereq::Tri::Unknown })
 }
 
 #[allow(dead_code)]

@@ -421,6 +421,8 @@ struct Compare {
     lo: f64,
     hi: f64,
     negated: bool,
+    /// Where the column is unknown: (is true, is false), 0 or 1 each.
+    unknown: (Word, Word),
     to: usize,
 }
 
@@ -431,6 +433,7 @@ impl Compare {
             op,
             column,
             constant,
+            unknown,
         } = *leaf
         else {
             return None;
@@ -451,6 +454,10 @@ impl Compare {
             lo,
             hi,
             negated,
+            unknown: (
+                Word::from(unknown == Tri::True),
+                Word::from(unknown == Tri::False),
+            ),
             to,
         })
     }
@@ -542,8 +549,10 @@ impl Narrow {
             let is_known = (known >> compare.column) & 1;
             let n = f64::from_bits(row.scalar_bits(compare.column));
             let holds = Word::from((compare.lo <= n && n <= compare.hi) != compare.negated);
-            registers.0 |= (is_known & holds) << compare.to;
-            registers.1 |= (is_known & (holds ^ 1)) << compare.to;
+            let is_unknown = is_known ^ 1;
+            let (unknown_true, unknown_false) = compare.unknown;
+            registers.0 |= ((is_known & holds) | (is_unknown & unknown_true)) << compare.to;
+            registers.1 |= ((is_known & (holds ^ 1)) | (is_unknown & unknown_false)) << compare.to;
         }
         for (leaf, to) in &self.leaves {
             write(&mut registers, *to, row.leaf(leaf));

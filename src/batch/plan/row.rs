@@ -152,16 +152,20 @@ impl Row {
                 op,
                 column,
                 constant,
-            } => known(self.number(*column).map(|n| op.holds(&n, constant))),
+                unknown,
+            } => self
+                .number(*column)
+                .map_or(*unknown, |n| Tri::from(op.holds(&n, constant))),
             Leaf::CompareColumns { op, lhs, rhs } => known(
                 self.number(*lhs)
                     .zip(self.number(*rhs))
                     .map(|(a, b)| op.holds(&a, &b)),
             ),
             Leaf::Arithmetic { op, lhs, rhs } => {
-                arith::evaluate(*op, lhs, rhs, |slot| match slot {
-                    Slot::Entity(column) => self.number(column),
-                    Slot::World(_) => None,
+                arith::evaluate(*op, lhs, rhs, |(slot, range)| match slot {
+                    Slot::Entity(column) => arith::Reading::of(self.number(column), range),
+                    // Known world facts were put in when the rules were lowered.
+                    Slot::World(_) => arith::Reading::Unknown(range),
                 })
             }
             Leaf::StringIs { equal, column, id } => known(
