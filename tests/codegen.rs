@@ -47,6 +47,10 @@ fn the_generated_modules_are_fresh() {
         "tests/fixtures/codegen/every_construct.rules",
         "tests/generated/every_construct.rs",
     );
+    assert_fresh(
+        "tests/fixtures/codegen/arithmetic.rules",
+        "tests/generated/arithmetic.rs",
+    );
 }
 
 /// The evaluator's verdict of each rule (by name) for the one entity of `facts`.

@@ -107,8 +107,13 @@ impl Fast {
     /// Whether `self OP other` holds for every pair of values (true), for
     /// none (false) or for some (unknown); `None` when the two sides are
     /// too close for floats to tell, and [`Exact`] must.
+    #[inline]
     pub fn decide(self, op: CompareOp, other: Fast) -> Option<Tri> {
         let err = self.err + other.err;
+        if err == 0.0 && self.lo == self.hi && other.lo == other.hi {
+            // Two exact points, as for known whole facts: compared at once.
+            return Some(Tri::from(op.holds(&self.lo, &other.lo)));
+        }
         let order = |a: f64, b: f64| certain_order(a, b, err);
         decide_with(op, [self.lo, self.hi], [other.lo, other.hi], order)
     }
@@ -164,6 +169,11 @@ impl std::ops::Mul<Fast> for Fast {
     #[inline]
     fn mul(self, other: Fast) -> Fast {
         let whole = self.is_exact_whole() && other.is_exact_whole();
+        if self.lo == self.hi && other.lo == other.hi {
+            // Two points, as for known facts: one product.
+            let (p, err) = product(self.lo, self.err, other.lo, other.err, whole);
+            return Fast::checked(p, p, err);
+        }
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
         let mut err: f64 = 0.0;
@@ -214,16 +224,20 @@ impl std::ops::Div<f64> for Fast {
     }
 }
 
-/// A whole number small enough to be held exactly.
+/// A whole number small enough to be held exactly. (A cast, not
+/// `fract`: without SSE4.1 that is a call into libm.)
+#[inline]
 fn is_whole(x: f64) -> bool {
-    x.fract() == 0.0 && x.abs() <= EXACT_LIMIT
+    x.abs() <= EXACT_LIMIT && (x as i64) as f64 == x
 }
 
+#[inline]
 fn whole_or_unbounded(x: f64) -> bool {
     x.is_infinite() || is_whole(x)
 }
 
 /// More than the rounding error of one operation giving `x`.
+#[inline]
 fn rounding(x: f64) -> f64 {
     x.abs() * f64::EPSILON + f64::from_bits(1)
 }
@@ -231,12 +245,13 @@ fn rounding(x: f64) -> f64 {
 /// The error one end of a sum or product adds: none when an operand is
 /// unbounded (the end stays unbounded) or the operation on whole numbers
 /// stayed below 2^53; unbounded when finite operands overflowed.
+#[inline]
 fn end_error(x: f64, y: f64, result: f64, whole: bool) -> f64 {
     if x.is_infinite() || y.is_infinite() {
         0.0
     } else if !result.is_finite() {
         f64::INFINITY
-    } else if whole && result.fract() == 0.0 && result.abs() < EXACT_LIMIT {
+    } else if whole && result.abs() < EXACT_LIMIT && is_whole(result) {
         0.0
     } else {
         rounding(result)
@@ -246,6 +261,7 @@ fn end_error(x: f64, y: f64, result: f64, whole: bool) -> f64 {
 /// One product of two ends and its error bound. Zero times an unbounded
 /// end is zero; an unbounded end times a number whose sign the error
 /// leaves open cannot be bounded in floats.
+#[inline]
 fn product(x: f64, x_err: f64, y: f64, y_err: f64, whole: bool) -> (f64, f64) {
     if x.is_infinite() || y.is_infinite() {
         let (other, other_err) = if x.is_infinite() {
@@ -267,6 +283,7 @@ fn product(x: f64, x_err: f64, y: f64, y_err: f64, whole: bool) -> (f64, f64) {
 }
 
 /// The order of two ends, when their error bounds leave it certain.
+#[inline]
 fn certain_order(a: f64, b: f64, err: f64) -> Option<Ordering> {
     // An unbounded error (an overflow, an unbounded end whose sign floats
     // could not tell) leaves every end in doubt, infinite ones too.
@@ -292,6 +309,7 @@ fn certain_order(a: f64, b: f64, err: f64) -> Option<Ordering> {
 /// A comparison of two intervals `[l0, l1]` and `[r0, r1]`, given how to
 /// order two ends (`None`: cannot tell). Satisfied when the operator holds
 /// for every pair of values, unsatisfied when for none.
+#[inline]
 fn decide_with(
     op: CompareOp,
     [l0, l1]: [f64; 2],
@@ -301,6 +319,7 @@ fn decide_with(
     decide_ends(op, [&l0, &l1], [&r0, &r1], |a, b| order(*a, *b))
 }
 
+#[inline]
 fn decide_ends<T>(
     op: CompareOp,
     [l0, l1]: [&T; 2],
