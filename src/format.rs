@@ -18,7 +18,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
-use crate::syntax::ast::{Declaration, Expr, ExprKind, FactDecl, RuleDecl, Scope};
+use crate::syntax::ast::{Declaration, Expr, ExprKind, FactDecl, FactType, RuleDecl, Scope};
 use crate::syntax::{self, is_blank, scan_chunks};
 
 /// The width a rule must fit in to stay on one line.
@@ -194,11 +194,18 @@ fn fact_line(fact: &FactDecl) -> String {
         Some((range, _)) if !range.is_any() => format!(" {range}"),
         _ => String::new(),
     };
-    format!(
-        "{world}fact {}: {}{range}{fixed}",
-        fact.name.name,
-        fact.ty.keyword()
-    )
+    let ty = match &fact.vocabulary {
+        Some(words) => {
+            let words: Vec<String> = words.iter().map(|w| string(&w.value)).collect();
+            let vocabulary = format!("one of {}", words.join(", "));
+            match fact.ty {
+                FactType::StringSet => format!("set<{vocabulary}>"),
+                _ => vocabulary,
+            }
+        }
+        None => fact.ty.keyword().to_string(),
+    };
+    format!("{world}fact {}: {ty}{range}{fixed}", fact.name.name)
 }
 
 fn rule_text(rule: &RuleDecl) -> String {

@@ -241,6 +241,9 @@ fn what_does_not_fit_is_refused_with_the_fact_and_a_hint() {
             .to_string(),
     );
     lines.push(request.set_number(troops, 1e300).unwrap_err().to_string());
+    // Outside the declared range, through the handle and by name.
+    lines.push(request.set_number(troops, -1.0).unwrap_err().to_string());
+    lines.push(request.set("troops_offered", 30001).unwrap_err().to_string());
     lines.push(
         request
             .set("troops_offered", "many")

@@ -33,7 +33,7 @@ use crate::eval::Verdict;
 use crate::facts::bind::{Value, locate, typed};
 use crate::facts::{FactProblem, FactValue, Facts, FactsError};
 use crate::report::UnknownName;
-use crate::syntax::ast::FactType;
+use crate::syntax::ast::{FactType, NumberRange};
 
 /// The rules and the world facts prepared for deciding one entity at a
 /// time (see the [module](self) documentation). A request borrows the
@@ -95,9 +95,10 @@ pub struct Decider {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BoolFact(u32);
 
-/// A `number` entity fact of a [`Decider`]: the column it fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NumberFact(u32);
+/// A `number` entity fact of a [`Decider`]: the column it fills, and the
+/// range its values must lie in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NumberFact(u32, NumberRange);
 
 /// A `string` entity fact of a [`Decider`]: the column it fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +166,9 @@ impl Decider {
 
     /// The `number` entity fact named `name`.
     pub fn number_fact(&self, name: &str) -> Result<NumberFact, FactProblem> {
-        self.column(name, FactType::Number).map(NumberFact)
+        let column = self.column(name, FactType::Number)?;
+        let range = self.declared(column).map(|fact| fact.range);
+        Ok(NumberFact(column, range.unwrap_or_default()))
     }
 
     /// The `string` entity fact named `name`.
@@ -272,11 +275,11 @@ impl Request<'_> {
     }
 
     /// Sets a `number` fact. Fails, naming the fact, for a value a float
-    /// does not hold exactly as a fact (not finite, or beyond 2^53), as the
-    /// facts readers do.
+    /// does not hold exactly as a fact (not finite, beyond 2^53) or outside
+    /// the fact's range, as the facts readers do.
     #[inline]
     pub fn set_number(&mut self, fact: NumberFact, value: f64) -> Result<&mut Self, FactProblem> {
-        if value.is_finite() && value.abs() <= crate::number::MAX_EXACT {
+        if value.is_finite() && value.abs() <= crate::number::MAX_EXACT && fact.1.contains(value) {
             self.decider.row.set_scalar(fact.0, value.to_bits());
             return Ok(self);
         }

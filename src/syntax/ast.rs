@@ -144,6 +144,9 @@ pub struct FactDecl {
     pub ty: FactType,
     /// For a number, its range as written, and where (`from … to …`).
     pub range: Option<(NumberRange, Span)>,
+    /// For a string or a set, its vocabulary as written (`one of "a", "b"`):
+    /// the only strings it may hold.
+    pub vocabulary: Option<Vec<StringLiteral>>,
     /// `fixed`: the fact cannot change, so analyses never propose changing it.
     pub fixed: bool,
     /// The whole declaration, from the keyword to its last token.

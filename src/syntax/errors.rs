@@ -167,7 +167,10 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::number_kw
         | Rule::number_type
         | Rule::string_kw
+        | Rule::string_type
         | Rule::set_type => "a type (`bool`, `number`, `string` or `set<string>`)",
+        Rule::one_kw | Rule::vocabulary => "a vocabulary (`one of \"a\", \"b\"`)",
+        Rule::of_kw => "`of`",
         Rule::name => "a name",
         Rule::fixed_kw => "`fixed`",
         Rule::from_kw | Rule::number_range => "a range (`from 0 to 100`)",

@@ -200,18 +200,29 @@ impl<'t> Cursor<'t> {
         self.skip()?;
         self.expect(":")?;
         let word = self.word()?;
+        let mut vocabulary = None;
         let ty = match word {
             "bool" => FactType::Bool,
             "number" => FactType::Number,
             "string" => FactType::String,
+            "one" => {
+                vocabulary = Some(self.vocabulary()?);
+                FactType::String
+            }
             "set" => FactType::StringSet,
             _ => return None,
         };
-        self.at += word.len();
+        if vocabulary.is_none() {
+            self.at += word.len();
+        }
         if ty == FactType::StringSet {
             self.skip()?;
             self.expect("<")?;
-            self.keyword("string").then_some(())?;
+            if self.word() == Some("one") {
+                vocabulary = Some(self.vocabulary()?);
+            } else {
+                self.keyword("string").then_some(())?;
+            }
             self.skip()?;
             self.eat(">").then_some(())?;
         }
@@ -234,9 +245,32 @@ impl<'t> Cursor<'t> {
             name,
             ty,
             range,
+            vocabulary,
             fixed,
             span: self.span(start, end),
         })
+    }
+
+    /// `one of "a", "b", …`: the strings, the cursor after the last.
+    fn vocabulary(&mut self) -> Option<Vec<StringLiteral>> {
+        self.keyword("one").then_some(())?;
+        self.skip()?;
+        self.keyword("of").then_some(())?;
+        let mut words = Vec::new();
+        loop {
+            self.skip()?;
+            let (value, from, to) = self.string()?;
+            words.push(StringLiteral {
+                value,
+                span: self.span(from, to),
+            });
+            let after = self.at;
+            self.skip()?;
+            if !self.eat(",") {
+                self.at = after;
+                return Some(words);
+            }
+        }
     }
 
     /// `from A [to B]` or `to B` after `number`, if written; `end` moves

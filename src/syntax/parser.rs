@@ -104,6 +104,7 @@ impl Builder<'_> {
         let mut name = None;
         let mut ty = None;
         let mut range = None;
+        let mut vocabulary = None;
         let mut fixed = false;
         for part in pair.into_inner() {
             match part.as_rule() {
@@ -112,6 +113,7 @@ impl Builder<'_> {
                 Rule::fact_type => {
                     ty = Some(fact_type(&part));
                     range = self.range(&part)?;
+                    vocabulary = self.vocabulary(&part)?;
                 }
                 Rule::fixed_kw => fixed = true,
                 _ => {}
@@ -126,9 +128,20 @@ impl Builder<'_> {
             name,
             ty,
             range,
+            vocabulary,
             fixed,
             span,
         })
+    }
+
+    /// A string or set type's vocabulary, if one is written.
+    fn vocabulary(&mut self, fact_type: &Pair<'_, Rule>) -> Built<Option<Vec<StringLiteral>>> {
+        let found = fact_type
+            .clone()
+            .into_inner()
+            .flatten()
+            .find(|part| part.as_rule() == Rule::vocabulary);
+        found.map(|words| self.list(words)).transpose()
     }
 
     /// A number type's range, if one is written.
@@ -482,6 +495,8 @@ fn is_composite(rule: Rule) -> bool {
             | Rule::number_type
             | Rule::number_range
             | Rule::set_type
+            | Rule::string_type
+            | Rule::vocabulary
             | Rule::expr
             | Rule::conjunction
             | Rule::negation
@@ -506,7 +521,7 @@ fn doc_line(pair: &Pair<'_, Rule>) -> String {
 fn fact_type(pair: &Pair<'_, Rule>) -> FactType {
     match pair.clone().into_inner().next().map(|p| p.as_rule()) {
         Some(Rule::number_type) => FactType::Number,
-        Some(Rule::string_kw) => FactType::String,
+        Some(Rule::string_type) => FactType::String,
         Some(Rule::set_type) => FactType::StringSet,
         _ => FactType::Bool,
     }
