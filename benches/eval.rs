@@ -495,7 +495,9 @@ impl CoalitionHandles {
                 .expect("an exact number");
         }
         if let Some(contributions) = &record.contributions {
-            request.set_strings(self.contributions, contributions);
+            request
+                .set_strings(self.contributions, contributions)
+                .expect("words of the vocabulary");
         }
     }
 }

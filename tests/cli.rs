@@ -444,6 +444,29 @@ fn arithmetic_is_evaluated_and_analyses_say_what_they_leave_out() {
     insta::assert_snapshot!(transcripts.join("\n"));
 }
 
+/// With a vocabulary, what a change takes is said in its words.
+#[test]
+fn unlock_and_leverage_propose_words_of_the_vocabulary() {
+    let rules = "tests/fixtures/vocabulary/stance.rules";
+    let facts = "tests/fixtures/vocabulary/stance.toml";
+    let unlock = prereq(&[
+        "unlock", rules, "--facts", facts, "--rule", "ready", "--entity", "UK",
+    ]);
+    assert_eq!(unlock.code, 0, "{}", unlock.stderr);
+    assert!(
+        unlock
+            .stdout
+            .contains(r#"stance: "opposed" → in ["conditional", "willing"]"#)
+    );
+    let leverage = prereq(&["leverage", rules, "--facts", facts, "--rule", "not_opposed"]);
+    assert_eq!(leverage.code, 0, "{}", leverage.stderr);
+    insta::assert_snapshot!(format!(
+        "{}\n{}",
+        unlock.transcript(),
+        leverage.transcript()
+    ));
+}
+
 #[test]
 fn analysis_usage_errors() {
     let today = "rules/facts/2025-03-17.toml";

@@ -119,6 +119,23 @@ fn string_fact() -> impl Strategy<Value = Option<String>> {
     )
 }
 
+/// A value of the coalition's `contributions` (words of its vocabulary).
+fn contributions_fact() -> impl Strategy<Value = Option<Vec<String>>> {
+    let words = vec![
+        "troops",
+        "fast_jets",
+        "logistics",
+        "engineering",
+        "backfill",
+        "political_backing",
+    ];
+    prop::option::weighted(
+        0.8,
+        prop::collection::btree_set(prop::sample::select(words), 0..4)
+            .prop_map(|set| set.into_iter().map(str::to_string).collect()),
+    )
+}
+
 fn set_fact() -> impl Strategy<Value = Option<Vec<String>>> {
     prop::option::weighted(
         0.8,
@@ -156,7 +173,7 @@ proptest! {
         (in_coalition, legal_basis, rules_of_engagement, needs_us_backstop) in (bool_fact(), bool_fact(), bool_fact(), bool_fact()),
         (borders_russia, resists_asset_seizure) in (bool_fact(), bool_fact()),
         troops_offered in troops_fact(),
-        contributions in set_fact(),
+        contributions in contributions_fact(),
     ) {
         use coalition::*;
         let world = World { us_backstop, ceasefire };

@@ -34,14 +34,18 @@ fn give(decider_facts: &Handles, request: &mut Request<'_>, entity: &Row, by_nam
                 request.set_number(decider_facts.numbers[name], *n).unwrap();
             }
             Value::String(s) => {
-                request.set_string(decider_facts.strings[name], s);
+                request.set_string(decider_facts.strings[name], s).unwrap();
             }
             Value::Set(items) => {
                 // Given twice, in another order and with a repeat: the last wins.
-                request.set_strings(decider_facts.sets[name], ["b", "z"]);
+                request
+                    .set_strings(decider_facts.sets[name], ["b", "c"])
+                    .unwrap();
                 let mut shuffled: Vec<&str> = items.iter().rev().copied().collect();
                 shuffled.extend(items.first());
-                request.set_strings(decider_facts.sets[name], shuffled);
+                request
+                    .set_strings(decider_facts.sets[name], shuffled)
+                    .unwrap();
             }
         }
     }
@@ -168,21 +172,23 @@ fn strings_no_rule_names_are_told_apart_only_when_two_facts_are_compared() {
     let mut request = decider.request();
     request
         .set_string(home, "Oslo")
-        .set_string(posted, "Riga")
-        .set_strings(visited, ["Tallinn", "Vilnius"]);
+        .and_then(|r| r.set_string(posted, "Riga"))
+        .and_then(|r| r.set_strings(visited, ["Tallinn", "Vilnius"]))
+        .unwrap();
     assert_eq!(request.decide(stays), Verdict::Unsatisfied);
     assert_eq!(request.decide(returns), Verdict::Unsatisfied);
     assert_eq!(request.decide(abroad), Verdict::Satisfied);
     let mut request = decider.request();
     request
         .set_string(home, "Riga")
-        .set_string(posted, "Riga")
-        .set_strings(visited, ["Tallinn", "Riga", "base"]);
+        .and_then(|r| r.set_string(posted, "Riga"))
+        .and_then(|r| r.set_strings(visited, ["Tallinn", "Riga", "base"]))
+        .unwrap();
     assert_eq!(request.decide(stays), Verdict::Satisfied);
     assert_eq!(request.decide(returns), Verdict::Satisfied);
     assert_eq!(request.decide(abroad), Verdict::Unsatisfied);
     let mut request = decider.request();
-    request.set_string(home, "Riga");
+    request.set_string(home, "Riga").unwrap();
     assert_eq!(request.decide(stays), Verdict::Undetermined);
     assert_eq!(request.decide(returns), Verdict::Undetermined);
 }
@@ -233,6 +239,7 @@ fn what_does_not_fit_is_refused_with_the_fact_and_a_hint() {
     lines.push(decider.bool_fact("ceasefire").unwrap_err().to_string());
     lines.push(decider.rule("deplyo").unwrap_err().to_string());
     let troops = decider.number_fact("troops_offered").unwrap();
+    let contributions = decider.set_fact("contributions").unwrap();
     let mut request = decider.request();
     lines.push(
         request
@@ -243,7 +250,17 @@ fn what_does_not_fit_is_refused_with_the_fact_and_a_hint() {
     lines.push(request.set_number(troops, 1e300).unwrap_err().to_string());
     // Outside the declared range, through the handle and by name.
     lines.push(request.set_number(troops, -1.0).unwrap_err().to_string());
-    lines.push(request.set("troops_offered", 30001).unwrap_err().to_string());
+    lines.push(
+        request
+            .set("troops_offered", 30001)
+            .unwrap_err()
+            .to_string(),
+    );
+    // Outside the vocabulary, through the handle and by name.
+    let refused = request.set_strings(contributions, ["fast_jet"]);
+    lines.push(refused.unwrap_err().to_string());
+    let refused = request.set("contributions", vec!["air_defence"]);
+    lines.push(refused.unwrap_err().to_string());
     lines.push(
         request
             .set("troops_offered", "many")

@@ -25,7 +25,7 @@ fn a_warmed_up_decider_allocates_nothing_per_request() {
     let deploy = decider.rule("deploy").unwrap();
     let offers = [
         &["troops", "fast_jets", "logistics"][..],
-        &["backfill", "medical", "cyber"][..],
+        &["backfill", "political_backing", "troops"][..],
         &[][..],
     ];
     let mut decide = |index: usize| {
@@ -34,7 +34,8 @@ fn a_warmed_up_decider_allocates_nothing_per_request() {
             .set_bool(in_coalition, index % 2 == 0)
             .set_number(troops, (index % 5) as f64 * 1000.0)
             .unwrap()
-            .set_strings(contributions, offers[index % offers.len()]);
+            .set_strings(contributions, offers[index % offers.len()])
+            .unwrap();
         request.set("legal_basis", index % 3 != 0).unwrap();
         request.set("borders_russia", false).unwrap();
         let decided = request.decide(deploy);

@@ -284,9 +284,13 @@ pub(crate) fn number(n: f64) -> String {
 /// Bools have two; numbers one per constant, one between each two, one
 /// below and one above; strings one per constant and one that is none of
 /// them. Sets are not cut into regions here: their tests are independent.
-pub(crate) fn representatives(ty: FactType, tests: &[&Test], range: NumberRange) -> Vec<Value> {
-    if ty == FactType::Number && !range.is_any() {
-        return within(representatives(ty, tests, NumberRange::ANY), range);
+pub(crate) fn representatives(ty: FactType, tests: &[&Test], domain: Domain<'_>) -> Vec<Value> {
+    if ty == FactType::Number && !domain.range.is_any() {
+        let every = Domain {
+            range: NumberRange::ANY,
+            ..domain
+        };
+        return within(representatives(ty, tests, every), domain.range);
     }
     match ty {
         FactType::Bool => vec![Value::Bool(true), Value::Bool(false)],
@@ -323,18 +327,65 @@ pub(crate) fn representatives(ty: FactType, tests: &[&Test], range: NumberRange)
                 .collect();
             constants.sort_unstable();
             constants.dedup();
-            let mut other = String::from("other");
-            while constants.contains(&other.as_str()) {
-                other.push('_');
-            }
             let mut values: Vec<Value> = constants
                 .iter()
                 .map(|c| Value::String((*c).into()))
                 .collect();
-            values.push(Value::String(other.into()));
+            values.extend(
+                other_string(&constants, domain.vocabulary).map(|o| Value::String(o.into())),
+            );
             values
         }
         FactType::StringSet => Vec::new(),
+    }
+}
+
+/// The values a fact may take, as far as the analyses use them: a
+/// number's range, a string's or set's vocabulary.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Domain<'a> {
+    pub range: NumberRange,
+    pub vocabulary: Option<&'a [String]>,
+}
+
+impl<'a> Domain<'a> {
+    /// A declared fact's domain.
+    pub(crate) fn of(fact: &'a crate::check::FactInfo) -> Domain<'a> {
+        Domain {
+            range: fact.range,
+            vocabulary: fact.vocabulary.as_deref(),
+        }
+    }
+}
+
+/// A string that is none of `constants` (sorted): of the vocabulary when
+/// there is one (`None` when the constants take every word), else any.
+pub(crate) fn other_string<S: AsRef<str>>(
+    constants: &[S],
+    vocabulary: Option<&[String]>,
+) -> Option<String> {
+    let taken = |word: &str| constants.iter().any(|c| c.as_ref() == word);
+    match vocabulary {
+        Some(words) => words.iter().find(|w| !taken(w)).cloned(),
+        None => {
+            let mut other = String::from("other");
+            while taken(&other) {
+                other.push('_');
+            }
+            Some(other)
+        }
+    }
+}
+
+/// Words a string may take, as a condition: `== "willing"`, or
+/// `in ["conditional", "willing"]`.
+pub(crate) fn words_condition<S: AsRef<str>>(words: &[S]) -> String {
+    match words {
+        [one] => format!("== {:?}", one.as_ref()),
+        many => {
+            let list: Vec<String> = many.iter().map(|w| format!("{:?}", w.as_ref())).collect();
+            format!("in [{}]", list.join(", "))
+        }
     }
 }
 

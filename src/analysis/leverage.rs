@@ -333,8 +333,9 @@ enum Cut {
     Bool,
     /// Number regions, in increasing order.
     Numbers(Vec<NumberRegion>),
-    /// The constants compared with (sorted), and a string that is none of them.
-    Strings(Vec<String>, String),
+    /// The constants compared with (sorted), and a string that is none of
+    /// them (`None` when they take every word of the fact's vocabulary).
+    Strings(Vec<String>, Option<String>),
     /// The strings tested for membership.
     Set(Vec<String>),
 }
@@ -400,7 +401,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     FactType::Number => Cut::Numbers(atoms::number_regions(&tests, info.range)),
                     FactType::String => {
                         let constants = string_constants(&tests);
-                        let other = other_string(&constants);
+                        let other = atoms::other_string(&constants, info.vocabulary.as_deref());
                         Cut::Strings(constants, other)
                     }
                     FactType::StringSet => Cut::Set(
@@ -821,9 +822,9 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                             .map(|index| key(Variant::Region(index))),
                     );
                 }
-                Cut::Strings(constants, _) => {
+                Cut::Strings(constants, other) => {
                     let current = now.as_ref().map(|now| string_region(constants, now));
-                    let regions = constants.len() + 1;
+                    let regions = constants.len() + usize::from(other.is_some());
                     keys.extend(
                         (0..regions)
                             .filter(|index| {
@@ -861,7 +862,8 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 Value::Number(regions.get(index)?.value)
             }
             (Cut::Strings(constants, other), Variant::Region(index)) => {
-                Value::String(constants.get(index).unwrap_or(other).as_str().into())
+                let value = constants.get(index).or(other.as_ref())?;
+                Value::String(value.as_str().into())
             }
             (Cut::Set(_), Variant::Empty) => Value::Set(Box::new([])),
             (Cut::Set(tested), Variant::Flip(index)) => flipped(
@@ -914,7 +916,10 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     .map(NumberRegion::describe),
             ),
             (value @ Value::String(_), Some(Cut::Strings(constants, _))) => {
-                (None, Some(string_condition(constants, value)))
+                let vocabulary = resolved
+                    .fact(candidate.fact)
+                    .and_then(|f| f.vocabulary.as_deref());
+                (None, Some(string_condition(constants, vocabulary, value)))
             }
             (Value::Set(items), _) => (None, Some(set_change(now.as_ref(), items))),
             _ => (None, None),
@@ -962,14 +967,6 @@ fn string_constants(tests: &[&Test]) -> Vec<String> {
 
 /// A string that is none of the (sorted) constants: the region of "any
 /// other string".
-fn other_string(constants: &[String]) -> String {
-    let mut other = String::from("other");
-    while constants.binary_search(&other).is_ok() {
-        other.push('_');
-    }
-    other
-}
-
 /// The region of a string value: the constant it equals, or `None` for any other.
 fn string_region(constants: &[String], value: &Value) -> Option<usize> {
     match value {
@@ -978,10 +975,19 @@ fn string_region(constants: &[String], value: &Value) -> Option<usize> {
     }
 }
 
-/// A string region as a condition: `== "x"`, or none of the constants.
-fn string_condition(constants: &[String], value: &Value) -> String {
+/// A string region as a condition: `== "x"`, or none of the constants —
+/// with a vocabulary, the words left: `== "willing"`, `in ["a", "b"]`.
+fn string_condition(constants: &[String], vocabulary: Option<&[String]>, value: &Value) -> String {
     match string_region(constants, value).and_then(|i| constants.get(i)) {
         Some(constant) => format!("== {constant:?}"),
+        None if vocabulary.is_some() => {
+            let rest: Vec<&String> = vocabulary
+                .unwrap_or_default()
+                .iter()
+                .filter(|w| constants.binary_search(w).is_err())
+                .collect();
+            atoms::words_condition(&rest)
+        }
         None => match constants {
             [one] => format!("!= {one:?}"),
             many => {

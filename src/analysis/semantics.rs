@@ -70,6 +70,9 @@ struct FactVars {
     /// For a number, the values it may take in every rule set given (the
     /// ranges of all versions, intersected: a witness must suit each).
     range: NumberRange,
+    /// For a string or set, the words every version allows (intersected),
+    /// if any version has a vocabulary.
+    vocabulary: Option<Vec<String>>,
     known: BddVariable,
     atoms: Vec<(Test, BddVariable)>,
     /// The variable of each test.
@@ -156,11 +159,13 @@ impl Space {
             }
             let by_test = atoms.iter().cloned().collect();
             let range = common_range(sets, &name, ty);
+            let vocabulary = common_vocabulary(sets, &name, ty);
             spaces.push(FactVars {
                 name,
                 ty,
                 scope,
                 range,
+                vocabulary,
                 known,
                 atoms,
                 by_test,
@@ -203,7 +208,7 @@ impl Space {
         }
         let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
         let mut regions = self.vars.mk_false();
-        for value in atoms::representatives(fact.ty, &tests, fact.range) {
+        for value in atoms::representatives(fact.ty, &tests, fact.domain()) {
             budget.spend(fact.atoms.len() as u64)?;
             let cube = BddPartialValuation::from_values_iter(
                 fact.atoms
@@ -580,7 +585,7 @@ impl Space {
             return Some(FactValue::Strings(items));
         }
         let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
-        atoms::representatives(fact.ty, &tests, fact.range)
+        atoms::representatives(fact.ty, &tests, fact.domain())
             .into_iter()
             .find(|value| {
                 tests
@@ -593,6 +598,15 @@ impl Space {
                 (FactType::Bool, Some(b)) => Some(FactValue::Bool(*b)),
                 _ => None,
             })
+    }
+}
+
+impl FactVars {
+    fn domain(&self) -> atoms::Domain<'_> {
+        atoms::Domain {
+            range: self.range,
+            vocabulary: self.vocabulary.as_deref(),
+        }
     }
 }
 
@@ -623,6 +637,30 @@ fn closure_in_order(set: &ResolvedRules, wanted: &[RuleId]) -> Vec<RuleId> {
             .unwrap_or(usize::MAX)
     });
     rules
+}
+
+/// The words a fact may hold in every rule set that declares it with a
+/// vocabulary, intersected (`None`: no version has one).
+fn common_vocabulary(sets: &[&ResolvedRules], name: &str, ty: FactType) -> Option<Vec<String>> {
+    let mut common: Option<Vec<String>> = None;
+    for set in sets {
+        let Some(info) = set.fact_id(name).and_then(|id| set.fact(id)) else {
+            continue;
+        };
+        if info.ty != ty {
+            continue;
+        }
+        if let Some(words) = &info.vocabulary {
+            common = Some(match common {
+                Some(mut kept) => {
+                    kept.retain(|w| words.binary_search(w).is_ok());
+                    kept
+                }
+                None => words.clone(),
+            });
+        }
+    }
+    common
 }
 
 /// The range a fact has in every rule set that declares it (by name and

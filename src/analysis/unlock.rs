@@ -381,8 +381,11 @@ impl<'s, 'r> Question<'s, 'r> {
                 let mut regions: Vec<Vec<bool>> = match ty {
                     FactType::Bool | FactType::StringSet => Vec::new(),
                     _ => {
-                        let range = resolved.fact(*fact).map(|f| f.range).unwrap_or_default();
-                        let values = atoms::representatives(ty, &tests, range);
+                        let domain = resolved
+                            .fact(*fact)
+                            .map(atoms::Domain::of)
+                            .unwrap_or_default();
+                        let values = atoms::representatives(ty, &tests, domain);
                         if budget.spend((values.len() * tests.len()) as u64).is_err() {
                             exhausted = true;
                             Vec::new()
@@ -609,6 +612,19 @@ impl<'s, 'r> Question<'s, 'r> {
                 let (to, condition) = match (fact.ty, literals.as_slice()) {
                     (FactType::Bool, [(Test::IsTrue, value)]) => (Some(*value), None),
                     (_, []) => (None, Some("any value".to_string())),
+                    (FactType::String, _) if info.vocabulary.is_some() => {
+                        // The words the condition admits, named.
+                        let words: Vec<&String> = info
+                            .vocabulary
+                            .iter()
+                            .flatten()
+                            .filter(|w| {
+                                let word = Value::String(w.as_str().into());
+                                literals.iter().all(|(t, h)| t.holds(&word) == Some(*h))
+                            })
+                            .collect();
+                        (None, Some(atoms::words_condition(&words)))
+                    }
                     _ => {
                         let parts: Vec<(&Test, bool)> =
                             literals.iter().map(|(t, h)| (t, *h)).collect();

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use fixedbitset::FixedBitSet;
 
 use crate::compile::{FactSlot, Schema, Slot};
-use crate::facts::bind::{Value, locate, typed};
+use crate::facts::bind::{Value, locate, typed, words_of};
 use crate::facts::de::{FactSink, LIMITS, Refusal, TomlText, read_document};
 use crate::facts::{FactProblem, FactValue, Facts, FactsError, path_key};
 use crate::name_index::NameIndex;
@@ -982,6 +982,7 @@ impl<'s> Builder<'s> {
         match (fact.ty, value) {
             // Straight into ids: no sorted copy of the strings on the way.
             (FactType::StringSet, FactValue::Strings(set)) => {
+                words_of(fact, set.iter().map(String::as_str))?;
                 column.set_strings(entity, set, &mut self.columns.strings);
             }
             (_, value) => column.set_last(entity, typed(fact, value)?, &mut self.columns.strings),
@@ -1034,6 +1035,7 @@ impl FactSink for Builder<'_> {
             let strings = strings.iter().map(|s| s.to_string()).collect();
             return typed(fact, &FactValue::Strings(strings)).map(|_| ());
         }
+        words_of(fact, strings.iter().copied())?;
         let entity = self.columns.len().saturating_sub(1);
         if let Some(column) = self.columns.columns.get_mut(slot) {
             column.set_strings(entity, strings, &mut self.columns.strings);

@@ -30,7 +30,7 @@ use crate::RuleSet;
 use crate::check::RuleId;
 use crate::compile::{Arg, FactSlot, Node, Program, Schema, SetArg, Slot};
 use crate::eval::Verdict;
-use crate::facts::bind::{Value, locate, typed};
+use crate::facts::bind::{Value, locate, typed, words_of};
 use crate::facts::{FactProblem, FactValue, Facts, FactsError};
 use crate::report::UnknownName;
 use crate::syntax::ast::{FactType, NumberRange};
@@ -67,7 +67,7 @@ use crate::syntax::ast::{FactType, NumberRange};
 /// assert_eq!(uk.decide(deploy), Verdict::Satisfied);
 ///
 /// let mut sweden = decider.request();
-/// sweden.set_strings(contributions, ["logistics"]);
+/// sweden.set_strings(contributions, ["logistics"])?;
 /// sweden.set("in_coalition", true)?; // by name: a lookup, still no allocation
 /// assert_eq!(sweden.decide(deploy), Verdict::Undetermined); // troops unknown
 /// let all: Vec<_> = sweden.verdicts().collect();
@@ -100,13 +100,15 @@ pub struct BoolFact(u32);
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NumberFact(u32, NumberRange);
 
-/// A `string` entity fact of a [`Decider`]: the column it fills.
+/// A `string` entity fact of a [`Decider`]: the column it fills, and
+/// whether the fact has a vocabulary its values are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StringFact(u32);
+pub struct StringFact(u32, bool);
 
-/// A `set<string>` entity fact of a [`Decider`]: the column it fills.
+/// A `set<string>` entity fact of a [`Decider`]: the column it fills, and
+/// whether the fact has a vocabulary its strings are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SetFact(u32);
+pub struct SetFact(u32, bool);
 
 impl Decider {
     /// Prepares `rules` for deciding entities one at a time, in the world
@@ -173,12 +175,19 @@ impl Decider {
 
     /// The `string` entity fact named `name`.
     pub fn string_fact(&self, name: &str) -> Result<StringFact, FactProblem> {
-        self.column(name, FactType::String).map(StringFact)
+        let column = self.column(name, FactType::String)?;
+        Ok(StringFact(column, self.has_vocabulary(column)))
     }
 
     /// The `set<string>` entity fact named `name`.
     pub fn set_fact(&self, name: &str) -> Result<SetFact, FactProblem> {
-        self.column(name, FactType::StringSet).map(SetFact)
+        let column = self.column(name, FactType::StringSet)?;
+        Ok(SetFact(column, self.has_vocabulary(column)))
+    }
+
+    fn has_vocabulary(&self, column: u32) -> bool {
+        self.declared(column)
+            .is_some_and(|fact| fact.vocabulary.is_some())
     }
 
     /// The names of the rules, in declaration order: the order of
@@ -217,14 +226,34 @@ impl Decider {
 
     /// The declaration of the entity fact in `column`.
     fn declared(&self, column: u32) -> Option<&FactSlot> {
-        self.schema
-            .facts()
-            .iter()
-            .find(|fact| fact.slot == Slot::Entity(column))
+        declared_in(&self.schema, column)
+    }
+
+    /// Refuses a string of `strings` outside the vocabulary of the fact in
+    /// `column`, naming the fact.
+    fn check_words<'s>(
+        &self,
+        column: u32,
+        strings: impl IntoIterator<Item = &'s str>,
+    ) -> Result<(), FactProblem> {
+        match self.declared(column) {
+            Some(declared) => {
+                words_of(declared, strings).map_err(|refusal| refusal.at(declared.name.clone()))
+            }
+            None => Ok(()),
+        }
     }
 }
 
 /// The column and declaration of entity fact `name`, or why it is none.
+/// The declaration of the entity fact in `column`.
+fn declared_in(schema: &Schema, column: u32) -> Option<&FactSlot> {
+    schema
+        .facts()
+        .iter()
+        .find(|fact| fact.slot == Slot::Entity(column))
+}
+
 fn entity_fact<'s>(schema: &'s Schema, name: &str) -> Result<(u32, &'s FactSlot), FactProblem> {
     match locate(schema, name, true) {
         Ok((column, declared)) => Ok((u32::try_from(column).unwrap_or(u32::MAX), declared)),
@@ -293,36 +322,57 @@ impl Request<'_> {
         Err(problem)
     }
 
-    /// Sets a `string` fact.
+    /// Sets a `string` fact. Fails, naming the fact, for a string outside
+    /// the fact's vocabulary (the fact stays as it was).
     #[inline]
-    pub fn set_string(&mut self, fact: StringFact, value: &str) -> &mut Self {
+    pub fn set_string(&mut self, fact: StringFact, value: &str) -> Result<&mut Self, FactProblem> {
         let decider = &mut *self.decider;
+        if fact.1 {
+            decider.check_words(fact.0, [value])?;
+        }
         let id = decider
             .request_strings
             .id(&decider.constants, decider.distinguish_strings, value);
         decider.row.set_scalar(fact.0, u64::from(id));
-        self
+        Ok(self)
     }
 
-    /// Sets a `set<string>` fact (duplicates change nothing).
+    /// Sets a `set<string>` fact (duplicates change nothing). Fails, naming
+    /// the fact, for a string outside the fact's vocabulary (the fact is
+    /// then unknown).
     #[inline]
     pub fn set_strings<S: AsRef<str>>(
         &mut self,
         fact: SetFact,
         items: impl IntoIterator<Item = S>,
-    ) -> &mut Self {
+    ) -> Result<&mut Self, FactProblem> {
         let Decider {
             row,
             constants,
             distinguish_strings,
             request_strings,
+            schema,
             ..
         } = &mut *self.decider;
-        let ids = items
-            .into_iter()
-            .map(|item| request_strings.id(constants, *distinguish_strings, item.as_ref()));
+        let declared = fact.1.then(|| declared_in(schema, fact.0)).flatten();
+        let mut refused = None;
+        let ids = items.into_iter().map(|item| {
+            let item = item.as_ref();
+            if let (Some(declared), None) = (declared, &refused) {
+                if let Err(refusal) = words_of(declared, [item]) {
+                    refused = Some(refusal.at(declared.name.clone()));
+                }
+            }
+            request_strings.id(constants, *distinguish_strings, item)
+        });
         row.set_items(fact.0, ids);
-        self
+        match refused {
+            Some(problem) => {
+                row.forget(fact.0);
+                Err(problem)
+            }
+            None => Ok(self),
+        }
     }
 
     /// Sets the entity fact named `fact`, checked against its declaration
@@ -338,28 +388,33 @@ impl Request<'_> {
         let (column, declared) = entity_fact(&decider.schema, fact)?;
         match (declared.ty, &value) {
             (FactType::Bool, FactValue::Bool(b)) => Ok(self.set_bool(BoolFact(column), *b)),
-            (FactType::String, FactValue::String(s)) => Ok(self.set_string(StringFact(column), s)),
+            (FactType::String, FactValue::String(s)) => {
+                words_of(declared, [s.as_str()]).map_err(|r| r.at(fact.to_string()))?;
+                self.set_string(StringFact(column, false), s)
+            }
             (FactType::StringSet, FactValue::Strings(items)) => {
-                Ok(self.set_strings(SetFact(column), items))
+                words_of(declared, items.iter().map(String::as_str))
+                    .map_err(|r| r.at(fact.to_string()))?;
+                self.set_strings(SetFact(column, false), items)
             }
             // Numbers, and values of the wrong type (refused with the reason).
             _ => match typed(declared, &value) {
-                Ok(typed) => Ok(self.set_value(column, &typed)),
+                Ok(typed) => self.set_value(column, &typed),
                 Err(refusal) => Err(refusal.at(fact.to_string())),
             },
         }
     }
 
     /// Sets a value already checked against its declaration.
-    fn set_value(&mut self, column: u32, value: &Value) -> &mut Self {
+    fn set_value(&mut self, column: u32, value: &Value) -> Result<&mut Self, FactProblem> {
         match value {
-            Value::Bool(b) => self.set_bool(BoolFact(column), *b),
+            Value::Bool(b) => Ok(self.set_bool(BoolFact(column), *b)),
             Value::Number(n) => {
                 self.decider.row.set_scalar(column, n.to_bits());
-                self
+                Ok(self)
             }
-            Value::String(s) => self.set_string(StringFact(column), s),
-            Value::Set(items) => self.set_strings(SetFact(column), items.iter()),
+            Value::String(s) => self.set_string(StringFact(column, false), s),
+            Value::Set(items) => self.set_strings(SetFact(column, false), items.iter()),
         }
     }
 

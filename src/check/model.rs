@@ -53,6 +53,9 @@ pub struct FactInfo {
     /// For a number, the values it may take ([`NumberRange::ANY`] for
     /// other types, or when no range is written).
     pub range: NumberRange,
+    /// For a string or a set, its vocabulary, sorted and without
+    /// duplicates: the only strings it may hold (`None`: any string).
+    pub vocabulary: Option<Vec<String>>,
     /// Whether it is declared `fixed` (never proposed to change).
     pub fixed: bool,
     /// Its doc comment lines.

@@ -83,6 +83,12 @@ pub(super) fn declare<'a>(
                 scope: fact.scope,
                 ty: fact.ty,
                 range: range(fact, diagnostics),
+                vocabulary: fact.vocabulary.as_ref().map(|words| {
+                    let mut words: Vec<String> = words.iter().map(|w| w.value.clone()).collect();
+                    words.sort();
+                    words.dedup();
+                    words
+                }),
                 fixed: fact.fixed,
                 docs: fact.docs.clone(),
                 span: fact.name.span,

@@ -7,7 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::model::{Collection, Cond, CondKind, FactInfo, Number, Symbol, Term};
+use super::model::{Collection, Cond, CondKind, FactId, FactInfo, Number, Symbol, Term};
 use super::names::suggest;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
@@ -346,7 +346,11 @@ impl Typer<'_> {
                     "only `==` and `!=` apply to strings and conditions",
                 );
             }
-            (Typed::String(lhs), Typed::String(rhs)) => CondKind::CompareStrings { op, lhs, rhs },
+            (Typed::String(l), Typed::String(r)) => {
+                self.words_of(&l, &r, rhs);
+                self.words_of(&r, &l, lhs);
+                CondKind::CompareStrings { op, lhs: l, rhs: r }
+            }
             (Typed::Cond(lhs), Typed::Cond(rhs)) => CondKind::CompareConds {
                 op,
                 lhs: Box::new(lhs),
@@ -423,6 +427,17 @@ impl Typer<'_> {
                 None
             }
         };
+        match (&element_term, &collection_value, &collection.kind) {
+            (Some(Term::Const(word)), Some(Collection::Fact(set)), _) => {
+                self.word_of(*set, word, element.span);
+            }
+            (Some(Term::Fact(fact)), Some(Collection::List(_)), ExprKind::List(items)) => {
+                for item in items {
+                    self.word_of(*fact, &item.value, item.span);
+                }
+            }
+            _ => {}
+        }
         match (element_term, collection_value) {
             (Some(element), Some(collection)) => cond(
                 CondKind::Member {
@@ -434,6 +449,45 @@ impl Typer<'_> {
             ),
             _ => Typed::Invalid,
         }
+    }
+
+    /// When `fact` is a fact with a vocabulary and `other` a literal
+    /// (written as `written`), checks that the literal is one of its words.
+    fn words_of(&mut self, fact: &Term<String>, other: &Term<String>, written: &Expr) {
+        if let (Term::Fact(fact), Term::Const(word)) = (fact, other) {
+            self.word_of(*fact, word, written.span);
+        }
+    }
+
+    /// Reports `word` (written at `span`) unless it is a word of `fact`'s
+    /// vocabulary, or the fact has none: a typo would otherwise make a
+    /// test that silently never holds.
+    fn word_of(&mut self, fact: FactId, word: &str, span: Span) {
+        let Some(info) = self.facts.get(fact.index()) else {
+            return;
+        };
+        let Some(words) = &info.vocabulary else {
+            return;
+        };
+        if words.binary_search_by(|w| w.as_str().cmp(word)).is_ok() {
+            return;
+        }
+        let help = match suggest(word, words.iter().map(String::as_str)) {
+            Some(near) => format!("did you mean `{near:?}`?"),
+            None => {
+                let shown: Vec<String> = words.iter().take(8).map(|w| format!("{w:?}")).collect();
+                let more = if words.len() > 8 { ", …" } else { "" };
+                format!("its words are {}{more}", shown.join(", "))
+            }
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                "not-in-vocabulary",
+                format!("{word:?} is not a word of `{}`", info.name),
+            )
+            .with_label(span, format!("not one of `{}`'s words", info.name))
+            .with_help(help),
+        );
     }
 
     fn mismatch(

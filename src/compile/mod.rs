@@ -34,6 +34,8 @@ pub struct FactSlot {
     pub ty: FactType,
     /// For a number, the values it may take.
     pub range: NumberRange,
+    /// For a string or a set, the only strings it may hold (sorted).
+    pub vocabulary: Option<Box<[Box<str>]>>,
     /// Where its value lives.
     pub slot: Slot,
 }
@@ -63,6 +65,10 @@ impl Schema {
                 name: fact.name.clone(),
                 ty: fact.ty,
                 range: fact.range,
+                vocabulary: fact
+                    .vocabulary
+                    .as_ref()
+                    .map(|words| words.iter().map(|w| w.as_str().into()).collect()),
                 slot,
             });
         }

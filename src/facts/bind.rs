@@ -177,10 +177,45 @@ pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal
             )),
         )
     })?;
-    match converted {
-        Value::Number(n) if !fact.range.contains(n) => Err(outside(fact, n)),
+    match &converted {
+        Value::Number(n) if !fact.range.contains(*n) => Err(outside(fact, *n)),
+        Value::String(s) => words_of(fact, std::iter::once(&**s)).map(|()| converted),
+        Value::Set(items) => words_of(fact, items.iter().map(|s| &**s)).map(|()| converted),
         _ => Ok(converted),
     }
+}
+
+/// Checks that every string is a word of the fact's vocabulary, if it has
+/// one; the first that is not is refused, with the nearest word.
+pub(crate) fn words_of<'s>(
+    fact: &FactSlot,
+    strings: impl IntoIterator<Item = &'s str>,
+) -> Result<(), Refusal> {
+    let Some(words) = &fact.vocabulary else {
+        return Ok(());
+    };
+    for string in strings {
+        if words.binary_search_by(|w| (**w).cmp(string)).is_err() {
+            let help = match crate::check::suggest(string, words.iter().map(|w| &**w)) {
+                Some(near) => format!("did you mean {near:?}?"),
+                None => {
+                    let shown: Vec<String> =
+                        words.iter().take(8).map(|w| format!("{w:?}")).collect();
+                    let more = if words.len() > 8 { ", …" } else { "" };
+                    format!(
+                        "the words of `{}` are {}{more}",
+                        fact.name,
+                        shown.join(", ")
+                    )
+                }
+            };
+            return Err(Refusal::new(
+                format!("{string:?} is not a word of `{}`", fact.name),
+                Some(&help),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Why a number is not a value of its fact's range.

@@ -924,6 +924,14 @@ mod tests {
                 ]),
             )
                 .prop_map(|(b, range)| format!("number{b}{range}")),
+            (maybe_blank(), maybe_blank(), any::<bool>()).prop_map(|(a, b, set)| {
+                let words = format!("one of \"x\"{a},{b}\"a b\", \"q\\\"t\"");
+                if set {
+                    format!("set<{a}{words}{b}>")
+                } else {
+                    words
+                }
+            }),
         ];
         let fact = (
             any::<bool>(),

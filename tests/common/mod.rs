@@ -28,15 +28,17 @@ pub const ENTITY_NUMBERS: [&str; 3] = ["e_n0", "e_n1", "e_r0"];
 /// The number facts declared with a range, and the range.
 pub const RANGES: [(&str, Option<f64>, Option<f64>); 2] =
     [("w_r0", Some(-1.0), Some(2.5)), ("e_r0", Some(0.0), None)];
-pub const ENTITY_STRINGS: [&str; 1] = ["e_s0"];
-pub const ENTITY_SETS: [&str; 1] = ["e_set0"];
+pub const ENTITY_STRINGS: [&str; 2] = ["e_s0", "e_v0"];
+/// The vocabulary of `e_v0` (and of `e_vset0`): the words a fact holds.
+pub const VOCABULARY: [&str; 3] = ["a", "b", "c"];
+pub const ENTITY_SETS: [&str; 2] = ["e_set0", "e_vset0"];
 pub const WORDS: [&str; 3] = ["a", "b", "c"];
 /// Words rules may name: those facts hold, and one no fact ever holds.
 pub const RULE_WORDS: [&str; 4] = ["a", "b", "c", "z"];
 pub const NUMBERS: [f64; 5] = [-1.0, 0.0, 1.0, 2.5, 1000.0];
 pub const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 
-pub const DECLARATIONS: &str = "
+pub const DECLARATIONS: &str = r#"
 world fact w_b0: bool
 world fact w_b1: bool
 world fact w_n0: number
@@ -48,8 +50,10 @@ fact e_n0: number
 fact e_n1: number
 fact e_r0: number from 0
 fact e_s0: string
+fact e_v0: one of "a", "b", "c"
 fact e_set0: set<string>
-";
+fact e_vset0: set<one of "a", "b", "c">
+"#;
 
 /// A well-typed condition, as the generator builds it.
 #[derive(Debug, Clone)]
@@ -143,32 +147,56 @@ pub fn leaf(rules_before: usize) -> BoxedStrategy<Cond> {
         (num_expr(), prop::sample::select(OPS.to_vec()), num_expr())
             .prop_map(|(l, op, r)| Cond::Numbers(l, op, r))
             .boxed(),
-        (
-            prop::sample::select(ENTITY_STRINGS.to_vec()),
-            any::<bool>(),
-            prop::sample::select(RULE_WORDS.to_vec()),
-        )
-            .prop_map(|(fact, eq, word)| Cond::Strings(fact, eq, word))
+        prop::sample::select(ENTITY_STRINGS.to_vec())
+            .prop_flat_map(|fact| {
+                (any::<bool>(), prop::sample::select(words_for(fact)))
+                    .prop_map(move |(eq, word)| Cond::Strings(fact, eq, word))
+            })
+            .boxed(),
+        prop::sample::select(ENTITY_SETS.to_vec())
+            .prop_flat_map(|set| {
+                (prop::sample::select(words_for(set)), any::<bool>()).prop_map(
+                    move |(word, negated)| Cond::Member(word, negated, Collection::Fact(set)),
+                )
+            })
             .boxed(),
         (
             prop::sample::select(RULE_WORDS.to_vec()),
             any::<bool>(),
-            collection(),
+            list(RULE_WORDS.to_vec()),
         )
             .prop_map(|(word, negated, c)| Cond::Member(word, negated, c))
             .boxed(),
-        (
-            prop::sample::select(ENTITY_STRINGS.to_vec()),
-            any::<bool>(),
-            collection(),
-        )
-            .prop_map(|(fact, negated, c)| Cond::StringIn(fact, negated, c))
+        prop::sample::select(ENTITY_STRINGS.to_vec())
+            .prop_flat_map(|fact| {
+                let collection = match fact {
+                    "e_v0" => list(VOCABULARY.to_vec()).boxed(),
+                    _ => collection().boxed(),
+                };
+                (any::<bool>(), collection)
+                    .prop_map(move |(negated, c)| Cond::StringIn(fact, negated, c))
+            })
             .boxed(),
     ];
     if rules_before > 0 {
         options.push((0..rules_before).prop_map(Cond::Rule).boxed());
     }
     prop::strategy::Union::new(options).boxed()
+}
+
+/// The words a rule may test a string or set fact for: its vocabulary's,
+/// if it has one (anything else is a check error), else any.
+pub fn words_for(fact: &str) -> Vec<&'static str> {
+    if fact.starts_with("e_v") {
+        VOCABULARY.to_vec()
+    } else {
+        RULE_WORDS.to_vec()
+    }
+}
+
+/// A list literal of some of `words`.
+pub fn list(words: Vec<&'static str>) -> impl Strategy<Value = Collection> {
+    prop::sample::subsequence(words, 0..=3).prop_map(Collection::List)
 }
 
 pub fn collection() -> impl Strategy<Value = Collection> {
@@ -228,7 +256,7 @@ pub fn value_for(name: &'static str) -> BoxedStrategy<Option<Value>> {
             .filter(|n| range.0.is_none_or(|lo| *n >= lo) && range.1.is_none_or(|hi| *n <= hi))
             .collect();
         prop::sample::select(values).prop_map(Value::Number).boxed()
-    } else if name.contains("_set") {
+    } else if name.contains("set") {
         prop::sample::subsequence(WORDS.to_vec(), 0..=3)
             .prop_map(Value::Set)
             .boxed()

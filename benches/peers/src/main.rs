@@ -103,7 +103,8 @@ impl PrereqDecider {
         request
             .set_number(self.troops_offered, e.troops_offered as f64)
             .expect("an exact number")
-            .set_strings(self.contributions, &e.contributions);
+            .set_strings(self.contributions, &e.contributions)
+            .expect("words of the vocabulary");
         request.decide(self.deploy) == prereq::Verdict::Satisfied
     }
 }

@@ -75,7 +75,7 @@ impl Row {
     }
 
     /// Column `column`'s fact unknown.
-    fn forget(&mut self, column: u32) {
+    pub(in crate::batch) fn forget(&mut self, column: u32) {
         put_bit(&mut self.known, column, false);
     }
 
