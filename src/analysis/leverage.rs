@@ -34,7 +34,7 @@ use serde::Serialize;
 use super::atoms::{self, Beyond, Leaf, NumberRegion, Test};
 use super::budget::{Budget, DEFAULT_STEPS, Exhausted};
 use super::{AnalysisError, Closure, Snapshot, WhatIf, scope_of, to_fact_value};
-use crate::check::{FactId, RuleId, RuleKind};
+use crate::check::{Cond, CondKind, FactId, RuleId, RuleKind, Term};
 use crate::compile::Slot;
 use crate::eval::{Tri, Verdict};
 use crate::facts::{FactValue, Value};
@@ -379,9 +379,17 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     }
                     Some(Err(reason)) => {
                         two_fact_tests = true;
+                        let threshold = world_threshold(snapshot, c);
+                        if let Some((fact, test)) = &threshold {
+                            tests.entry(*fact).or_default().push(test.clone());
+                        }
                         for fact in c.facts_read() {
+                            let folded = threshold.as_ref().is_some_and(|(f, _)| *f == fact);
                             let changeable = resolved.fact(fact).is_some_and(|f| !f.fixed);
-                            if changeable && !not_searched.iter().any(|(f, _)| *f == fact) {
+                            if !folded
+                                && changeable
+                                && !not_searched.iter().any(|(f, _)| *f == fact)
+                            {
                                 not_searched.push((fact, reason));
                             }
                         }
@@ -967,6 +975,31 @@ fn string_constants(tests: &[&Test]) -> Vec<String> {
 
 /// A string that is none of the (sorted) constants: the region of "any
 /// other string".
+/// An entity number fact compared with a known world number fact
+/// (`troops_offered >= min_contingent`), as a test of the entity fact
+/// against the world's value now: changes to the entity fact are then
+/// searched like those to a fact compared with a constant (changes to the
+/// world fact are not: they move the threshold for every entity).
+fn world_threshold(snapshot: &Snapshot<'_>, cond: &Cond) -> Option<(FactId, Test)> {
+    let CondKind::CompareNumbers { op, lhs, rhs } = &cond.kind else {
+        return None;
+    };
+    let (Some(Term::Fact(a)), Some(Term::Fact(b))) = (lhs.as_term(), rhs.as_term()) else {
+        return None;
+    };
+    let resolved = snapshot.resolved();
+    let scope = |fact: FactId| resolved.fact(fact).map(|f| f.scope);
+    let (entity_fact, world_fact, op) = match (scope(a), scope(b)) {
+        (Some(Scope::Entity), Some(Scope::World)) => (a, b, *op),
+        (Some(Scope::World), Some(Scope::Entity)) => (b, a, op.mirrored()),
+        _ => return None,
+    };
+    match snapshot.value(None, world_fact) {
+        Some(Value::Number(threshold)) => Some((entity_fact, Test::Number(op, threshold))),
+        _ => None,
+    }
+}
+
 /// The region of a string value: the constant it equals, or `None` for any other.
 fn string_region(constants: &[String], value: &Value) -> Option<usize> {
     match value {
