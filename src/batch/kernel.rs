@@ -174,7 +174,9 @@ impl Block<'_> {
                 }
             }
             Leaf::CompareColumns { op, lhs, rhs } => self.compare_columns(*op, *lhs, *rhs, pair),
-            Leaf::Arithmetic { op, lhs, rhs } => self.arithmetic(*op, lhs, rhs, pair),
+            Leaf::Arithmetic(arithmetic) => {
+                self.arithmetic(arithmetic.op, &arithmetic.lhs, &arithmetic.rhs, pair)
+            }
             Leaf::StringIs { equal, column, id } => {
                 let is = |value: u32| Some(value) == *id;
                 self.strings(*column, pair, |value| is(value) == *equal);
@@ -400,6 +402,7 @@ impl Block<'_> {
 
     /// Where the column is unknown, `value` for every entity of the block
     /// (a comparison its fact's range decides).
+    #[inline(never)]
     fn unknown_as(&self, column: u32, value: bool, pair: &mut [Word]) {
         let known = match self.columns.column(column) {
             Some(column) => self.words(column.known()),
@@ -419,8 +422,10 @@ impl Block<'_> {
         }
     }
 
-    /// A comparison with arithmetic, entity by entity: decided for every
+    /// A comparison with arithmetic, entity by entity (kept out of line:
+    /// the common leaves' loops stay small enough to inline): decided for every
     /// entity of the block, known facts or not (`0 * x` is 0 whatever `x`).
+    #[inline(never)]
     fn arithmetic(&self, op: CompareOp, lhs: &NumExpr, rhs: &NumExpr, pair: &mut [Word]) {
         let entities = self.columns.len();
         let (t, f) = pair.split_at_mut(BLOCK_WORDS);

@@ -36,6 +36,14 @@ pub(super) enum Op {
     Leaf(Leaf),
 }
 
+/// `lhs OP rhs` over numbers, with arithmetic.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Arithmetic {
+    pub(super) op: CompareOp,
+    pub(super) lhs: NumExpr,
+    pub(super) rhs: NumExpr,
+}
+
 /// A condition's leaf: a comparison or membership over columns.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Leaf {
@@ -51,12 +59,9 @@ pub(super) enum Leaf {
     CompareColumns { op: CompareOp, lhs: u32, rhs: u32 },
     /// A comparison with arithmetic, decided by [`eval::arith`]: its world
     /// facts folded in (an unknown one stays a world slot, which reads as
-    /// unknown), its entity facts read from their columns.
-    Arithmetic {
-        op: CompareOp,
-        lhs: NumExpr,
-        rhs: NumExpr,
-    },
+    /// unknown), its entity facts read from their columns. Boxed, so that
+    /// the common leaves stay small.
+    Arithmetic(Box<Arithmetic>),
     /// A string column against a constant (`None`: a string no entity holds).
     StringIs {
         equal: bool,
@@ -102,7 +107,8 @@ impl Leaf {
                 vec![*lhs, *rhs]
             }
             Leaf::ColumnInSet { element, set, .. } => vec![*element, *set],
-            Leaf::Arithmetic { lhs, rhs, .. } => {
+            Leaf::Arithmetic(arithmetic) => {
+                let Arithmetic { lhs, rhs, .. } = &**arithmetic;
                 let mut columns = Vec::new();
                 for side in [lhs, rhs] {
                     side.each_slot(&mut |slot| {
@@ -285,11 +291,11 @@ impl Lowering<'_> {
         if !reads_entity {
             return self.fold(node);
         }
-        Op::Leaf(Leaf::Arithmetic {
+        Op::Leaf(Leaf::Arithmetic(Box::new(Arithmetic {
             op,
             lhs: self.world_put_in(lhs),
             rhs: self.world_put_in(rhs),
-        })
+        })))
     }
 
     /// The expression with each known world fact replaced by its value.

@@ -161,8 +161,9 @@ impl Row {
                     .zip(self.number(*rhs))
                     .map(|(a, b)| op.holds(&a, &b)),
             ),
-            Leaf::Arithmetic { op, lhs, rhs } => {
-                arith::evaluate(*op, lhs, rhs, |(slot, range)| match slot {
+            Leaf::Arithmetic(arithmetic) => {
+                let (op, lhs, rhs) = (arithmetic.op, &arithmetic.lhs, &arithmetic.rhs);
+                arith::evaluate(op, lhs, rhs, |(slot, range)| match slot {
                     Slot::Entity(column) => arith::Reading::of(self.number(column), range),
                     // Known world facts were put in when the rules were lowered.
                     Slot::World(_) => arith::Reading::Unknown(range),
