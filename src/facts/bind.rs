@@ -173,7 +173,7 @@ pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal
             Some(&format!(
                 "`{}` is declared as `{}`",
                 fact.name,
-                fact.ty.keyword()
+                declared_type(fact)
             )),
         )
     })?;
@@ -218,13 +218,30 @@ pub(crate) fn words_of<'s>(
     Ok(())
 }
 
+/// A fact's type as declared: with its range or vocabulary (the first
+/// words of a long one).
+fn declared_type(fact: &FactSlot) -> String {
+    let words = |words: &[Box<str>]| {
+        let shown: Vec<String> = words.iter().take(8).map(|w| format!("{w:?}")).collect();
+        let more = if words.len() > 8 { ", …" } else { "" };
+        format!("one of {}{more}", shown.join(", "))
+    };
+    match (fact.ty, &fact.vocabulary) {
+        (FactType::Number, _) if !fact.range.is_any() => format!("number {}", fact.range),
+        (FactType::String, Some(vocabulary)) => words(vocabulary),
+        (FactType::StringSet, Some(vocabulary)) => format!("set<{}>", words(vocabulary)),
+        (ty, _) => ty.keyword().to_string(),
+    }
+}
+
 /// Why a number is not a value of its fact's range.
 fn outside(fact: &FactSlot, value: f64) -> Refusal {
     Refusal::new(
         format!("{value} is outside the range of `{}`", fact.name),
         Some(&format!(
-            "`{}` is declared as `number {}`: give a value in it, or leave the fact out if it is unknown",
-            fact.name, fact.range
+            "`{}` is declared as `{}`: give a value in it, or leave the fact out if it is unknown",
+            fact.name,
+            declared_type(fact)
         )),
     )
 }
