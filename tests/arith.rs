@@ -235,6 +235,27 @@ fn an_unknown_number_stands_for_any_value_of_its_range() {
     );
 }
 
+/// Dividing an interval with one unbounded end by a decimal that floats
+/// hold only nearly: the finite end still carries the divisor's error.
+#[test]
+fn a_half_bounded_interval_divided_by_a_decimal_keeps_its_error() {
+    for (lo, divisor, threshold) in [(5e15, 0.1, 5e16), (3.0, 0.3, 10.0), (7.0, -0.7, -10.0)] {
+        let x = Reading::Unknown(NumberRange {
+            lo: Some(lo),
+            hi: None,
+        });
+        let (fast, exact) = (Fast::read(x) / divisor, Exact::read(x) / divisor);
+        for op in OPS {
+            let t = Reading::Known(threshold);
+            let expected = exact.compare(op, &Exact::read(t));
+            if let Some(decided) = fast.decide(op, Fast::read(t)) {
+                assert_eq!(decided, expected, "{lo} / {divisor} {op:?} {threshold}");
+            }
+        }
+        assert!(exact.is_approximated_by(&fast));
+    }
+}
+
 #[test]
 fn exact_and_fast_agree_on_the_doc_examples() {
     let x = Fast::known(None);

@@ -214,12 +214,12 @@ impl std::ops::Div<f64> for Fast {
         let (a, a_err) = quotient(self.lo);
         let (b, b_err) = quotient(self.hi);
         let (lo, hi) = if divisor < 0.0 { (b, a) } else { (a, b) };
-        let largest = lo.abs().max(hi.abs());
-        let carried = if largest.is_finite() {
-            (self.err + largest * divisor_err) / (divisor.abs() - divisor_err)
-        } else {
-            self.err / (divisor.abs() - divisor_err)
-        };
+        // The divisor's own error moves each finite end by up to its
+        // magnitude times the divisor's relative error (an unbounded end
+        // stays unbounded).
+        let finite = |x: f64| if x.is_finite() { x.abs() } else { 0.0 };
+        let largest = finite(lo).max(finite(hi));
+        let carried = (self.err + largest * divisor_err) / (divisor.abs() - divisor_err);
         Fast::checked(lo, hi, carried + a_err.max(b_err))
     }
 }
