@@ -114,7 +114,7 @@ fn a_type_mismatch_names_the_path_the_expected_type_and_the_value() {
     let error = coalition().evaluate(&facts).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "uk.toml: entities.UK.troops_offered: expected a number, found the string \"many\"\n  help: `troops_offered` is declared as `number`"
+        "uk.toml: entities.UK.troops_offered: expected a number, found the string \"many\"\n  help: `troops_offered` is declared as `number from 0 to 30000`"
     );
 }
 
