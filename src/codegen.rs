@@ -136,7 +136,7 @@ fn facts_struct(rules: &RuleSet, idents: &Idents, scope: Scope, out: &mut String
             FactType::Bool => "bool",
             FactType::Number => "f64",
             FactType::String => "String",
-            FactType::StringSet => "Vec<String>",
+            FactType::StringSet => "::prereq::eval::StringSet",
         };
         let _ = writeln!(out, "    pub {}: Option<{ty}>,", idents.get(&fact.name));
     }
@@ -355,7 +355,7 @@ impl Code<'_> {
                 )
             }
             SetArg::Slot(slot) => format!(
-                "match ({element}, {}.as_deref()) {{ (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }}",
+                "match ({element}, {}.as_ref()) {{ (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown }}",
                 self.slot(*slot)
             ),
         }

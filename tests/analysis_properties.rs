@@ -38,9 +38,10 @@ fact r: number from 0 to 5
 ";
 
 /// The facts, in order, with the representative values brute force tries.
+/// The set `s` is two of them, `s.x` and `s.y`: whether it holds `"x"`,
+/// and `"y"` — each known or not on its own, as in a set known in part.
 fn universe() -> Vec<(&'static str, Vec<FactValue>)> {
     let bools = || vec![FactValue::Bool(true), FactValue::Bool(false)];
-    let sets = [vec![], vec!["x"], vec!["y"], vec!["x", "y"]];
     vec![
         ("w", bools()),
         ("a", bools()),
@@ -50,12 +51,8 @@ fn universe() -> Vec<(&'static str, Vec<FactValue>)> {
             "n",
             [-1.0, 0.0, 2.5, 5.0, 6.0].map(FactValue::Number).to_vec(),
         ),
-        (
-            "s",
-            sets.iter()
-                .map(|s| FactValue::Strings(s.iter().map(|x| x.to_string()).collect()))
-                .collect(),
-        ),
+        ("s.x", bools()),
+        ("s.y", bools()),
         // Within its range only: unknown, it is any of these.
         ("r", [0.0, 2.5, 5.0].map(FactValue::Number).to_vec()),
     ]
@@ -72,9 +69,6 @@ fn atom_pool() -> Vec<PoolAtom> {
             _ => f64::NAN,
         }
     }
-    fn has(v: &FactValue, x: &str) -> bool {
-        matches!(v, FactValue::Strings(items) if items.iter().any(|i| i == x))
-    }
     vec![
         ("w", 0, |v| *v == FactValue::Bool(true)),
         ("a", 1, |v| *v == FactValue::Bool(true)),
@@ -83,12 +77,12 @@ fn atom_pool() -> Vec<PoolAtom> {
         ("n >= 0", 4, |v| number(v) >= 0.0),
         ("n < 5", 4, |v| number(v) < 5.0),
         ("n == 5", 4, |v| number(v) == 5.0),
-        ("\"x\" in s", 5, |v| has(v, "x")),
-        ("\"y\" in s", 5, |v| has(v, "y")),
+        ("\"x\" in s", 5, |v| *v == FactValue::Bool(true)),
+        ("\"y\" in s", 6, |v| *v == FactValue::Bool(true)),
         // Decided by the range while `r` is unknown: always, never.
-        ("r >= 0", 6, |v| number(v) >= 0.0),
-        ("r > 6", 6, |v| number(v) > 6.0),
-        ("r < 5", 6, |v| number(v) < 5.0),
+        ("r >= 0", 7, |v| number(v) >= 0.0),
+        ("r > 6", 7, |v| number(v) > 6.0),
+        ("r < 5", 7, |v| number(v) < 5.0),
     ]
 }
 
@@ -185,11 +179,7 @@ impl Brute {
                 let index = w * per_w + rest;
                 let name = index.to_string();
                 facts.add_entity(&name);
-                for (fact, choice) in decode(index, &radix).into_iter().enumerate().skip(1) {
-                    if let Some(value) = universe[fact].1.get(choice) {
-                        facts.set(&name, universe[fact].0, value.clone());
-                    }
-                }
+                set_entity(&mut facts, &name, &decode(index, &radix), &universe);
             }
             let report = rules.evaluate(&facts).unwrap();
             for rest in 0..per_w {
@@ -325,6 +315,40 @@ impl Brute {
     }
 }
 
+/// Sets entity `name`'s facts from a choice per fact (an index into its
+/// representatives, or past them for unknown): `s.x` and `s.y` make one
+/// set, given whole when both are known, else known in part.
+fn set_entity(
+    facts: &mut Facts,
+    name: &str,
+    choices: &[usize],
+    universe: &[(&'static str, Vec<FactValue>)],
+) {
+    let (mut has, mut lacks, mut unknown) = (Vec::new(), Vec::new(), false);
+    for (fact, choice) in choices.iter().enumerate().skip(1) {
+        let (fact_name, values) = &universe[fact];
+        let value = values.get(*choice);
+        if let Some(string) = fact_name.strip_prefix("s.") {
+            match value {
+                Some(FactValue::Bool(true)) => has.push(string),
+                Some(_) => lacks.push(string),
+                None => unknown = true,
+            }
+        } else if let Some(value) = value {
+            facts.set(name, fact_name, value.clone());
+        }
+    }
+    match (unknown, has.len() + lacks.len()) {
+        (_, 0) => {}
+        (false, _) => {
+            facts.set(name, "s", FactValue::from(has));
+        }
+        (true, _) => {
+            facts.set(name, "s", FactValue::partial_set(has, lacks));
+        }
+    }
+}
+
 fn decode(mut index: usize, radix: &[usize]) -> Vec<usize> {
     let mut digits = vec![0; radix.len()];
     for (digit, r) in digits.iter_mut().zip(radix).rev() {
@@ -347,11 +371,9 @@ proptest! {
         let universe = universe();
         let mut facts = Facts::new("now");
         facts.add_entity("E");
-        for (fact, choice) in now.iter().enumerate() {
-            let Some(choice) = choice else { continue };
-            let (name, values) = &universe[fact];
-            if fact == 0 { facts.set_world(name, values[*choice].clone()); } else { facts.set("E", name, values[*choice].clone()); }
-        }
+        let choices: Vec<usize> = now.iter().zip(&universe).map(|(c, (_, v))| c.unwrap_or(v.len())).collect();
+        if let Some(w) = universe[0].1.get(choices[0]) { facts.set_world("w", w.clone()); }
+        set_entity(&mut facts, "E", &choices, &universe);
         let answer = rules.snapshot(&facts).unwrap().unlock(Some("E"), "target", UnlockOptions { max_options: usize::MAX, budget: 10_000_000 }).unwrap();
         prop_assert!(answer.complete);
         let mut used = Vec::new();
@@ -361,9 +383,21 @@ proptest! {
         let current: Vec<usize> = now.iter().zip(&universe).map(|(c, (_, v))| c.unwrap_or(v.len())).collect();
         let mut expected = brute.minimal(&current, &used);
         let mut actual: Vec<Masks> = answer.options.iter().map(|option| {
-            option.iter().map(|change| {
+            option.iter().flat_map(|change| {
+                if change.fact == "s" {
+                    // A set's strings, each with what it takes of it.
+                    let element = |string: &str, unit: &'static str| {
+                        let has = |list: &Vec<String>| list.iter().any(|s| s == string);
+                        let mask = if has(&change.add) { vec![true, false] }
+                            else if has(&change.remove) { vec![false, true] }
+                            else if has(&change.settle) { vec![true, true] }
+                            else { return None };
+                        Some((unit, mask))
+                    };
+                    return [element("x", "s.x"), element("y", "s.y")].into_iter().flatten().collect::<Vec<_>>();
+                }
                 let (name, values) = universe.iter().find(|(n, _)| *n == change.fact).unwrap();
-                (*name, values.iter().map(|v| change.admits(v)).collect())
+                vec![(*name, values.iter().map(|v| change.admits(v)).collect())]
             }).collect()
         }).collect();
         if answer.verdict == Verdict::Satisfied {
@@ -381,18 +415,24 @@ proptest! {
 
 use common::{
     ENTITY_BOOLS, ENTITY_NUMBERS, ENTITY_SETS, ENTITY_STRINGS, Row, WORLD_BOOLS, WORLD_NUMBERS,
+    WORLD_SETS,
 };
 
+/// A value for every fact, each known whole (no set known in part).
 fn full_row(names: Vec<&'static str>) -> impl Strategy<Value = Row> {
+    let whole = |v: &common::Value| !matches!(v, common::Value::Partly(..));
     names
         .into_iter()
-        .map(|name| common::value_for(name).prop_filter_map("a value", move |v| Some((name, v?))))
+        .map(move |name| {
+            common::value_for(name)
+                .prop_filter_map("a value", move |v| Some((name, v.filter(whole)?)))
+        })
         .collect::<Vec<_>>()
         .prop_map(|pairs| pairs.into_iter().collect())
 }
 
 fn world_names() -> Vec<&'static str> {
-    [&WORLD_BOOLS[..], &WORLD_NUMBERS[..]].concat()
+    [&WORLD_BOOLS[..], &WORLD_NUMBERS[..], &WORLD_SETS[..]].concat()
 }
 
 fn entity_names() -> Vec<&'static str> {
@@ -431,10 +471,14 @@ proptest! {
         let mut changed_world = world.clone();
         let mut changed_entity = entity.clone();
         if why.verdict == Verdict::Undetermined {
-            // Knowing every deciding unknown fact determines the verdict.
+            // Knowing every deciding unknown fact (or set known in part) determines the verdict.
+            let learn = |row: &mut Row, other: &Row, name: &'static str| {
+                let known = row.get(name).is_some_and(|v| !matches!(v, common::Value::Partly(..)));
+                if let (false, Some(v)) = (known, other.get(name)) { row.insert(name, v.clone()); }
+            };
             for name in &deciding {
-                if let Some(v) = other_world.get(name) { changed_world.entry(name).or_insert(v.clone()); }
-                if let Some(v) = other_entity.get(name) { changed_entity.entry(name).or_insert(v.clone()); }
+                learn(&mut changed_world, &other_world, name);
+                learn(&mut changed_entity, &other_entity, name);
             }
             let report = rule_set.evaluate(&common::facts_of(&changed_world, &[changed_entity])).unwrap();
             prop_assert_ne!(report.verdict("entity0", &target), Some(Verdict::Undetermined), "{}", text);
@@ -534,15 +578,12 @@ fn all_verdicts(rules: &RuleSet) -> Vec<Option<Verdict>> {
         for rest in 0..per_w {
             let name = rest.to_string();
             facts.add_entity(&name);
-            for (fact, choice) in decode(w * per_w + rest, &radix)
-                .into_iter()
-                .enumerate()
-                .skip(1)
-            {
-                if let Some(value) = universe[fact].1.get(choice) {
-                    facts.set(&name, universe[fact].0, value.clone());
-                }
-            }
+            set_entity(
+                &mut facts,
+                &name,
+                &decode(w * per_w + rest, &radix),
+                &universe,
+            );
         }
         let report = rules.evaluate(&facts).unwrap();
         verdicts.extend((0..per_w).map(|rest| report.verdict(&rest.to_string(), "target")));

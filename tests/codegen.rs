@@ -22,6 +22,7 @@ mod coalition {
 #[path = "generated/every_construct.rs"]
 mod every_construct;
 
+use prereq::eval::StringSet;
 use prereq::{FactValue, Facts, RuleSet, Tri};
 use proptest::prelude::*;
 
@@ -120,47 +121,48 @@ fn string_fact() -> impl Strategy<Value = Option<String>> {
 }
 
 /// A value of the coalition's `contributions` (words of its vocabulary).
-fn contributions_fact() -> impl Strategy<Value = Option<Vec<String>>> {
-    let words = vec![
+fn contributions_fact() -> impl Strategy<Value = Option<StringSet>> {
+    string_set(vec![
         "troops",
         "fast_jets",
         "logistics",
         "engineering",
         "backfill",
         "political_backing",
-    ];
-    prop::option::weighted(
-        0.8,
-        prop::collection::btree_set(prop::sample::select(words), 0..4)
-            .prop_map(|set| set.into_iter().map(str::to_string).collect()),
-    )
+    ])
 }
 
-fn set_fact() -> impl Strategy<Value = Option<Vec<String>>> {
-    prop::option::weighted(
-        0.8,
-        prop::collection::btree_set(
-            prop::sample::select(vec![
-                "fast_jets",
-                "logistics",
-                "engineering",
-                "backfill",
-                "east",
-                "kyiv",
-                "paris",
-                "b",
-            ]),
-            0..4,
-        )
-        .prop_map(|set| set.into_iter().map(str::to_string).collect()),
-    )
+fn set_fact() -> impl Strategy<Value = Option<StringSet>> {
+    string_set(vec![
+        "fast_jets",
+        "logistics",
+        "engineering",
+        "backfill",
+        "east",
+        "kyiv",
+        "paris",
+        "b",
+    ])
+}
+
+/// A set of some of `words`: given whole, known in part (no word both held
+/// and lacked), or unknown.
+fn string_set(words: Vec<&'static str>) -> impl Strategy<Value = Option<StringSet>> {
+    let some = || prop::collection::btree_set(prop::sample::select(words.clone()), 0..4);
+    let whole =
+        some().prop_map(|set| StringSet::Exactly(set.into_iter().map(str::to_string).collect()));
+    let partly = (some(), some()).prop_map(|(has, lacks)| {
+        let lacks: Vec<&str> = lacks.difference(&has).copied().collect();
+        StringSet::partly(has, lacks)
+    });
+    prop::option::weighted(0.8, prop_oneof![2 => whole, 1 => partly])
 }
 
 fn value<T: Clone + Into<FactValue>>(value: &Option<T>) -> Option<FactValue> {
     value.clone().map(Into::into)
 }
 
-fn set_value(value: &Option<Vec<String>>) -> Option<FactValue> {
+fn set_value(value: &Option<StringSet>) -> Option<FactValue> {
     value.clone().map(FactValue::from)
 }
 

@@ -47,6 +47,11 @@ fn give(decider_facts: &Handles, request: &mut Request<'_>, entity: &Row, by_nam
                     .set_strings(decider_facts.sets[name], shuffled)
                     .unwrap();
             }
+            Value::Partly(has, lacks) => {
+                request
+                    .set_partly(decider_facts.sets[name], has, lacks)
+                    .unwrap();
+            }
         }
     }
 }

@@ -145,7 +145,21 @@ fn deeply_nested_values_are_problems_not_crashes() {
         "}".repeat(100_000)
     );
     let facts = Facts::from_json_str("deep.json", &json_objects).unwrap();
-    assert_eq!(facts.problems()[0].message, "a table is not a fact value");
+    assert_eq!(
+        facts.problems()[0].message,
+        "a table is a fact value only as a set known in part, and `a` is not one of its parts (`has`, `lacks`)"
+    );
+    // The parts of a set known in part hold lists, never tables, however deep.
+    let deep_parts = format!(
+        r#"{{"world": {}1{}}}"#,
+        r#"{"has":"#.repeat(100_000),
+        "}".repeat(100_000)
+    );
+    let facts = Facts::from_json_str("deep.json", &deep_parts).unwrap();
+    assert_eq!(
+        facts.problems()[0].message,
+        "`has` must be a list of strings, but it is a table"
+    );
 }
 
 #[test]

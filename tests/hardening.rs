@@ -678,7 +678,7 @@ fn leverage_on_a_world_rule_speaks_of_the_rule_and_set_changes_are_short() {
     ]);
     assert!(
         run.stdout
-            .contains("contributions: unknown → [\"logistics\"]"),
+            .contains("Canada's contributions: unknown → add \"logistics\""),
         "{}",
         run.stdout
     );

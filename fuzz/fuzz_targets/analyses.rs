@@ -1,6 +1,6 @@
 //! Generated well-typed rule sets and facts, run through every analysis.
 //!
-//! Checks, besides "no panic": the explanation's own evaluation of a rule's
+//! Sets may be known in part. Checks, besides "no panic": the explanation's own evaluation of a rule's
 //! parts agrees with the compiled evaluator; every unlock option, applied,
 //! satisfies the rule (or unlock says the rule holds arithmetic or a
 //! comparison of two facts, which it does not reason about yet); every
@@ -54,7 +54,9 @@ struct EntitySpec {
     b: Option<bool>,
     k: Option<bool>,
     n: Option<i8>,
-    s: Option<(bool, bool)>,
+    /// Whether `s` holds "x" and "y": 0 no, 1 yes, else unknown (a set
+    /// known in part).
+    s: Option<(u8, u8)>,
     t: Option<u8>,
     r: Option<u8>,
 }
@@ -67,6 +69,17 @@ struct Input {
     w: Option<bool>,
     m: Option<i8>,
     entities: Vec<EntitySpec>,
+}
+
+/// A set of "x" and "y", each held (1), lacked (0) or unknown: given whole
+/// when both are known, else known in part.
+fn set_value(strings: [(&str, u8); 2]) -> FactValue {
+    let with = |state: u8| strings.iter().filter(move |(_, s)| *s == state).map(|(x, _)| x.to_string());
+    let has: Vec<String> = with(1).collect();
+    match strings.iter().all(|(_, s)| *s <= 1) {
+        true => FactValue::Strings(has),
+        false => FactValue::PartialSet { has, lacks: with(0).collect() },
+    }
 }
 
 fn text(e: &Expr, rule: usize, depth: usize) -> String {
@@ -106,7 +119,7 @@ fn facts(input: &Input) -> Facts {
         set("b", e.b.map(FactValue::Bool));
         set("k", e.k.map(FactValue::Bool));
         set("n", e.n.map(|n| FactValue::Number(f64::from(n % 8))));
-        set("s", e.s.map(|(x, y)| FactValue::Strings([x.then_some("x"), y.then_some("y")].into_iter().flatten().map(String::from).collect())));
+        set("s", e.s.map(|(x, y)| set_value([("x", x), ("y", y)])));
         set("t", e.t.map(|t| FactValue::String(["p", "q", "r"][t as usize % 3].into())));
         set("r", e.r.map(|r| FactValue::Number(f64::from(r % 6))));
     }
@@ -122,10 +135,25 @@ fn admitted(change: &Change) -> FactValue {
         "n" | "m" => [-1.0, 0.0, 1.0, 2.5, 5.0, 6.0].map(FactValue::Number).to_vec(),
         "r" => [0.0, 2.5, 3.0, 5.0].map(FactValue::Number).to_vec(),
         "t" => ["p", "q", "r"].map(|t| FactValue::String(t.into())).to_vec(),
-        "s" => [vec![], vec!["x"], vec!["y"], vec!["x", "y"]]
-            .into_iter()
-            .map(|set| FactValue::Strings(set.into_iter().map(String::from).collect()))
-            .collect(),
+        // The set now, with what the change takes of each string.
+        "s" => {
+            let state = |string: &str| {
+                let named = |list: &Vec<String>| list.iter().any(|s| s == string);
+                if named(&change.add) || named(&change.settle) {
+                    return 1;
+                }
+                if named(&change.remove) {
+                    return 0;
+                }
+                match &change.now {
+                    Some(FactValue::Strings(items)) => u8::from(named(items)),
+                    Some(FactValue::PartialSet { has, .. }) if named(has) => 1,
+                    Some(FactValue::PartialSet { lacks, .. }) if named(lacks) => 0,
+                    _ => 2,
+                }
+            };
+            vec![set_value([("x", state("x")), ("y", state("y"))])]
+        }
         _ => vec![FactValue::Bool(true), FactValue::Bool(false)],
     };
     candidates.into_iter().find(|v| change.admits(v)).unwrap_or_else(|| panic!("no value meets {change:?}"))

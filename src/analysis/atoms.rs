@@ -214,9 +214,7 @@ impl Test {
             (Test::OneOf(items), Value::String(s)) => {
                 items.binary_search_by(|item| item.as_str().cmp(s)).is_ok()
             }
-            (Test::Contains(c), Value::Set(items)) => items
-                .binary_search_by(|item| (**item).cmp(c.as_str()))
-                .is_ok(),
+            (Test::Contains(c), set) => return set.set_holds(c),
             _ => return None,
         })
     }

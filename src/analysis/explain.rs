@@ -378,8 +378,8 @@ impl<'r> Builder<'_, 'r> {
                 element: Term::Fact(a),
                 collection: Collection::Fact(b),
             } => match (value(a), value(b)) {
-                (Some(Value::String(x)), Some(Value::Set(items))) => {
-                    Some(items.contains(&x) != *negated)
+                (Some(Value::String(x)), Some(set)) => {
+                    set.set_holds(&x).map(|found| found != *negated)
                 }
                 _ => None,
             },

@@ -315,10 +315,10 @@ enum Variant {
     /// A number or string moved to this region (the last string region is
     /// "any other string").
     Region(usize),
-    /// A set with the tested string of this index added or removed.
-    Flip(usize),
-    /// An unknown set made empty.
-    Empty,
+    /// A set made to hold the tested string of this index.
+    Add(usize),
+    /// A set made not to hold the tested string of this index.
+    Remove(usize),
 }
 
 /// What an entity's effects depend on (see [`Search::signature`]).
@@ -842,10 +842,17 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     );
                 }
                 Cut::Set(tested) => {
-                    if now.is_none() {
-                        keys.push(key(Variant::Empty));
+                    // Each string on its own: added where the set may lack
+                    // it, removed where it may hold it.
+                    for (index, string) in tested.iter().enumerate() {
+                        let holds = now.as_ref().and_then(|set| set.set_holds(string));
+                        if holds != Some(true) {
+                            keys.push(key(Variant::Add(index)));
+                        }
+                        if holds != Some(false) {
+                            keys.push(key(Variant::Remove(index)));
+                        }
                     }
-                    keys.extend((0..tested.len()).map(|index| key(Variant::Flip(index))));
                 }
             }
         }
@@ -873,10 +880,10 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 let value = constants.get(index).or(other.as_ref())?;
                 Value::String(value.as_str().into())
             }
-            (Cut::Set(_), Variant::Empty) => Value::Set(Box::new([])),
-            (Cut::Set(tested), Variant::Flip(index)) => flipped(
+            (Cut::Set(tested), Variant::Add(index) | Variant::Remove(index)) => with_string(
                 self.snapshot.value(entity, *fact).as_ref(),
                 tested.get(index)?,
+                matches!(key.variant, Variant::Add(_)),
             ),
             _ => return None,
         };
@@ -929,7 +936,9 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     .and_then(|f| f.vocabulary.as_deref());
                 (None, Some(string_condition(constants, vocabulary, value)))
             }
-            (Value::Set(items), _) => (None, Some(set_change(now.as_ref(), items))),
+            (after @ (Value::Set(_) | Value::PartialSet { .. }), Some(Cut::Set(tested))) => {
+                (None, Some(set_change(now.as_ref(), after, tested)))
+            }
             _ => (None, None),
         };
         Proposal {
@@ -1031,34 +1040,52 @@ fn string_condition(constants: &[String], vocabulary: Option<&[String]>, value: 
     }
 }
 
-/// A set with one tested string added if it lacks it, removed if it has
-/// it (an unknown set becomes that string alone).
-fn flipped(now: Option<&Value>, element: &str) -> Value {
-    let mut items: Vec<Box<str>> = match now {
-        Some(Value::Set(items)) => items.to_vec(),
-        _ => Vec::new(),
+/// The set `now` with `string` held (`holds`) or lacked, and nothing else
+/// changed: a set given whole stays whole; a set known in part, or
+/// unknown, comes to be known in part.
+fn with_string(now: Option<&Value>, string: &str, holds: bool) -> Value {
+    let without = |items: &[Box<str>]| -> Vec<Box<str>> {
+        items.iter().filter(|i| &***i != string).cloned().collect()
     };
-    match items.binary_search_by(|i| (**i).cmp(element)) {
-        Ok(at) => {
-            items.remove(at);
-        }
-        Err(at) => items.insert(at, element.into()),
+    let with = |items: &[Box<str>]| -> Box<[Box<str>]> {
+        let mut items = without(items);
+        let at = items.partition_point(|i| &**i < string);
+        items.insert(at, string.into());
+        items.into_boxed_slice()
+    };
+    match (now, holds) {
+        (Some(Value::Set(items)), true) => Value::Set(with(items)),
+        (Some(Value::Set(items)), false) => Value::Set(without(items).into_boxed_slice()),
+        (Some(Value::PartialSet { has, lacks }), true) => Value::PartialSet {
+            has: with(has),
+            lacks: without(lacks).into_boxed_slice(),
+        },
+        (Some(Value::PartialSet { has, lacks }), false) => Value::PartialSet {
+            has: without(has).into_boxed_slice(),
+            lacks: with(lacks),
+        },
+        (_, true) => Value::PartialSet {
+            has: with(&[]),
+            lacks: Box::new([]),
+        },
+        (_, false) => Value::PartialSet {
+            has: Box::new([]),
+            lacks: with(&[]),
+        },
     }
-    Value::Set(items.into_boxed_slice())
 }
 
-/// What a set change is, in words: the string added or removed, or for an
-/// unknown set the set it becomes.
-fn set_change(now: Option<&Value>, after: &[Box<str>]) -> String {
-    let Some(Value::Set(before)) = now else {
-        let items: Vec<String> = after.iter().map(|i| format!("{i:?}")).collect();
-        return format!("[{}]", items.join(", "));
-    };
-    let added = after.iter().find(|i| !before.contains(i));
-    let removed = before.iter().find(|i| !after.contains(i));
-    match (added, removed) {
-        (Some(added), _) => format!("add {added:?}"),
-        (None, Some(removed)) => format!("remove {removed:?}"),
-        (None, None) => "no change".to_string(),
-    }
+/// What a set change is, in words: the tested string it comes to hold
+/// (`add "x"`) or not to hold (`remove "x"`).
+fn set_change(now: Option<&Value>, after: &Value, tested: &[String]) -> String {
+    let holds = |set: Option<&Value>, string: &str| set.and_then(|s| s.set_holds(string));
+    tested
+        .iter()
+        .find_map(|string| match holds(Some(after), string) {
+            changed if changed == holds(now, string) => None,
+            Some(true) => Some(format!("add {string:?}")),
+            Some(false) => Some(format!("remove {string:?}")),
+            None => None,
+        })
+        .unwrap_or_else(|| "no change".to_string())
 }

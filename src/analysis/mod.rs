@@ -258,8 +258,16 @@ pub(crate) fn to_fact_value(value: &Value) -> FactValue {
         Value::Bool(b) => FactValue::Bool(*b),
         Value::Number(n) => FactValue::Number(*n),
         Value::String(s) => FactValue::String(s.to_string()),
-        Value::Set(items) => FactValue::Strings(items.iter().map(|s| s.to_string()).collect()),
+        Value::Set(items) => FactValue::Strings(strings(items)),
+        Value::PartialSet { has, lacks } => FactValue::PartialSet {
+            has: strings(has),
+            lacks: strings(lacks),
+        },
     }
+}
+
+fn strings(items: &[Box<str>]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
 }
 
 /// A rule with every rule it refers to, directly or not.

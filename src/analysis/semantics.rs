@@ -73,7 +73,10 @@ struct FactVars {
     /// For a string or set, the words every version allows (intersected),
     /// if any version has a vocabulary.
     vocabulary: Option<Vec<String>>,
-    known: BddVariable,
+    /// Whether the fact is known: one variable, or for a set one per atom
+    /// (a set may be known in part: whether it holds one string, and not
+    /// another).
+    known: Vec<BddVariable>,
     atoms: Vec<(Test, BddVariable)>,
     /// The variable of each test.
     by_test: FxHashMap<Test, BddVariable>,
@@ -140,7 +143,7 @@ impl Space {
         let facts = collect_tests(sets, &closures);
         let count = facts
             .iter()
-            .map(|(_, _, _, tests)| tests.len() + 1)
+            .map(|(_, ty, _, tests)| tests.len() + knowledge_count(*ty, tests.len()))
             .sum::<usize>();
         let vars = BddVariableSet::new_anonymous(
             u16::try_from(count)
@@ -150,8 +153,11 @@ impl Space {
         let mut spaces = Vec::with_capacity(facts.len());
         let mut fact_of = Vec::with_capacity(count);
         for (index, (name, ty, scope, tests)) in facts.into_iter().enumerate() {
-            let known = next.next().ok_or("variables ran out")?;
-            fact_of.push(index);
+            let mut known = Vec::new();
+            for _ in 0..knowledge_count(ty, tests.len()) {
+                known.push(next.next().ok_or("variables ran out")?);
+                fact_of.push(index);
+            }
             let mut atoms = Vec::with_capacity(tests.len());
             for test in tests {
                 atoms.push((test, next.next().ok_or("variables ran out")?));
@@ -397,8 +403,9 @@ impl Space {
             .facts
             .get(*self.by_name.get(&(info.name.clone(), info.ty))?)?;
         let var = *fact.by_test.get(&atom.test)?;
+        let position = fact.atoms.iter().position(|(_, v)| *v == var)?;
         Some((
-            self.vars.mk_var(fact.known),
+            self.vars.mk_var(fact.known_of(position)?),
             self.vars.mk_var(var),
             fact.range,
         ))
@@ -439,10 +446,13 @@ impl Space {
         }
         let mut all = self.vars.mk_true();
         for fact in constrained.iter().filter_map(|f| self.facts.get(*f)) {
-            if let Some(regions) = fact.regions.as_ref().map_err(|e| *e)? {
-                let constraint = budget.imp(&self.vars.mk_var(fact.known), regions)?;
-                all = budget.and(&all, &constraint)?;
-            }
+            let (Some(regions), Some(known)) =
+                (fact.regions.as_ref().map_err(|e| *e)?, fact.known.first())
+            else {
+                continue;
+            };
+            let constraint = budget.imp(&self.vars.mk_var(*known), regions)?;
+            all = budget.and(&all, &constraint)?;
         }
         self.constraints
             .borrow_mut()
@@ -474,7 +484,9 @@ impl Space {
         let facts = self.support(&[&meaning.satisfied]);
         let mut all_known = self.consistency(&facts, budget)?;
         for fact in facts.iter().filter_map(|f| self.facts.get(*f)) {
-            all_known = budget.and(&all_known, &self.vars.mk_var(fact.known))?;
+            for known in &fact.known {
+                all_known = budget.and(&all_known, &self.vars.mk_var(*known))?;
+            }
         }
         Ok(budget.and_not(&all_known, &meaning.satisfied)?.is_false())
     }
@@ -537,16 +549,21 @@ impl Space {
         let relevant = self.support(&[&difference]);
         let mut known = Vec::new();
         for fact in relevant.iter().filter_map(|f| self.facts.get(*f)) {
-            if !valuation.value(fact.known) {
-                continue;
+            let mut still_known = false;
+            for knowledge in &fact.known {
+                if !valuation.value(*knowledge) {
+                    continue;
+                }
+                budget.spend(difference.size() as u64)?;
+                valuation.set_value(*knowledge, false);
+                if !difference.eval_in(&valuation) {
+                    valuation.set_value(*knowledge, true);
+                    still_known = true;
+                }
             }
-            budget.spend(difference.size() as u64)?;
-            valuation.set_value(fact.known, false);
-            if difference.eval_in(&valuation) {
-                continue;
+            if still_known {
+                known.push(fact);
             }
-            valuation.set_value(fact.known, true);
-            known.push(fact);
         }
         let mut witness = Witness {
             world: Vec::new(),
@@ -573,16 +590,20 @@ impl Space {
             .map(|(_, v)| valuation.value(*v))
             .collect();
         if fact.ty == FactType::StringSet {
-            let items: Vec<String> = fact
-                .atoms
-                .iter()
-                .zip(&wanted)
-                .filter_map(|((test, _), holds)| match test {
-                    Test::Contains(item) if *holds => Some(item.clone()),
-                    _ => None,
-                })
-                .collect();
-            return Some(FactValue::Strings(items));
+            // The strings whose membership is known: held, or lacked.
+            let (mut has, mut lacks, mut partly) = (Vec::new(), Vec::new(), false);
+            for (((test, _), holds), known) in fact.atoms.iter().zip(&wanted).zip(&fact.known) {
+                let Test::Contains(item) = test else { continue };
+                match (valuation.value(*known), holds) {
+                    (false, _) => partly = true,
+                    (true, true) => has.push(item.clone()),
+                    (true, false) => lacks.push(item.clone()),
+                }
+            }
+            return Some(match partly {
+                true => FactValue::PartialSet { has, lacks },
+                false => FactValue::Strings(has),
+            });
         }
         let tests: Vec<&Test> = fact.atoms.iter().map(|(t, _)| t).collect();
         atoms::representatives(fact.ty, &tests, fact.domain())
@@ -601,7 +622,24 @@ impl Space {
     }
 }
 
+/// How many variables say what is known of a fact: one, or for a set one
+/// per atom.
+fn knowledge_count(ty: FactType, atoms: usize) -> usize {
+    match ty {
+        FactType::StringSet => atoms,
+        _ => 1,
+    }
+}
+
 impl FactVars {
+    /// The variable saying whether atom `position`'s outcome is known.
+    fn known_of(&self, position: usize) -> Option<BddVariable> {
+        match self.ty {
+            FactType::StringSet => self.known.get(position).copied(),
+            _ => self.known.first().copied(),
+        }
+    }
+
     fn domain(&self) -> atoms::Domain<'_> {
         atoms::Domain {
             range: self.range,

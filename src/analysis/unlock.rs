@@ -78,6 +78,16 @@ pub struct Change {
     /// For other facts: the condition the new value must meet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// For a set: strings it must come to hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<String>,
+    /// For a set: strings it must come not to hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+    /// For a set: strings whose membership must come to be known, either
+    /// way (where knowing alone decides).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub settle: Vec<String>,
     #[serde(skip)]
     literals: Vec<(Test, bool)>,
 }
@@ -97,15 +107,7 @@ impl Change {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admits(&self, value: &FactValue) -> bool {
-        let value = match value {
-            FactValue::Bool(b) => Value::Bool(*b),
-            FactValue::Number(n) => Value::Number(*n),
-            FactValue::Integer(n) => Value::Number(*n as f64),
-            FactValue::String(s) => Value::String(s.as_str().into()),
-            FactValue::Strings(items) => {
-                Value::Set(items.iter().map(|s| s.as_str().into()).collect())
-            }
-        };
+        let value = crate::facts::bind::untyped(value);
         self.literals
             .iter()
             .all(|(test, holds)| test.holds(&value) == Some(*holds))
@@ -294,7 +296,6 @@ struct Question<'s, 'r> {
 /// A fact that may change.
 struct ChangeableFact {
     fact: FactId,
-    ty: FactType,
     /// Its atoms (indices into [`Question::atoms`]).
     atoms: Vec<usize>,
     /// For numbers and strings: each region's outcome of the fact's atoms
@@ -371,8 +372,18 @@ impl<'s, 'r> Question<'s, 'r> {
             .facts
             .iter()
             .filter(|f| resolved.fact(**f).is_some_and(|info| !info.fixed))
-            .filter_map(|fact| {
-                let fact_atoms = by_fact.remove(fact)?;
+            .filter_map(|fact| Some((fact, by_fact.remove(fact)?)))
+            .flat_map(|(fact, fact_atoms)| {
+                // A set's strings are known, or not, each on its own: a
+                // set known in part may hold one and be unknown of another.
+                match resolved.fact(*fact).map(|f| f.ty) {
+                    Some(FactType::StringSet) => {
+                        fact_atoms.into_iter().map(|a| (fact, vec![a])).collect()
+                    }
+                    _ => vec![(fact, fact_atoms)],
+                }
+            })
+            .map(|(fact, fact_atoms)| {
                 let ty = resolved.fact(*fact).map_or(FactType::Bool, |f| f.ty);
                 let tests: Vec<&Test> = fact_atoms
                     .iter()
@@ -403,12 +414,11 @@ impl<'s, 'r> Question<'s, 'r> {
                     }
                 };
                 regions.dedup();
-                Some(ChangeableFact {
+                ChangeableFact {
                     fact: *fact,
-                    ty,
                     atoms: fact_atoms,
                     regions,
-                })
+                }
             })
             .collect();
         let unknown_outcomes = atoms
@@ -601,46 +611,101 @@ impl<'s, 'r> Question<'s, 'r> {
 
     fn describe(&self, entity: Option<usize>, set: &ChangeSet) -> Vec<Change> {
         let resolved = self.snapshot.resolved();
-        set.iter()
-            .filter_map(|(fact_index, literals)| {
-                let fact = self.facts.get(*fact_index)?;
-                let info = resolved.fact(fact.fact)?;
-                let literals: Vec<(Test, bool)> = literals
-                    .iter()
-                    .filter_map(|(atom, holds)| Some((self.atoms.get(*atom)?.test.clone(), *holds)))
+        // The strings of one set, changed each on its own, are one change.
+        let mut changes: Vec<Change> = Vec::with_capacity(set.len());
+        for (fact_index, literals) in set {
+            let Some(unit) = self.facts.get(*fact_index) else {
+                continue;
+            };
+            let literals: Vec<(Test, bool)> = literals
+                .iter()
+                .filter_map(|(atom, holds)| Some((self.atoms.get(*atom)?.test.clone(), *holds)))
+                .collect();
+            let Some(info) = resolved.fact(unit.fact) else {
+                continue;
+            };
+            if info.ty == FactType::StringSet {
+                let string = unit
+                    .atoms
+                    .first()
+                    .and_then(|a| match &self.atoms.get(*a)?.test {
+                        Test::Contains(string) => Some(string.clone()),
+                        _ => None,
+                    });
+                let same_set = changes.last().is_some_and(|last| last.fact == info.name);
+                if !same_set {
+                    changes.push(self.change(entity, unit.fact, Vec::new()));
+                }
+                if let (Some(change), Some(string)) = (changes.last_mut(), string) {
+                    change.set_string(string, literals);
+                }
+                continue;
+            }
+            changes.push(self.change(entity, unit.fact, literals));
+        }
+        changes
+    }
+
+    /// The change of one fact to meet `literals` (none yet, for a set:
+    /// its strings are added one by one).
+    fn change(&self, entity: Option<usize>, fact: FactId, literals: Vec<(Test, bool)>) -> Change {
+        let resolved = self.snapshot.resolved();
+        let info = resolved.fact(fact);
+        let (to, condition) = match (info.map(|i| i.ty), literals.as_slice()) {
+            (Some(FactType::Bool), [(Test::IsTrue, value)]) => (Some(*value), None),
+            (Some(FactType::StringSet), _) => (None, None),
+            (_, []) => (None, Some("any value".to_string())),
+            (Some(FactType::String), _) if info.is_some_and(|i| i.vocabulary.is_some()) => {
+                // The words the condition admits, named.
+                let words: Vec<&String> = info
+                    .and_then(|i| i.vocabulary.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .filter(|w| {
+                        let word = Value::String(w.as_str().into());
+                        literals.iter().all(|(t, h)| t.holds(&word) == Some(*h))
+                    })
                     .collect();
-                let (to, condition) = match (fact.ty, literals.as_slice()) {
-                    (FactType::Bool, [(Test::IsTrue, value)]) => (Some(*value), None),
-                    (_, []) => (None, Some("any value".to_string())),
-                    (FactType::String, _) if info.vocabulary.is_some() => {
-                        // The words the condition admits, named.
-                        let words: Vec<&String> = info
-                            .vocabulary
-                            .iter()
-                            .flatten()
-                            .filter(|w| {
-                                let word = Value::String(w.as_str().into());
-                                literals.iter().all(|(t, h)| t.holds(&word) == Some(*h))
-                            })
-                            .collect();
-                        (None, Some(atoms::words_condition(&words)))
-                    }
-                    _ => {
-                        let parts: Vec<(&Test, bool)> =
-                            literals.iter().map(|(t, h)| (t, *h)).collect();
-                        (None, Some(atoms::describe_condition(&parts)))
-                    }
-                };
-                Some(Change {
-                    fact: info.name.clone(),
-                    scope: scope_of(resolved, fact.fact),
-                    now: self.snapshot.fact_value(entity, fact.fact),
-                    to,
-                    condition,
-                    literals,
-                })
-            })
-            .collect()
+                (None, Some(atoms::words_condition(&words)))
+            }
+            _ => {
+                let parts: Vec<(&Test, bool)> = literals.iter().map(|(t, h)| (t, *h)).collect();
+                (None, Some(atoms::describe_condition(&parts)))
+            }
+        };
+        Change {
+            fact: info.map(|i| i.name.clone()).unwrap_or_default(),
+            scope: scope_of(resolved, fact),
+            now: self.snapshot.fact_value(entity, fact),
+            to,
+            condition,
+            add: Vec::new(),
+            remove: Vec::new(),
+            settle: Vec::new(),
+            literals,
+        }
+    }
+}
+
+impl Change {
+    /// Adds to a set's change what it takes of one string: to hold it, to
+    /// lack it, or (no literal) to know which.
+    fn set_string(&mut self, string: String, literals: Vec<(Test, bool)>) {
+        match literals.first() {
+            Some((_, true)) => self.add.push(string),
+            Some((_, false)) => self.remove.push(string),
+            None => self.settle.push(string),
+        }
+        self.literals.extend(literals);
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(self.add.iter().map(|s| format!("add {s:?}")));
+        parts.extend(self.remove.iter().map(|s| format!("remove {s:?}")));
+        parts.extend(
+            self.settle
+                .iter()
+                .map(|s| format!("find out whether it holds {s:?}")),
+        );
+        self.condition = Some(parts.join(", "));
     }
 }
 

@@ -39,12 +39,48 @@ pub(crate) enum Column {
     Number { value: Vec<f64>, known: FixedBitSet },
     /// A `string` fact, as interned ids (0 where unknown).
     String { value: Vec<u32>, known: FixedBitSet },
-    /// A `set<string>` fact: entity `i`'s ids are `items[ends[i-1]..ends[i]]`.
+    /// A `set<string>` fact: entity `i`'s ids are `items[ends[i-1]..ends[i]]`;
+    /// `partial` holds the sets known in part, once there is one.
     Set {
         ends: Vec<usize>,
         items: Vec<u32>,
         known: FixedBitSet,
+        partial: Option<Box<PartialSets>>,
     },
+}
+
+/// The sets of a column that are known in part: which entities' sets are,
+/// and the strings each set lacks, end to end as the column's items are.
+/// A set known in part holds its items, lacks these, and of any other
+/// string it is unknown ([`crate::eval::member`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct PartialSets {
+    /// The entities whose set is known in part.
+    pub(crate) open: FixedBitSet,
+    /// Entity `i`'s lacked ids are `items[ends[i-1]..ends[i]]`.
+    pub(crate) ends: Vec<usize>,
+    pub(crate) items: Vec<u32>,
+}
+
+impl PartialSets {
+    /// Room for `entities` entities, none known in part.
+    fn for_entities(entities: usize) -> PartialSets {
+        PartialSets {
+            open: FixedBitSet::with_capacity(entities),
+            ends: vec![0; entities],
+            items: Vec::new(),
+        }
+    }
+
+    /// Whether entity `entity`'s set is known in part.
+    pub(crate) fn is_open(&self, entity: usize) -> bool {
+        self.open.contains(entity)
+    }
+
+    /// The ids entity `entity`'s set lacks (none for a set given whole).
+    pub(crate) fn lacks(&self, entity: usize) -> &[u32] {
+        set_items(&self.ends, &self.items, entity)
+    }
 }
 
 impl Column {
@@ -66,6 +102,7 @@ impl Column {
                 ends: Vec::new(),
                 items: Vec::new(),
                 known: FixedBitSet::new(),
+                partial: None,
             },
         }
     }
@@ -118,9 +155,17 @@ impl Column {
                 value.push(0);
                 grow(known, len);
             }
-            Column::Set { ends, items, known } => {
+            Column::Set {
+                ends,
+                items,
+                known,
+                partial,
+            } => {
                 ends.push(items.len());
                 grow(known, len);
+                if let Some(partial) = partial {
+                    partial.ends.push(partial.items.len());
+                }
             }
         }
     }
@@ -144,20 +189,48 @@ impl Column {
                 }
                 known.insert(entity);
             }
-            (Column::Set { ends, items, known }, Value::Set(set)) => {
-                items.extend(set.iter().map(|s| strings.intern(s.as_ref())));
-                if let Some(end) = ends.last_mut() {
-                    *end = items.len();
-                }
-                known.insert(entity);
+            (column @ Column::Set { .. }, Value::Set(set)) => {
+                column.set_strings(entity, &set, strings)
+            }
+            (column @ Column::Set { .. }, Value::PartialSet { has, lacks }) => {
+                column.set_partly(entity, &has, &lacks, strings)
             }
             _ => {}
         }
     }
 
+    /// Sets the last entity's set, `entity`, known in part: it holds
+    /// `has`, it lacks `lacks`.
+    fn set_partly(
+        &mut self,
+        entity: usize,
+        has: &[impl AsRef<str>],
+        lacks: &[impl AsRef<str>],
+        strings: &mut Interner,
+    ) {
+        self.set_strings(entity, has, strings);
+        if let Column::Set { ends, partial, .. } = self {
+            let partial =
+                partial.get_or_insert_with(|| Box::new(PartialSets::for_entities(ends.len())));
+            let start = partial.items.len();
+            partial
+                .items
+                .extend(lacks.iter().map(|s| strings.intern(s.as_ref())));
+            sort_unique_from(&mut partial.items, start);
+            if let Some(end) = partial.ends.last_mut() {
+                *end = partial.items.len();
+            }
+            grow(&mut partial.open, entity + 1);
+            partial.open.insert(entity);
+        }
+    }
+
     /// Sets the last entity's set, `entity`, from its strings as written.
     fn set_strings(&mut self, entity: usize, set: &[impl AsRef<str>], strings: &mut Interner) {
-        if let Column::Set { ends, items, known } = self {
+        if let Column::Set {
+            ends, items, known, ..
+        } = self
+        {
             let start = items.len();
             items.extend(set.iter().map(|s| strings.intern(s.as_ref())));
             sort_unique_from(items, start);
@@ -177,13 +250,26 @@ impl Column {
             Column::Bool { value, .. } => Value::Bool(value.contains(entity)),
             Column::Number { value, .. } => Value::Number(*value.get(entity)?),
             Column::String { value, .. } => Value::String(strings.name(*value.get(entity)?).into()),
-            Column::Set { ends, items, .. } => {
-                let mut set: Vec<Box<str>> = set_items(ends, items, entity)
-                    .iter()
-                    .map(|&id| strings.name(id).into())
-                    .collect();
-                set.sort();
-                Value::Set(set.into_boxed_slice())
+            Column::Set {
+                ends,
+                items,
+                partial,
+                ..
+            } => {
+                let named = |ids: &[u32]| {
+                    let mut set: Vec<Box<str>> =
+                        ids.iter().map(|&id| strings.name(id).into()).collect();
+                    set.sort();
+                    set.into_boxed_slice()
+                };
+                let has = named(set_items(ends, items, entity));
+                match partial.as_deref().filter(|p| p.is_open(entity)) {
+                    Some(partial) => Value::PartialSet {
+                        has,
+                        lacks: named(partial.lacks(entity)),
+                    },
+                    None => Value::Set(has),
+                }
             }
         })
     }
@@ -614,6 +700,11 @@ impl Columns {
                         columns.strings.intern(item);
                     }
                 }
+                Value::PartialSet { has, lacks } => {
+                    for item in has.iter().chain(lacks.iter()) {
+                        columns.strings.intern(item);
+                    }
+                }
                 Value::Bool(_) | Value::Number(_) => {}
             }
         }
@@ -743,8 +834,16 @@ impl Columns {
                 Column::Bool { value, known } => bits(value) + bits(known),
                 Column::Number { value, known } => value.capacity() * 8 + bits(known),
                 Column::String { value, known } => value.capacity() * 4 + bits(known),
-                Column::Set { ends, items, known } => {
-                    ends.capacity() * 8 + items.capacity() * 4 + bits(known)
+                Column::Set {
+                    ends,
+                    items,
+                    known,
+                    partial,
+                } => {
+                    let partial = partial.as_deref().map_or(0, |p| {
+                        p.ends.capacity() * 8 + p.items.capacity() * 4 + bits(&p.open)
+                    });
+                    ends.capacity() * 8 + items.capacity() * 4 + bits(known) + partial
                 }
             })
             .sum();

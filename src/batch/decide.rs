@@ -375,6 +375,48 @@ impl Request<'_> {
         }
     }
 
+    /// Sets a `set<string>` fact known in part: it holds `has`, it lacks
+    /// `lacks`, and of any other string it is unknown. Checked as a facts
+    /// file's value is (vocabulary, no string in both lists); unlike the
+    /// other setters, it allocates.
+    ///
+    /// ```
+    /// use prereq::{Facts, RuleSet, Verdict};
+    /// let rules = RuleSet::parse("r.rules", "
+    ///     fact offers: set<string>
+    ///     rule jets requires \"fast_jets\" in offers")?;
+    /// let mut decider = rules.decider(&Facts::new("world"))?;
+    /// let (jets, offers) = (decider.rule("jets")?, decider.set_fact("offers")?);
+    /// let mut request = decider.request();
+    /// request.set_partly(offers, ["troops"], ["logistics"])?;
+    /// assert_eq!(request.decide(jets), Verdict::Undetermined);
+    /// request.set_partly(offers, ["troops"], ["fast_jets"])?;
+    /// assert_eq!(request.decide(jets), Verdict::Unsatisfied);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_partly<H: AsRef<str>, L: AsRef<str>>(
+        &mut self,
+        fact: SetFact,
+        has: impl IntoIterator<Item = H>,
+        lacks: impl IntoIterator<Item = L>,
+    ) -> Result<&mut Self, FactProblem> {
+        let value = FactValue::partial_set(
+            has.into_iter().map(|s| s.as_ref().to_string()),
+            lacks.into_iter().map(|s| s.as_ref().to_string()),
+        );
+        let Some(declared) = declared_in(&self.decider.schema, fact.0) else {
+            return Ok(self);
+        };
+        match typed(declared, &value) {
+            Ok(typed) => self.set_value(fact.0, &typed),
+            Err(refusal) => {
+                let problem = refusal.at(declared.name.clone());
+                self.decider.row.forget(fact.0);
+                Err(problem)
+            }
+        }
+    }
+
     /// Sets the entity fact named `fact`, checked against its declaration
     /// as a facts file's value is: an undeclared fact, a world fact or a
     /// value of the wrong type is refused, naming the fact, with a hint.
@@ -415,6 +457,20 @@ impl Request<'_> {
             }
             Value::String(s) => self.set_string(StringFact(column, false), s),
             Value::Set(items) => self.set_strings(SetFact(column, false), items.iter()),
+            Value::PartialSet { has, lacks } => {
+                let Decider {
+                    row,
+                    constants,
+                    distinguish_strings,
+                    request_strings,
+                    ..
+                } = &mut *self.decider;
+                let mut id = |item: &str| request_strings.id(constants, *distinguish_strings, item);
+                let has: Vec<u32> = has.iter().map(|s| id(s)).collect();
+                let lacks: Vec<u32> = lacks.iter().map(|s| id(s)).collect();
+                row.set_partly(column, has, lacks);
+                Ok(self)
+            }
         }
     }
 

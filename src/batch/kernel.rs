@@ -7,7 +7,7 @@
 
 use fixedbitset::FixedBitSet;
 
-use super::columns::{Column, Columns, set_items};
+use super::columns::{Column, Columns, PartialSets, set_items};
 use super::lower::{Leaf, Memberships, Op};
 use super::{BLOCK_ENTITIES, BLOCK_WORDS, PAIR, WORD_BITS, Word};
 use crate::compile::{NumExpr, Slot};
@@ -186,15 +186,31 @@ impl Block<'_> {
                 negated,
                 set,
                 index,
-                ..
-            } => self.holds(*negated, *set, *index, pair),
-            Leaf::Absent { negated, set } => self.known_as(*set, *negated, pair),
+                id,
+            } => {
+                self.holds(*negated, *set, *index, pair);
+                self.patch_open(*set, *negated, pair, |entity, has, partial| {
+                    crate::eval::member(has.contains(id), partial.lacks(entity).contains(id), true)
+                });
+            }
+            Leaf::Absent { negated, set } => {
+                self.known_as(*set, *negated, pair);
+                self.patch_open(*set, *negated, pair, |_, _, _| Tri::Unknown);
+            }
             Leaf::InList {
                 negated,
                 column,
                 ids,
-            } => self.strings(*column, pair, |value| {
-                ids.binary_search(&value).is_ok() != *negated
+            } if ids.lacks.is_none() => self.strings(*column, pair, |value| {
+                ids.has.binary_search(&value).is_ok() != *negated
+            }),
+            Leaf::InList {
+                negated,
+                column,
+                ids,
+            } => self.strings_tri(*column, pair, |value| {
+                let found = ids.member(value);
+                if *negated { !found } else { found }
             }),
             Leaf::ColumnInSet {
                 negated,
@@ -315,6 +331,47 @@ impl Block<'_> {
         {
             *yes = holds & known;
             *no = !holds & known;
+        }
+    }
+
+    /// Sets anew, for the entities of the block whose set (in column `set`)
+    /// is known in part, whether it holds what is looked for: `found`, from
+    /// the entity, the ids it holds and the sets known in part (negated
+    /// for `not in`). Other entities keep what the pair says.
+    fn patch_open(
+        &self,
+        set: u32,
+        negated: bool,
+        pair: &mut [Word],
+        found: impl Fn(usize, &[u32], &PartialSets) -> Tri,
+    ) {
+        let Some(Column::Set {
+            ends,
+            items,
+            partial: Some(partial),
+            ..
+        }) = self.columns.column(set)
+        else {
+            return;
+        };
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        for (word, ((t, f), open)) in t
+            .iter_mut()
+            .zip(f)
+            .zip(self.words(&partial.open))
+            .enumerate()
+        {
+            let mut bits = open;
+            while bits != 0 {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let entity = (self.first_word + word) * WORD_BITS + bit;
+                let found = found(entity, set_items(ends, items, entity), partial);
+                let value = if negated { !found } else { found };
+                let mask: Word = 1 << bit;
+                *t = (*t & !mask) | if value == Tri::True { mask } else { 0 };
+                *f = (*f & !mask) | if value == Tri::False { mask } else { 0 };
+            }
         }
     }
 
@@ -459,6 +516,27 @@ impl Block<'_> {
         }
     }
 
+    /// A three-valued test of each known string of a column.
+    fn strings_tri(&self, column: u32, pair: &mut [Word], test: impl Fn(u32) -> Tri) {
+        let (known, value) = match self.columns.column(column) {
+            Some(Column::String { value, known }) => (self.words(known), value),
+            _ => return pair.fill(0),
+        };
+        let (t, f) = pair.split_at_mut(BLOCK_WORDS);
+        for (word, ((t, f), known)) in t.iter_mut().zip(f).zip(known).enumerate() {
+            let first = (self.first_word + word) * WORD_BITS;
+            let (mut yes, mut no): (Word, Word) = (0, 0);
+            for bit in (0..WORD_BITS).filter(|bit| known & (1 << bit) != 0) {
+                match value.get(first + bit).map(|v| test(*v)) {
+                    Some(Tri::True) => yes |= 1 << bit,
+                    Some(Tri::False) => no |= 1 << bit,
+                    _ => {}
+                }
+            }
+            (*t, *f) = (yes, no);
+        }
+    }
+
     fn strings(&self, column: u32, pair: &mut [Word], test: impl Fn(u32) -> bool) {
         match self.columns.column(column) {
             Some(Column::String { value, known }) => {
@@ -497,6 +575,7 @@ impl Block<'_> {
                     ends,
                     items,
                     known: ks,
+                    ..
                 }),
             ) => {
                 let both = self.both_known(ke, ks);
@@ -505,6 +584,16 @@ impl Block<'_> {
                         .get(i)
                         .is_some_and(|id| set_items(ends, items, i).contains(id));
                     found != negated
+                });
+                self.patch_open(set, negated, pair, |entity, has, partial| {
+                    match value.get(entity).filter(|_| ke.contains(entity)) {
+                        Some(id) => crate::eval::member(
+                            has.contains(id),
+                            partial.lacks(entity).contains(id),
+                            true,
+                        ),
+                        None => Tri::Unknown,
+                    }
                 });
             }
             _ => pair.fill(0),

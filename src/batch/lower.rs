@@ -81,11 +81,11 @@ pub(super) enum Leaf {
     /// A constant string no entity's set holds, in a set column: `in` is
     /// false, and `not in` true, wherever the set is known.
     Absent { negated: bool, set: u32 },
-    /// A string column in a constant list of ids.
+    /// A string column in a constant list of ids, or in a world set.
     InList {
         negated: bool,
         column: u32,
-        ids: Vec<u32>,
+        ids: ConstSet,
     },
     /// A string column in a set column.
     ColumnInSet {
@@ -352,16 +352,25 @@ impl Lowering<'_> {
 
     fn member(&mut self, node: &Node, negated: bool, element: &Arg<Box<str>>, set: &SetArg) -> Op {
         let strings = self.columns.strings();
+        // Strings no entity holds are left out: no column's string is one.
         let ids = |items: &[Box<str>]| -> Vec<u32> {
             let mut ids: Vec<u32> = items.iter().filter_map(|s| strings.get(s)).collect();
             ids.sort_unstable();
             ids
         };
+        let whole = |items: &[Box<str>]| ConstSet {
+            has: ids(items),
+            lacks: None,
+        };
         let set = match set {
-            SetArg::List(items) => Operand::Same(Some(ids(items))),
+            SetArg::List(items) => Operand::Same(Some(whole(items))),
             SetArg::Slot(Slot::Entity(column)) => Operand::Column(*column),
             SetArg::Slot(Slot::World(slot)) => Operand::Same(match self.world(*slot) {
-                Some(Value::Set(items)) => Some(ids(items)),
+                Some(Value::Set(items)) => Some(whole(items)),
+                Some(Value::PartialSet { has, lacks }) => Some(ConstSet {
+                    has: ids(has),
+                    lacks: Some(ids(lacks)),
+                }),
                 _ => None,
             }),
         };
@@ -388,6 +397,29 @@ impl Lowering<'_> {
                 set,
             }),
         }
+    }
+}
+
+/// A set the same for every entity, as string ids: a list, or a world set
+/// (given whole, or known in part: then `lacks` holds what it lacks).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ConstSet {
+    /// The ids it holds, sorted.
+    pub(crate) has: Vec<u32>,
+    /// For a set known in part, the ids it lacks, sorted.
+    pub(crate) lacks: Option<Vec<u32>>,
+}
+
+impl ConstSet {
+    /// Whether the set holds string `id` ([`crate::eval::member`]).
+    #[inline]
+    pub(crate) fn member(&self, id: u32) -> Tri {
+        let among = |ids: &Vec<u32>| ids.binary_search(&id).is_ok();
+        crate::eval::member(
+            among(&self.has),
+            self.lacks.as_ref().is_some_and(among),
+            self.lacks.is_some(),
+        )
     }
 }
 

@@ -71,6 +71,22 @@ impl Tri {
         self.max(other)
     }
 
+    /// The value, if known.
+    ///
+    /// ```
+    /// use prereq::Tri;
+    /// assert_eq!(Tri::True.known(), Some(true));
+    /// assert_eq!(Tri::Unknown.known(), None);
+    /// ```
+    #[inline]
+    pub fn known(self) -> Option<bool> {
+        match self {
+            Tri::False => Some(false),
+            Tri::Unknown => None,
+            Tri::True => Some(true),
+        }
+    }
+
     /// Equivalence: unknown if either side is unknown.
     #[inline]
     pub fn iff(self, other: Tri) -> Tri {

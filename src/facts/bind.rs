@@ -23,6 +23,31 @@ pub enum Value {
     String(Box<str>),
     /// A `set<string>` fact: sorted, without duplicates.
     Set(Box<[Box<str>]>),
+    /// A `set<string>` fact known in part: the strings it holds and those
+    /// it does not, each sorted, without duplicates, none in both; of any
+    /// other string, whether the set holds it is unknown.
+    PartialSet {
+        /// Strings the set holds.
+        has: Box<[Box<str>]>,
+        /// Strings the set does not hold.
+        lacks: Box<[Box<str>]>,
+    },
+}
+
+impl Value {
+    /// Whether a set holds `string`: known for a set given whole, and for
+    /// a set known in part when `string` is among its parts.
+    pub(crate) fn set_holds(&self, string: &str) -> Option<bool> {
+        let among =
+            |items: &[Box<str>]| items.binary_search_by(|item| (**item).cmp(string)).is_ok();
+        match self {
+            Value::Set(items) => Some(among(items)),
+            Value::PartialSet { has, lacks } => {
+                crate::eval::member(among(has), among(lacks), true).known()
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Facts placed in slots: one world row, and one row per entity in file order.
@@ -181,7 +206,30 @@ pub(crate) fn typed(fact: &FactSlot, value: &FactValue) -> Result<Value, Refusal
         Value::Number(n) if !fact.range.contains(*n) => Err(outside(fact, *n)),
         Value::String(s) => words_of(fact, std::iter::once(&**s)).map(|()| converted),
         Value::Set(items) => words_of(fact, items.iter().map(|s| &**s)).map(|()| converted),
+        Value::PartialSet { has, lacks } => {
+            words_of(fact, has.iter().chain(lacks.iter()).map(|s| &**s))?;
+            whole_if_covered(fact, converted)
+        }
         _ => Ok(converted),
+    }
+}
+
+/// A set known in part that holds none of the strings it lacks, given
+/// whole where its parts cover the fact's vocabulary (it then says of
+/// every word whether the set holds it).
+fn whole_if_covered(fact: &FactSlot, set: Value) -> Result<Value, Refusal> {
+    let Value::PartialSet { has, lacks } = set else {
+        return Ok(set);
+    };
+    if let Some(both) = has.iter().find(|s| lacks.binary_search(s).is_ok()) {
+        return Err(Refusal::new(
+            format!("{both:?} is both in `has` and in `lacks`"),
+            Some("a set either holds a string or not: keep it in one of the two lists"),
+        ));
+    }
+    match &fact.vocabulary {
+        Some(words) if has.len() + lacks.len() == words.len() => Ok(Value::Set(has)),
+        _ => Ok(Value::PartialSet { has, lacks }),
     }
 }
 
@@ -284,12 +332,35 @@ fn convert(ty: FactType, value: &FactValue) -> Option<Value> {
             Value::Number(exact_number(value)?.ok()?)
         }
         (FactType::String, FactValue::String(s)) => Value::String(s.as_str().into()),
-        (FactType::StringSet, FactValue::Strings(items)) => {
-            let mut items: Vec<Box<str>> = items.iter().map(|s| s.as_str().into()).collect();
-            items.sort();
-            items.dedup();
-            Value::Set(items.into_boxed_slice())
-        }
+        (FactType::StringSet, FactValue::Strings(items)) => Value::Set(sorted(items)),
+        (FactType::StringSet, FactValue::PartialSet { has, lacks }) => Value::PartialSet {
+            has: sorted(has),
+            lacks: sorted(lacks),
+        },
         _ => return None,
     })
+}
+
+/// A value as its own form says, whatever its fact's type: numbers as
+/// floats (an integer beyond 2^53 rounded), lists and sets sorted.
+pub(crate) fn untyped(value: &FactValue) -> Value {
+    match value {
+        FactValue::Bool(b) => Value::Bool(*b),
+        FactValue::Number(n) => Value::Number(*n),
+        FactValue::Integer(n) => Value::Number(*n as f64),
+        FactValue::String(s) => Value::String(s.as_str().into()),
+        FactValue::Strings(items) => Value::Set(sorted(items)),
+        FactValue::PartialSet { has, lacks } => Value::PartialSet {
+            has: sorted(has),
+            lacks: sorted(lacks),
+        },
+    }
+}
+
+/// Strings sorted, without duplicates.
+fn sorted(strings: &[String]) -> Box<[Box<str>]> {
+    let mut items: Vec<Box<str>> = strings.iter().map(|s| s.as_str().into()).collect();
+    items.sort();
+    items.dedup();
+    items.into_boxed_slice()
 }

@@ -720,7 +720,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     type Value = ValueOrRefusal;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a bool, a number, a string or a list of strings")
+        f.write_str("a bool, a number, a string, a list of strings or a set known in part")
     }
 
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<ValueOrRefusal, E> {
@@ -776,42 +776,164 @@ impl<'de> Visitor<'de> for ValueVisitor {
         self.visit_unit()
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueOrRefusal, A::Error> {
-        let mut strings = Vec::new();
-        let mut first_bad = None;
-        let mut index = 0usize;
-        while let Some(element) = seq.next_element::<ListElement>()? {
-            if strings.len() >= self.0.set_size {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                return Ok(unusable(
-                    format!("a list of more than {} strings", self.0.set_size),
-                    "sets this large are not supported",
-                ));
-            }
-            match element {
-                ListElement::String(s) => strings.push(s),
-                ListElement::Other(kind) => {
-                    first_bad.get_or_insert((index, kind));
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ValueOrRefusal, A::Error> {
+        Ok(ValueOrRefusal(
+            strings_of(seq, self.0)?.map(FactValue::Strings),
+        ))
+    }
+
+    /// A table is a set known in part: `{ has = [...], lacks = [...] }`,
+    /// either list left out when empty.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueOrRefusal, A::Error> {
+        let (mut has, mut lacks) = (None, None);
+        let mut refused = None;
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            let part = match &*key {
+                "has" => &mut has,
+                "lacks" => &mut lacks,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    refused.get_or_insert_with(|| not_a_part(&key));
+                    continue;
+                }
+            };
+            match map.next_value_seed(PartVisitor(self.0))? {
+                Part::Strings(strings) => *part = Some(strings),
+                Part::Other(kind) => {
+                    refused.get_or_insert_with(|| {
+                        unusable(
+                            format!("`{key}` must be a list of strings, but it is {kind}"),
+                            PARTIAL_SET_FORM,
+                        )
+                    });
+                }
+                Part::Refused(refusal) => {
+                    refused.get_or_insert(ValueOrRefusal(Err(refusal)));
                 }
             }
-            index += 1;
         }
-        Ok(match first_bad {
-            None => ValueOrRefusal(Ok(FactValue::Strings(strings))),
-            Some((index, kind)) => unusable(
-                format!("a list fact holds strings only, but element {index} is {kind}"),
-                "write every element in quotes",
-            ),
+        Ok(refused.unwrap_or_else(|| {
+            ValueOrRefusal(Ok(FactValue::PartialSet {
+                has: has.unwrap_or_default(),
+                lacks: lacks.unwrap_or_default(),
+            }))
+        }))
+    }
+}
+
+/// The strings of a list, or why it is no list fact: an element that is
+/// not a string, or more elements than the limit.
+fn strings_of<'de, A: SeqAccess<'de>>(
+    mut seq: A,
+    limits: Limits,
+) -> Result<Result<Vec<String>, Refusal>, A::Error> {
+    let mut strings = Vec::new();
+    let mut first_bad = None;
+    let mut index = 0usize;
+    while let Some(element) = seq.next_element::<ListElement>()? {
+        if strings.len() >= limits.set_size {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Err(Refusal::new(
+                format!("a list of more than {} strings", limits.set_size),
+                Some("sets this large are not supported"),
+            )));
+        }
+        match element {
+            ListElement::String(s) => strings.push(s),
+            ListElement::Other(kind) => {
+                first_bad.get_or_insert((index, kind));
+            }
+        }
+        index += 1;
+    }
+    Ok(match first_bad {
+        None => Ok(strings),
+        Some((index, kind)) => Err(Refusal::new(
+            format!("a list fact holds strings only, but element {index} is {kind}"),
+            Some("write every element in quotes"),
+        )),
+    })
+}
+
+/// A part of a set known in part: its strings, or what it is instead (a
+/// list that is no list of strings is refused as any list fact is). A
+/// table is skipped unread: a part holds none, however deep.
+struct PartVisitor(Limits);
+
+/// What a part of a set known in part held.
+enum Part {
+    Strings(Vec<String>),
+    Refused(Refusal),
+    Other(&'static str),
+}
+
+impl<'de> DeserializeSeed<'de> for PartVisitor {
+    type Value = Part;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Part, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl PartVisitor {
+    fn other(self, kind: &'static str) -> Part {
+        Part::Other(kind)
+    }
+}
+
+impl<'de> Visitor<'de> for PartVisitor {
+    type Value = Part;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of strings")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Part, E> {
+        Ok(self.other("a bool"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Part, E> {
+        Ok(self.other("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Part, E> {
+        Ok(self.other("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Part, E> {
+        Ok(self.other("a number"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Part, E> {
+        Ok(self.other("null"))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Part, E> {
+        Ok(self.other("null"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Part, E> {
+        Ok(self.other("a string"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Part, A::Error> {
+        Ok(match strings_of(seq, self.0)? {
+            Ok(strings) => Part::Strings(strings),
+            Err(refusal) => Part::Refused(refusal),
         })
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueOrRefusal, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Part, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(unusable(
-            "a table is not a fact value".to_string(),
-            "facts are bools, numbers, strings or lists of strings",
-        ))
+        Ok(self.other("a table"))
     }
+}
+
+/// How a set known in part is written, for hints.
+const PARTIAL_SET_FORM: &str = "facts are bools, numbers, strings or lists of strings; a set known in part is written `{ has = [\"a\"], lacks = [\"b\"] }`: the strings it holds, the strings it does not";
+
+/// Why a key of a table value is refused.
+fn not_a_part(key: &str) -> ValueOrRefusal {
+    unusable(
+        format!(
+            "a table is a fact value only as a set known in part, and `{key}` is not one of its parts (`has`, `lacks`)"
+        ),
+        PARTIAL_SET_FORM,
+    )
 }
 
 /// An element of a list: a string, or a description of what it is instead.

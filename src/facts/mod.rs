@@ -54,8 +54,33 @@ pub enum FactValue {
     Integer(i128),
     /// A string.
     String(String),
-    /// A list of strings, for `set<string>` facts.
+    /// A list of strings, for `set<string>` facts: exactly these strings.
     Strings(Vec<String>),
+    /// A `set<string>` fact known in part: strings it holds, strings it
+    /// does not; whether it holds any other string is unknown. Written
+    /// `{ has = ["troops"], lacks = ["fast_jets"] }` in a facts file.
+    ///
+    /// ```
+    /// use prereq::{FactValue, Facts, RuleSet, Verdict};
+    /// let rules = RuleSet::parse("r.rules", "
+    ///     fact offers: set<string>
+    ///     rule troops requires \"troops\" in offers
+    ///     rule jets requires \"fast_jets\" in offers
+    ///     rule logistics requires \"logistics\" in offers")?;
+    /// let mut facts = Facts::new("code");
+    /// facts.set("Denmark", "offers", FactValue::partial_set(["troops"], ["fast_jets"]));
+    /// let report = rules.evaluate(&facts)?;
+    /// assert_eq!(report.verdict("Denmark", "troops"), Some(Verdict::Satisfied));
+    /// assert_eq!(report.verdict("Denmark", "jets"), Some(Verdict::Unsatisfied));
+    /// assert_eq!(report.verdict("Denmark", "logistics"), Some(Verdict::Undetermined));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    PartialSet {
+        /// Strings the set holds.
+        has: Vec<String>,
+        /// Strings the set does not hold.
+        lacks: Vec<String>,
+    },
 }
 
 impl FactValue {
@@ -67,6 +92,23 @@ impl FactValue {
             FactValue::Integer(value) => format!("the number {value}"),
             FactValue::String(value) => format!("the string {value:?}"),
             FactValue::Strings(values) => format!("a list of {} strings", values.len()),
+            FactValue::PartialSet { .. } => "a set known in part".to_string(),
+        }
+    }
+
+    /// A set known in part: it holds `has`, it does not hold `lacks`, and
+    /// of any other string it is unknown.
+    pub fn partial_set<H, L>(
+        has: impl IntoIterator<Item = H>,
+        lacks: impl IntoIterator<Item = L>,
+    ) -> FactValue
+    where
+        H: Into<String>,
+        L: Into<String>,
+    {
+        FactValue::PartialSet {
+            has: has.into_iter().map(Into::into).collect(),
+            lacks: lacks.into_iter().map(Into::into).collect(),
         }
     }
 }

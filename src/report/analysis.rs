@@ -27,11 +27,26 @@ pub fn value_text(value: Option<&FactValue>) -> String {
         Some(FactValue::Number(n)) => n.to_string(),
         Some(FactValue::Integer(n)) => n.to_string(),
         Some(FactValue::String(s)) => format!("{s:?}"),
-        Some(FactValue::Strings(items)) => {
-            let items: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
-            format!("[{}]", items.join(", "))
+        Some(FactValue::Strings(items)) => list_text(items),
+        Some(FactValue::PartialSet { has, lacks }) => {
+            let parts = [("has", has), ("lacks", lacks)];
+            let written: Vec<String> = parts
+                .iter()
+                .filter(|(_, list)| !list.is_empty())
+                .map(|(part, list)| format!("{part} = {}", list_text(list)))
+                .collect();
+            match written.is_empty() {
+                true => "{ has = [], lacks = [] }".to_string(),
+                false => format!("{{ {} }}", written.join(", ")),
+            }
         }
     }
+}
+
+/// A list of strings as a facts file writes it: `["troops", "logistics"]`.
+fn list_text(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    format!("[{}]", items.join(", "))
 }
 
 fn verdict_text(verdict: Verdict, style: Style) -> String {
@@ -71,11 +86,12 @@ pub fn explanation(why: &Explanation, style: Style) -> String {
     }
     out.push('\n');
     tree_lines(&mut out, &why.tree, style);
+    // Undetermined: the facts unknown, or sets known only in part.
     let shown: Vec<&FactReading> = match why.verdict {
         Verdict::Undetermined => why
             .deciding_facts
             .iter()
-            .filter(|f| f.value.is_none())
+            .filter(|f| matches!(f.value, None | Some(FactValue::PartialSet { .. })))
             .collect(),
         _ => why.deciding_facts.iter().collect(),
     };

@@ -32,6 +32,7 @@ pub const ENTITY_STRINGS: [&str; 2] = ["e_s0", "e_v0"];
 /// The vocabulary of `e_v0` (and of `e_vset0`): the words a fact holds.
 pub const VOCABULARY: [&str; 3] = ["a", "b", "c"];
 pub const ENTITY_SETS: [&str; 2] = ["e_set0", "e_vset0"];
+pub const WORLD_SETS: [&str; 1] = ["w_set0"];
 pub const WORDS: [&str; 3] = ["a", "b", "c"];
 /// Words rules may name: those facts hold, and one no fact ever holds.
 pub const RULE_WORDS: [&str; 4] = ["a", "b", "c", "z"];
@@ -43,6 +44,7 @@ world fact w_b0: bool
 world fact w_b1: bool
 world fact w_n0: number
 world fact w_r0: number from -1 to 2.5
+world fact w_set0: set<string>
 fact e_b0: bool
 fact e_b1: bool
 fact e_b2: bool fixed
@@ -153,7 +155,7 @@ pub fn leaf(rules_before: usize) -> BoxedStrategy<Cond> {
                     .prop_map(move |(eq, word)| Cond::Strings(fact, eq, word))
             })
             .boxed(),
-        prop::sample::select(ENTITY_SETS.to_vec())
+        prop::sample::select([&ENTITY_SETS[..], &WORLD_SETS[..]].concat())
             .prop_flat_map(|set| {
                 (prop::sample::select(words_for(set)), any::<bool>()).prop_map(
                     move |(word, negated)| Cond::Member(word, negated, Collection::Fact(set)),
@@ -201,7 +203,8 @@ pub fn list(words: Vec<&'static str>) -> impl Strategy<Value = Collection> {
 
 pub fn collection() -> impl Strategy<Value = Collection> {
     prop_oneof![
-        prop::sample::select(ENTITY_SETS.to_vec()).prop_map(Collection::Fact),
+        prop::sample::select([&ENTITY_SETS[..], &WORLD_SETS[..]].concat())
+            .prop_map(Collection::Fact),
         prop::sample::subsequence(RULE_WORDS.to_vec(), 0..=3).prop_map(Collection::List),
     ]
 }
@@ -242,6 +245,8 @@ pub enum Value {
     Number(f64),
     String(&'static str),
     Set(Vec<&'static str>),
+    /// A set known in part: the words it holds, the words it lacks.
+    Partly(Vec<&'static str>, Vec<&'static str>),
 }
 
 pub type Row = BTreeMap<&'static str, Value>;
@@ -257,9 +262,12 @@ pub fn value_for(name: &'static str) -> BoxedStrategy<Option<Value>> {
             .collect();
         prop::sample::select(values).prop_map(Value::Number).boxed()
     } else if name.contains("set") {
-        prop::sample::subsequence(WORDS.to_vec(), 0..=3)
-            .prop_map(Value::Set)
-            .boxed()
+        let words = || prop::sample::subsequence(WORDS.to_vec(), 0..=3);
+        let partly = (words(), words()).prop_map(|(has, lacks)| {
+            let lacks = lacks.into_iter().filter(|w| !has.contains(w)).collect();
+            Value::Partly(has, lacks)
+        });
+        prop_oneof![3 => words().prop_map(Value::Set), 1 => partly].boxed()
     } else {
         prop::sample::select(WORDS.to_vec())
             .prop_map(Value::String)
@@ -290,7 +298,7 @@ pub fn row(names: Vec<&'static str>) -> impl Strategy<Value = Row> {
 }
 
 pub fn world_row() -> impl Strategy<Value = Row> {
-    row([&WORLD_BOOLS[..], &WORLD_NUMBERS[..]].concat())
+    row([&WORLD_BOOLS[..], &WORLD_NUMBERS[..], &WORLD_SETS[..]].concat())
 }
 
 pub fn entity_rows() -> impl Strategy<Value = Vec<Row>> {
@@ -467,6 +475,7 @@ pub fn to_fact_value(value: &Value) -> prereq::FactValue {
             .map(|s| s.to_string())
             .collect::<Vec<_>>()
             .into(),
+        Value::Partly(has, lacks) => prereq::FactValue::partial_set(has.clone(), lacks.clone()),
     }
 }
 
@@ -527,10 +536,10 @@ impl Reference<'_> {
                 _ => None,
             },
             Cond::Member(word, negated, collection) => {
-                Some(self.items(collection)?.contains(word) != *negated)
+                Some(self.holds(collection, word)? != *negated)
             }
             Cond::StringIn(fact, negated, collection) => match self.lookup(fact) {
-                Some(Value::String(s)) => Some(self.items(collection)?.contains(s) != *negated),
+                Some(Value::String(s)) => Some(self.holds(collection, s)? != *negated),
                 _ => None,
             },
             Cond::Iff(a, eq, b) => {
@@ -540,11 +549,15 @@ impl Reference<'_> {
         }
     }
 
-    fn items(&self, collection: &Collection) -> Option<Vec<&'static str>> {
+    /// Whether a list or set holds `word`: unknown for an unknown set, and
+    /// for a set known in part that neither holds nor lacks it.
+    fn holds(&self, collection: &Collection, word: &str) -> Option<bool> {
         match collection {
-            Collection::List(items) => Some(items.clone()),
+            Collection::List(items) => Some(items.contains(&word)),
             Collection::Fact(name) => match self.lookup(name) {
-                Some(Value::Set(items)) => Some(items.clone()),
+                Some(Value::Set(items)) => Some(items.contains(&word)),
+                Some(Value::Partly(has, _)) if has.contains(&word) => Some(true),
+                Some(Value::Partly(_, lacks)) if lacks.contains(&word) => Some(false),
                 _ => None,
             },
         }

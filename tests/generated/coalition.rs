@@ -32,7 +32,7 @@ pub struct Entity {
     /// Troops offered, from none to the whole force ("up to 30,000").
     pub troops_offered: Option<f64>,
     /// What the country offers besides, or instead of, troops.
-    pub contributions: Option<Vec<String>>,
+    pub contributions: Option<::prereq::eval::StringSet>,
     /// Opposes seizing frozen Russian assets.
     pub resists_asset_seizure: Option<bool>,
 }
@@ -84,10 +84,10 @@ pub fn deploy(world: &World, entity: &Entity) -> ::prereq::Tri {
 pub fn contribute(world: &World, entity: &Entity) -> ::prereq::Tri {
     let rule_willing = self::willing(world, entity);
     (rule_willing)
-        .or(match (Some("fast_jets"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
-        .or(match (Some("logistics"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
-        .or(match (Some("engineering"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
-        .or(match (Some("backfill"), entity.contributions.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("fast_jets"), entity.contributions.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("logistics"), entity.contributions.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("engineering"), entity.contributions.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("backfill"), entity.contributions.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown })
 }
 
 /// Holds its forces back to defend its own border with Russia.

@@ -12,7 +12,7 @@ pub struct World {
     pub season_open: Option<bool>,
     pub threshold: Option<f64>,
     pub capital: Option<String>,
-    pub allies: Option<Vec<String>>,
+    pub allies: Option<::prereq::eval::StringSet>,
 }
 
 /// One entity's facts; `None` where a fact is unknown.
@@ -23,7 +23,7 @@ pub struct Entity {
     pub r#type: Option<bool>,
     pub r#match: Option<f64>,
     pub self__: Option<String>,
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<::prereq::eval::StringSet>,
     pub region: Option<String>,
     pub amount: Option<f64>,
     /// A range: unknown, any value from 0 to 100; decides some comparisons alone.
@@ -43,7 +43,7 @@ pub fn open(world: &World) -> ::prereq::Tri {
 #[allow(dead_code)]
 pub fn named(world: &World) -> ::prereq::Tri {
     (match (world.capital.as_deref(), Some("kyiv")) { (Some(a), Some(b)) => ::prereq::Tri::from(a == b), _ => ::prereq::Tri::Unknown })
-        .or(match (Some("paris"), world.allies.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
+        .or(match (Some("paris"), world.allies.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown })
 }
 
 #[allow(dead_code)]
@@ -62,9 +62,9 @@ pub fn strings(_world: &World, entity: &Entity) -> ::prereq::Tri {
 
 #[allow(dead_code)]
 pub fn sets(world: &World, entity: &Entity) -> ::prereq::Tri {
-    (match (entity.region.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown })
-        .and(!(match (Some("b"), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }))
-        .and(!(match (world.capital.as_deref(), entity.tags.as_deref()) { (Some(e), Some(set)) => ::prereq::Tri::from(set.iter().any(|s| s == e)), _ => ::prereq::Tri::Unknown }))
+    (match (entity.region.as_deref(), entity.tags.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown })
+        .and(!(match (Some("b"), entity.tags.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown }))
+        .and(!(match (world.capital.as_deref(), entity.tags.as_ref()) { (Some(e), Some(set)) => set.holds(e), _ => ::prereq::Tri::Unknown }))
 }
 
 #[allow(dead_code)]

@@ -4,7 +4,8 @@
 //! column holds its value, so a plan reads every `bool` fact of the
 //! entity from one word; a 64-bit scalar per column holds a number's bits,
 //! a string's id in the snapshot, or where a set's ids lie among the row's
-//! items.
+//! items. A set known in part lies there as its ids, [`OPEN`], then the ids
+//! it lacks.
 
 use crate::batch::columns::{Column, Columns, set_items};
 use crate::batch::lower::Leaf;
@@ -61,8 +62,19 @@ impl Row {
             Column::String { value, .. } => {
                 self.set_scalar(column, value.get(entity).map_or(0, |id| u64::from(*id)));
             }
-            Column::Set { ends, items, .. } => {
-                self.set_items(column, set_items(ends, items, entity).iter().copied());
+            Column::Set {
+                ends,
+                items,
+                partial,
+                ..
+            } => {
+                let has = set_items(ends, items, entity).iter().copied();
+                match partial.as_deref().filter(|p| p.is_open(entity)) {
+                    Some(partial) => {
+                        self.set_partly(column, has, partial.lacks(entity).iter().copied())
+                    }
+                    None => self.set_items(column, has),
+                }
             }
         }
     }
@@ -101,6 +113,21 @@ impl Row {
     pub(in crate::batch) fn set_items(&mut self, column: u32, ids: impl IntoIterator<Item = u32>) {
         let start = self.items.len();
         self.items.extend(ids);
+        self.set_scalar(column, pack(start, self.items.len()));
+    }
+
+    /// A set column's ids known in part: the ids it holds, then [`OPEN`],
+    /// then the ids it lacks.
+    pub(in crate::batch) fn set_partly(
+        &mut self,
+        column: u32,
+        has: impl IntoIterator<Item = u32>,
+        lacks: impl IntoIterator<Item = u32>,
+    ) {
+        let start = self.items.len();
+        self.items.extend(has);
+        self.items.push(OPEN);
+        self.items.extend(lacks);
         self.set_scalar(column, pack(start, self.items.len()));
     }
 
@@ -180,30 +207,63 @@ impl Row {
             ),
             Leaf::Holds {
                 negated, set, id, ..
-            } => known(self.set(*set).map(|items| items.contains(id) != *negated)),
-            Leaf::Absent { negated, set } => known(self.is_known(*set).then_some(*negated)),
+            } => negate(
+                self.set(*set)
+                    .map_or(Tri::Unknown, |items| holds(items, *id)),
+                *negated,
+            ),
+            Leaf::Absent { negated, set } => negate(
+                self.set(*set)
+                    .map_or(Tri::Unknown, |items| holds(items, OPEN)),
+                *negated,
+            ),
             Leaf::InList {
                 negated,
                 column,
                 ids,
-            } => known(self.string(*column).map(|value| {
-                let found = u32::try_from(value).is_ok_and(|v| ids.binary_search(&v).is_ok());
-                found != *negated
-            })),
+            } => negate(
+                self.string(*column).map_or(Tri::Unknown, |value| {
+                    let id = u32::try_from(value).unwrap_or(OPEN);
+                    ids.member(id)
+                }),
+                *negated,
+            ),
             Leaf::ColumnInSet {
                 negated,
                 element,
                 set,
-            } => known(
+            } => negate(
                 self.string(*element)
                     .zip(self.set(*set))
-                    .map(|(value, items)| {
-                        let found = u32::try_from(value).is_ok_and(|v| items.contains(&v));
-                        found != *negated
+                    .map_or(Tri::Unknown, |(value, items)| {
+                        holds(items, u32::try_from(value).unwrap_or(OPEN))
                     }),
+                *negated,
             ),
         }
     }
+}
+
+/// Where a set known in part ends its ids and starts the ids it lacks, in
+/// the row's items; no string's id (a snapshot holds fewer strings).
+pub(in crate::batch) const OPEN: u32 = u32::MAX;
+
+/// Whether a set (its ids, and after [`OPEN`] those it lacks) holds `id`;
+/// an `id` of [`OPEN`] is a string no set holds.
+fn holds(items: &[u32], id: u32) -> Tri {
+    let (has, lacks) = match items.iter().position(|&item| item == OPEN) {
+        Some(at) => (items.get(..at).unwrap_or(&[]), items.get(at + 1..)),
+        None => (items, None),
+    };
+    crate::eval::member(
+        id != OPEN && has.contains(&id),
+        lacks.is_some_and(|lacks| id != OPEN && lacks.contains(&id)),
+        lacks.is_some(),
+    )
+}
+
+fn negate(value: Tri, negated: bool) -> Tri {
+    if negated { !value } else { value }
 }
 
 /// Sets or clears bit `column` of a row's words.
