@@ -8,6 +8,7 @@
 //! A *condition* is a conjunction of test outcomes on one fact, which is how
 //! a change is described to people (`>= 1000 and < 30000`).
 
+use super::relations::Relation;
 use crate::check::{Collection, Cond, CondKind, FactId, Number, Term};
 use crate::eval::Tri;
 use crate::eval::arith;
@@ -70,12 +71,13 @@ pub struct Atom {
     pub test: Test,
 }
 
-/// What a condition node amounts to: a constant, or an atom that must hold
-/// (`positive`) or fail.
+/// What a condition node amounts to: a constant, an atom that must hold
+/// (`positive`) or fail, or a relation between facts that must hold or fail.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Leaf {
     Const(bool),
     Atom { atom: Atom, positive: bool },
+    Relation { relation: Relation, positive: bool },
 }
 
 /// Why a condition cannot be broken into atoms: a test the analyses do
@@ -85,10 +87,10 @@ pub(crate) enum Leaf {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Beyond {
-    /// A comparison or membership between two facts.
+    /// `==` between two string facts, or a string fact in a set fact.
     ComparesTwoFacts,
-    /// A comparison with arithmetic on number facts.
-    Arithmetic,
+    /// A product of two number facts (no linear form).
+    ProductOfFacts,
 }
 
 impl Beyond {
@@ -96,15 +98,15 @@ impl Beyond {
     pub fn code(self) -> &'static str {
         match self {
             Beyond::ComparesTwoFacts => "compares-two-facts",
-            Beyond::Arithmetic => "arithmetic",
+            Beyond::ProductOfFacts => "product-of-facts",
         }
     }
 
     /// Why, in words: "it compares two facts with each other".
     pub fn reason(self) -> &'static str {
         match self {
-            Beyond::ComparesTwoFacts => "it compares two facts with each other",
-            Beyond::Arithmetic => "it computes with number facts",
+            Beyond::ComparesTwoFacts => "it compares two string or set facts with each other",
+            Beyond::ProductOfFacts => "it multiplies facts with each other",
         }
     }
 }
@@ -120,10 +122,7 @@ pub(crate) fn leaf(cond: &Cond) -> Option<Result<Leaf, Beyond>> {
             (Some(Term::Const(c)), Some(Term::Fact(fact))) => {
                 positive(fact, Test::Number(flip(*op), c))
             }
-            (Some(Term::Fact(_)), Some(Term::Fact(_))) => {
-                return Some(Err(Beyond::ComparesTwoFacts));
-            }
-            _ => return Some(arithmetic(*op, lhs, rhs)),
+            _ => return Some(relation(*op, lhs, rhs)),
         },
         CondKind::CompareStrings { op, lhs, rhs } => {
             let equal = *op == CompareOp::Eq;
@@ -169,20 +168,24 @@ pub(crate) fn leaf(cond: &Cond) -> Option<Result<Leaf, Beyond>> {
     }))
 }
 
-/// A comparison with arithmetic: a constant when it reads no fact.
-fn arithmetic(op: CompareOp, lhs: &Number, rhs: &Number) -> Result<Leaf, Beyond> {
-    let mut facts = Vec::new();
-    lhs.facts(&mut facts);
-    rhs.facts(&mut facts);
-    if !facts.is_empty() {
-        return Err(Beyond::Arithmetic);
+/// A comparison of two facts or with arithmetic: a constant when it reads
+/// no fact, a test when it tests one fact against a threshold, else a
+/// relation — or beyond, when it multiplies facts together.
+fn relation(op: CompareOp, lhs: &Number, rhs: &Number) -> Result<Leaf, Beyond> {
+    let relation = Relation::of(op, lhs, rhs).ok_or(Beyond::ProductOfFacts)?;
+    if relation.terms.is_empty() {
+        let unknown = |_| crate::eval::arith::Reading::Unknown(Default::default());
+        return Ok(Leaf::Const(
+            crate::eval::arith::evaluate(op, lhs, rhs, unknown) == Tri::True,
+        ));
     }
-    let unknown = |_| crate::eval::arith::Reading::Unknown(Default::default());
-    match crate::eval::arith::evaluate(op, lhs, rhs, unknown) {
-        Tri::True => Ok(Leaf::Const(true)),
-        Tri::False => Ok(Leaf::Const(false)),
-        Tri::Unknown => Err(Beyond::Arithmetic),
-    }
+    Ok(match relation.as_test() {
+        Some((fact, test)) => positive(fact, test),
+        None => Leaf::Relation {
+            relation,
+            positive: true,
+        },
+    })
 }
 
 fn positive(fact: FactId, test: Test) -> Leaf {
@@ -236,7 +239,7 @@ impl Test {
         match self {
             Test::IsTrue => holds.to_string(),
             Test::Number(op, c) => {
-                let op = if holds { *op } else { negate(*op) };
+                let op = if holds { *op } else { op.negated() };
                 format!("{} {}", op.symbol(), number(*c))
             }
             Test::Equals(c) => format!("{} {c:?}", if holds { "==" } else { "!=" }),
@@ -257,18 +260,6 @@ impl Test {
                 }
             ),
         }
-    }
-}
-
-/// The operator that holds exactly when `op` does not.
-fn negate(op: CompareOp) -> CompareOp {
-    match op {
-        CompareOp::Eq => CompareOp::Ne,
-        CompareOp::Ne => CompareOp::Eq,
-        CompareOp::Lt => CompareOp::Ge,
-        CompareOp::Le => CompareOp::Gt,
-        CompareOp::Gt => CompareOp::Le,
-        CompareOp::Ge => CompareOp::Lt,
     }
 }
 

@@ -22,8 +22,10 @@ pub mod compare;
 pub mod diff;
 pub mod explain;
 pub mod leverage;
+mod linear;
 pub mod lint;
 mod primes;
+mod relations;
 pub mod semantics;
 pub mod unlock;
 

@@ -33,7 +33,9 @@ use rustc_hash::FxHashMap;
 
 use super::atoms::{self, Atom, Beyond, Leaf, Test};
 use super::budget::{Budget, Exhausted};
-use crate::check::{Cond, CondKind, ResolvedRules, RuleId};
+use super::linear::Bounds;
+use super::relations::{self, Reading, Relation};
+use crate::check::{Cond, CondKind, FactId, ResolvedRules, RuleId};
 use crate::eval::Tri;
 use crate::facts::FactValue;
 use crate::syntax::ast::{CompareOp, FactType, NumberRange, Scope};
@@ -45,6 +47,23 @@ pub struct Meaning {
     pub satisfied: Bdd,
     /// The assignments under which it is unsatisfied.
     pub unsatisfied: Bdd,
+}
+
+impl Meaning {
+    /// The meaning of a test that holds where `holds` and fails where
+    /// `fails`, or (not `positive`) of its negation.
+    fn signed(holds: Bdd, fails: Bdd, positive: bool) -> Meaning {
+        match positive {
+            true => Meaning {
+                satisfied: holds,
+                unsatisfied: fails,
+            },
+            false => Meaning {
+                satisfied: fails,
+                unsatisfied: holds,
+            },
+        }
+    }
 }
 
 /// Why a rule or condition has no meaning in the space.
@@ -81,8 +100,47 @@ struct FactVars {
     /// The variable of each test.
     by_test: FxHashMap<Test, BddVariable>,
     /// When known, its atoms take the outcomes of one region (`None`: any
-    /// outcomes, as for bools and sets); `Err` if the budget could not pay.
+    /// outcomes, as for bools and sets, and for the members of a group,
+    /// whose constraint is the group's); `Err` if the budget could not pay.
     regions: Result<Option<Bdd>, Exhausted>,
+    /// The group of facts it is related with, if any (by position).
+    group: Option<usize>,
+}
+
+/// What a variable says something of.
+#[derive(Debug, Clone, Copy)]
+enum Owner {
+    /// A fact (by position): whether it is known, or a test's outcome.
+    Fact(usize),
+    /// A relation (by position): whether it surely holds, or surely fails.
+    Relation(usize),
+}
+
+/// One way a group's tests and relations come out: the values of their
+/// variables, and a value of each known member (by index among them).
+struct GroupCell {
+    literals: Vec<(BddVariable, bool)>,
+    values: Vec<(usize, super::linear::Q)>,
+}
+
+/// A relation between facts, over the space's facts (its fact ids are
+/// positions in the space), with its variables: surely true, surely false.
+struct RelationVars {
+    relation: Relation,
+    satisfied: BddVariable,
+    unsatisfied: BddVariable,
+}
+
+/// Facts tied together by relations: their values are constrained
+/// together (which tests and relations can come out how), not one by one.
+struct Group {
+    /// The facts, by position.
+    members: Vec<usize>,
+    /// Its relations, by position in [`Space::relations`].
+    relations: Vec<usize>,
+    /// The outcomes its tests and relations can take together, by what is
+    /// known of its members; `Err` if the budget could not pay.
+    constraint: Result<Bdd, Exhausted>,
 }
 
 /// Facts with example values: a snapshot where two meanings differ.
@@ -107,10 +165,14 @@ pub struct Space {
     facts: Vec<FactVars>,
     /// Each fact's position, by name and type.
     by_name: FxHashMap<(String, FactType), usize>,
-    /// Which fact each variable belongs to.
-    fact_of: Vec<usize>,
+    /// What each variable says something of: a fact, or a relation.
+    fact_of: Vec<Owner>,
     /// Per rule set, per rule: its meaning.
     meanings: Vec<Vec<Result<Meaning, NoMeaning>>>,
+    /// The relations the rules hold, once each.
+    relations: Vec<RelationVars>,
+    /// The groups of related facts.
+    groups: Vec<Group>,
     /// The consistency constraint of each set of facts asked about so far.
     constraints: std::cell::RefCell<FxHashMap<Vec<usize>, Bdd>>,
 }
@@ -140,11 +202,12 @@ impl Space {
             .zip(wanted)
             .map(|(set, rules)| closure_in_order(set, rules))
             .collect();
-        let facts = collect_tests(sets, &closures);
+        let (facts, relations) = collect_tests(sets, &closures);
         let count = facts
             .iter()
             .map(|(_, ty, _, tests)| tests.len() + knowledge_count(*ty, tests.len()))
-            .sum::<usize>();
+            .sum::<usize>()
+            + 2 * relations.len();
         let vars = BddVariableSet::new_anonymous(
             u16::try_from(count)
                 .map_err(|_| "the rules test more than 65,535 conditions".to_string())?,
@@ -156,12 +219,12 @@ impl Space {
             let mut known = Vec::new();
             for _ in 0..knowledge_count(ty, tests.len()) {
                 known.push(next.next().ok_or("variables ran out")?);
-                fact_of.push(index);
+                fact_of.push(Owner::Fact(index));
             }
             let mut atoms = Vec::with_capacity(tests.len());
             for test in tests {
                 atoms.push((test, next.next().ok_or("variables ran out")?));
-                fact_of.push(index);
+                fact_of.push(Owner::Fact(index));
             }
             let by_test = atoms.iter().cloned().collect();
             let range = common_range(sets, &name, ty);
@@ -176,7 +239,28 @@ impl Space {
                 atoms,
                 by_test,
                 regions: Ok(None),
+                group: None,
             });
+        }
+        let mut relation_vars = Vec::with_capacity(relations.len());
+        for (index, relation) in relations.into_iter().enumerate() {
+            let mut variable = || {
+                fact_of.push(Owner::Relation(index));
+                next.next().ok_or("variables ran out")
+            };
+            relation_vars.push(RelationVars {
+                satisfied: variable()?,
+                unsatisfied: variable()?,
+                relation,
+            });
+        }
+        let groups = groups_of(spaces.len(), &relation_vars);
+        for (index, group) in groups.iter().enumerate() {
+            for member in &group.members {
+                if let Some(fact) = spaces.get_mut(*member) {
+                    fact.group = Some(index);
+                }
+            }
         }
         let by_name = spaces
             .iter()
@@ -189,6 +273,8 @@ impl Space {
             by_name,
             fact_of,
             meanings: Vec::new(),
+            relations: relation_vars,
+            groups,
             constraints: std::cell::RefCell::default(),
         };
         let regions: Vec<_> = space
@@ -198,6 +284,14 @@ impl Space {
             .collect();
         for (fact, regions) in space.facts.iter_mut().zip(regions) {
             fact.regions = regions;
+        }
+        let constraints: Vec<_> = space
+            .groups
+            .iter()
+            .map(|group| space.group_constraint(group, budget))
+            .collect();
+        for (group, constraint) in space.groups.iter_mut().zip(constraints) {
+            group.constraint = constraint;
         }
         for (set, rules) in sets.iter().zip(&closures) {
             let meanings = space.rule_meanings(set, rules, budget);
@@ -347,16 +441,15 @@ impl Space {
                         Tri::False => fails = budget.or(&fails, &known.not())?,
                         Tri::Unknown => {}
                     }
-                    match positive {
-                        true => Meaning {
-                            satisfied: holds,
-                            unsatisfied: fails,
-                        },
-                        false => Meaning {
-                            satisfied: fails,
-                            unsatisfied: holds,
-                        },
-                    }
+                    Meaning::signed(holds, fails, positive)
+                }
+                Some(Ok(Leaf::Relation { relation, positive })) => {
+                    let vars = self
+                        .relation(set, &relation)
+                        .ok_or(NoMeaning::Beyond(Beyond::ComparesTwoFacts))?;
+                    let holds = self.vars.mk_var(vars.satisfied);
+                    let fails = self.vars.mk_var(vars.unsatisfied);
+                    Meaning::signed(holds, fails, positive)
                 }
                 Some(Err(beyond)) => return Err(NoMeaning::Beyond(beyond)),
                 // (Never: junctions, `not` and rules are met above.)
@@ -411,6 +504,151 @@ impl Space {
         ))
     }
 
+    /// The variables of a relation of `set`, found by its facts' names.
+    fn relation(&self, set: &ResolvedRules, relation: &Relation) -> Option<&RelationVars> {
+        let mapped = self.in_space(set, relation)?;
+        self.relations.iter().find(|r| r.relation == mapped)
+    }
+
+    /// A relation of `set` with its facts as positions in the space.
+    fn in_space(&self, set: &ResolvedRules, relation: &Relation) -> Option<Relation> {
+        relation.mapped(|fact| {
+            let info = set.fact(fact)?;
+            let position = *self.by_name.get(&(info.name.clone(), info.ty))?;
+            Some(FactId(u32::try_from(position).ok()?))
+        })
+    }
+
+    /// The outcomes a group's tests and relations can take together: for
+    /// each way of knowing its members (each known or not), the cells of
+    /// the known members' values, the unknown ones any value of their
+    /// range.
+    fn group_constraint(&self, group: &Group, budget: &Budget) -> Result<Bdd, Exhausted> {
+        let patterns = 1u64
+            .checked_shl(group.members.len() as u32)
+            .ok_or(Exhausted)?;
+        budget.spend(patterns)?;
+        let mut all = self.vars.mk_false();
+        for pattern in 0..patterns {
+            let known = |index: usize| pattern & (1 << index) != 0;
+            let cells = self.group_cells(group, &known, budget)?;
+            let mut knowledge: Vec<(BddVariable, bool)> = Vec::new();
+            for (index, member) in group.members.iter().enumerate() {
+                if let Some(member) = self.facts.get(*member) {
+                    knowledge.extend(member.known.iter().map(|k| (*k, known(index))));
+                }
+            }
+            for cell in cells {
+                let mut cube = knowledge.clone();
+                cube.extend(cell.literals);
+                let cube = BddPartialValuation::from_values_iter(cube.into_iter());
+                all = budget.or(&all, &self.vars.mk_conjunctive_clause(&cube))?;
+            }
+        }
+        Ok(all)
+    }
+
+    /// The cells of a group whose members `known` (by index among them)
+    /// are known, the others unknown: each as the values of the known
+    /// members' test variables and of the relations' variables, with the
+    /// known members' values (by index among them).
+    fn group_cells(
+        &self,
+        group: &Group,
+        known: &dyn Fn(usize) -> bool,
+        budget: &Budget,
+    ) -> Result<Vec<GroupCell>, Exhausted> {
+        let free: Vec<usize> = (0..group.members.len()).filter(|i| known(*i)).collect();
+        let member = |index: usize| group.members.get(index).and_then(|m| self.facts.get(*m));
+        let bounds: Vec<Bounds> = free
+            .iter()
+            .filter_map(|i| member(*i))
+            .map(|m| relations::bounds_of(m.range))
+            .collect();
+        let mut tests = Vec::new();
+        let mut test_vars = Vec::new();
+        for (variable, index) in free.iter().enumerate() {
+            for (test, var) in member(*index).map_or(&[][..], |m| &m.atoms) {
+                tests.push((variable, test.clone()));
+                test_vars.push(*var);
+            }
+        }
+        let relations: Vec<&RelationVars> = group
+            .relations
+            .iter()
+            .filter_map(|r| self.relations.get(*r))
+            .collect();
+        let plain: Vec<Relation> = relations.iter().map(|r| r.relation.clone()).collect();
+        let reading = |fact: FactId| {
+            let index = group.members.iter().position(|m| *m == fact.index());
+            match index.and_then(|i| free.iter().position(|f| *f == i)) {
+                Some(variable) => Reading::Free(variable),
+                None => Reading::Unknown(
+                    self.facts
+                        .get(fact.index())
+                        .map(|f| relations::bounds_of(f.range))
+                        .unwrap_or_default(),
+                ),
+            }
+        };
+        let cells = relations::cells(&bounds, &tests, &plain, reading, budget)?;
+        Ok(cells
+            .into_iter()
+            .map(|cell| {
+                let mut literals: Vec<(BddVariable, bool)> = test_vars
+                    .iter()
+                    .copied()
+                    .zip(cell.tests.iter().copied())
+                    .collect();
+                for (vars, outcome) in relations.iter().zip(&cell.relations) {
+                    literals.push((vars.satisfied, *outcome == Tri::True));
+                    literals.push((vars.unsatisfied, *outcome == Tri::False));
+                }
+                let values = free.iter().copied().zip(cell.point).collect();
+                GroupCell { literals, values }
+            })
+            .collect())
+    }
+
+    /// Values of a group's known members that give the valuation's test
+    /// and relation outcomes, by position in the space.
+    fn group_example(
+        &self,
+        group: &Group,
+        valuation: &BddValuation,
+        budget: &Budget,
+    ) -> Result<Vec<(usize, FactValue)>, Exhausted> {
+        let known = |index: usize| {
+            group
+                .members
+                .get(index)
+                .and_then(|m| self.facts.get(*m))
+                .and_then(|m| m.known.first())
+                .is_some_and(|k| valuation.value(*k))
+        };
+        for cell in self.group_cells(group, &known, budget)? {
+            if !cell
+                .literals
+                .iter()
+                .all(|(var, value)| valuation.value(*var) == *value)
+            {
+                continue;
+            }
+            let values: Option<Vec<(usize, FactValue)>> = cell
+                .values
+                .iter()
+                .map(|(index, q)| {
+                    let fact = *group.members.get(*index)?;
+                    Some((fact, FactValue::Number(relations::to_decimal(q)?)))
+                })
+                .collect();
+            if let Some(values) = values {
+                return Ok(values);
+            }
+        }
+        Ok(Vec::new())
+    }
+
     /// The meaning of a rule of the `set`-th rule set given to [`Space::new`].
     pub fn rule(&self, set: usize, rule: RuleId) -> Result<&Meaning, NoMeaning> {
         match self.meanings.get(set).and_then(|m| m.get(rule.index())) {
@@ -426,11 +664,26 @@ impl Space {
     }
 
     /// The facts (by position) whose variables some of `bdds` read.
+    /// A relation's variables read every fact of the relation.
     fn support(&self, bdds: &[&Bdd]) -> BTreeSet<usize> {
-        bdds.iter()
-            .flat_map(|bdd| bdd.support_set())
-            .filter_map(|var| self.fact_of.get(var.to_index()).copied())
-            .collect()
+        let mut facts = BTreeSet::new();
+        for var in bdds.iter().flat_map(|bdd| bdd.support_set()) {
+            match self.fact_of.get(var.to_index()) {
+                Some(Owner::Fact(fact)) => {
+                    facts.insert(*fact);
+                }
+                Some(Owner::Relation(relation)) => {
+                    let relation = self.relations.get(*relation).map(|r| &r.relation);
+                    facts.extend(
+                        relation
+                            .into_iter()
+                            .flat_map(|r| r.facts().map(FactId::index)),
+                    );
+                }
+                None => {}
+            }
+        }
+        facts
     }
 
     /// The consistency constraints of the given facts: a known fact takes
@@ -439,13 +692,27 @@ impl Space {
         let constrained: Vec<usize> = facts
             .iter()
             .copied()
-            .filter(|f| self.facts.get(*f).is_some_and(has_regions))
+            .filter(|f| {
+                self.facts
+                    .get(*f)
+                    .is_some_and(|fact| has_regions(fact) || fact.group.is_some())
+            })
             .collect();
         if let Some(known) = self.constraints.borrow().get(&constrained) {
             return Ok(known.clone());
         }
         let mut all = self.vars.mk_true();
+        let mut groups_met = BTreeSet::new();
         for fact in constrained.iter().filter_map(|f| self.facts.get(*f)) {
+            if let Some(group) = fact.group {
+                if groups_met.insert(group) {
+                    if let Some(group) = self.groups.get(group) {
+                        let constraint = group.constraint.as_ref().map_err(|e| *e)?;
+                        all = budget.and(&all, constraint)?;
+                    }
+                }
+                continue;
+            }
             let (Some(regions), Some(known)) =
                 (fact.regions.as_ref().map_err(|e| *e)?, fact.known.first())
             else {
@@ -569,8 +836,19 @@ impl Space {
             world: Vec::new(),
             entity: Vec::new(),
         };
+        // Related facts take their values together, from one cell.
+        let mut group_values: FxHashMap<usize, FactValue> = FxHashMap::default();
+        let groups: BTreeSet<usize> = known.iter().filter_map(|f| f.group).collect();
+        for group in groups.iter().filter_map(|g| self.groups.get(*g)) {
+            group_values.extend(self.group_example(group, &valuation, budget)?);
+        }
         for fact in known {
-            let Some(value) = self.example(fact, &valuation) else {
+            let position = self.by_name.get(&(fact.name.clone(), fact.ty)).copied();
+            let value = match fact.group {
+                Some(_) => position.and_then(|p| group_values.remove(&p)),
+                None => self.example(fact, &valuation),
+            };
+            let Some(value) = value else {
                 continue;
             };
             let list = match fact.scope {
@@ -651,7 +929,9 @@ impl FactVars {
 /// Whether a fact's atoms are tied together by the regions of its values
 /// (numbers and strings) rather than independent (bools and sets).
 fn has_regions(fact: &FactVars) -> bool {
-    matches!(fact.ty, FactType::Number | FactType::String) && !fact.atoms.is_empty()
+    matches!(fact.ty, FactType::Number | FactType::String)
+        && !fact.atoms.is_empty()
+        && fact.group.is_none()
 }
 
 /// Every fact the rule sets test, by name and type in order of first use,
@@ -724,36 +1004,109 @@ fn common_range(sets: &[&ResolvedRules], name: &str, ty: FactType) -> NumberRang
     range
 }
 
+/// A fact of the space: its name, type, scope and the tests on it.
+type SpaceFact = (String, FactType, Scope, Vec<Test>);
+
+/// Every fact the rule sets test, by name and type in order of first use,
+/// with the tests on it (each once), and the relations between facts
+/// (each once, its facts as positions among them).
 fn collect_tests(
     sets: &[&ResolvedRules],
     closures: &[Vec<RuleId>],
-) -> Vec<(String, FactType, Scope, Vec<Test>)> {
-    let mut facts: Vec<(String, FactType, Scope, Vec<Test>)> = Vec::new();
+) -> (Vec<SpaceFact>, Vec<Relation>) {
+    let mut facts: Vec<SpaceFact> = Vec::new();
+    let mut relations: Vec<Relation> = Vec::new();
     let mut position: FxHashMap<(String, FactType), usize> = FxHashMap::default();
     let mut seen: rustc_hash::FxHashSet<(usize, Test)> = rustc_hash::FxHashSet::default();
     for (set, rules) in sets.iter().zip(closures) {
+        let mut place = |fact: FactId, facts: &mut Vec<SpaceFact>| {
+            let info = set.fact(fact)?;
+            let key = (info.name.clone(), info.ty);
+            Some(*position.entry(key).or_insert_with(|| {
+                facts.push((info.name.clone(), info.ty, info.scope, Vec::new()));
+                facts.len() - 1
+            }))
+        };
         for rule in rules.iter().filter_map(|id| set.rule(*id)) {
             for cond in rule.conditions() {
-                cond.walk(|c| {
-                    let Some(Ok(Leaf::Atom { atom, .. })) = atoms::leaf(c) else {
-                        return;
-                    };
-                    let Some(info) = set.fact(atom.fact) else {
-                        return;
-                    };
-                    let key = (info.name.clone(), info.ty);
-                    let index = *position.entry(key).or_insert_with(|| {
-                        facts.push((info.name.clone(), info.ty, info.scope, Vec::new()));
-                        facts.len() - 1
-                    });
-                    if seen.insert((index, atom.test.clone())) {
-                        if let Some((_, _, _, tests)) = facts.get_mut(index) {
-                            tests.push(atom.test);
+                cond.walk(|c| match atoms::leaf(c) {
+                    Some(Ok(Leaf::Atom { atom, .. })) => {
+                        let Some(index) = place(atom.fact, &mut facts) else {
+                            return;
+                        };
+                        if seen.insert((index, atom.test.clone())) {
+                            if let Some((_, _, _, tests)) = facts.get_mut(index) {
+                                tests.push(atom.test);
+                            }
                         }
                     }
+                    Some(Ok(Leaf::Relation { relation, .. })) => {
+                        let mapped = relation.mapped(|fact| {
+                            Some(FactId(u32::try_from(place(fact, &mut facts)?).ok()?))
+                        });
+                        if let Some(mapped) = mapped {
+                            if !relations.contains(&mapped) {
+                                relations.push(mapped);
+                            }
+                        }
+                    }
+                    _ => {}
                 });
             }
         }
     }
-    facts
+    (facts, relations)
+}
+
+/// The groups of facts (of `count`, by position) tied by relations: each
+/// with its members and relations.
+fn groups_of(count: usize, relations: &[RelationVars]) -> Vec<Group> {
+    let mut parent: Vec<usize> = (0..count).collect();
+    fn root(parent: &mut [usize], mut at: usize) -> usize {
+        while let Some(&up) = parent.get(at) {
+            if up == at {
+                break;
+            }
+            at = up;
+        }
+        at
+    }
+    for relation in relations {
+        let mut facts = relation.relation.facts().map(FactId::index);
+        let Some(first) = facts.next() else { continue };
+        for other in facts {
+            let (a, b) = (root(&mut parent, first), root(&mut parent, other));
+            if let Some(cell) = parent.get_mut(b) {
+                *cell = a;
+            }
+        }
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_of_root: FxHashMap<usize, usize> = FxHashMap::default();
+    for (index, relation) in relations.iter().enumerate() {
+        let Some(first) = relation.relation.facts().next() else {
+            continue;
+        };
+        let top = root(&mut parent, first.index());
+        let group = *group_of_root.entry(top).or_insert_with(|| {
+            groups.push(Group {
+                members: Vec::new(),
+                relations: Vec::new(),
+                constraint: Err(Exhausted),
+            });
+            groups.len() - 1
+        });
+        if let Some(group) = groups.get_mut(group) {
+            group.relations.push(index);
+            for fact in relation.relation.facts() {
+                if !group.members.contains(&fact.index()) {
+                    group.members.push(fact.index());
+                }
+            }
+        }
+    }
+    for group in &mut groups {
+        group.members.sort_unstable();
+    }
+    groups
 }

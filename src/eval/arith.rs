@@ -519,7 +519,7 @@ fn end_product(a: &End, b: &End) -> End {
 }
 
 /// The decimal a float was written as (its shortest form), exactly.
-fn decimal(x: f64) -> Option<BigRational> {
+pub(crate) fn decimal(x: f64) -> Option<BigRational> {
     if !x.is_finite() {
         return None;
     }

@@ -223,8 +223,7 @@ fn unlock(out: &mut String, answer: &Unlock, style: Style) {
         }
     }
     for (index, option) in answer.options.iter().enumerate() {
-        let changes: Vec<String> = option.iter().map(change).collect();
-        let _ = writeln!(out, "  {}. {}", index + 1, changes.join("; "));
+        let _ = writeln!(out, "  {}. {}", index + 1, option_text(option));
     }
     if answer.more > 0 {
         let _ = writeln!(
@@ -236,6 +235,39 @@ fn unlock(out: &mut String, answer: &Unlock, style: Style) {
     if !answer.complete {
         out.push_str("  budget exhausted: these options work, but there may be others, and smaller ones (raise --budget)\n");
     }
+}
+
+/// One option: each change with its own condition, then the facts that
+/// change together with the conditions they meet together: `troops_offered:
+/// 500 and min_contingent (world): 1000 → troops_offered >= min_contingent`.
+fn option_text(option: &[Change]) -> String {
+    let together = |c: &&Change| c.to.is_none() && c.condition.is_none() && !c.jointly.is_empty();
+    let mut parts: Vec<String> = option.iter().filter(|c| !together(c)).map(change).collect();
+    let mut joint: Vec<&String> = Vec::new();
+    for condition in option.iter().flat_map(|c| &c.jointly) {
+        if !joint.contains(&condition) {
+            joint.push(condition);
+        }
+    }
+    if !joint.is_empty() {
+        let facts: Vec<String> = option
+            .iter()
+            .filter(together)
+            .map(|c| {
+                format!(
+                    "{}: {}",
+                    fact_name(&c.fact, c.scope),
+                    value_text(c.now.as_ref())
+                )
+            })
+            .collect();
+        let conditions: Vec<String> = joint.iter().map(|c| escape(c).into_owned()).collect();
+        parts.push(match facts.is_empty() {
+            true => format!("together: {}", conditions.join(" and ")),
+            false => format!("{} → {}", facts.join(" and "), conditions.join(" and ")),
+        });
+    }
+    parts.join("; ")
 }
 
 fn change(change: &Change) -> String {

@@ -360,6 +360,24 @@ impl CompareOp {
         }
     }
 
+    /// The operator that holds exactly when this one does not: `<` for `>=`.
+    ///
+    /// ```
+    /// use prereq::syntax::ast::CompareOp;
+    /// assert_eq!(CompareOp::Ge.negated(), CompareOp::Lt);
+    /// assert_eq!(CompareOp::Eq.negated(), CompareOp::Ne);
+    /// ```
+    pub fn negated(self) -> CompareOp {
+        match self {
+            CompareOp::Eq => CompareOp::Ne,
+            CompareOp::Ne => CompareOp::Eq,
+            CompareOp::Lt => CompareOp::Ge,
+            CompareOp::Le => CompareOp::Gt,
+            CompareOp::Gt => CompareOp::Le,
+            CompareOp::Ge => CompareOp::Lt,
+        }
+    }
+
     /// The operator with its sides swapped: `a < b` is `b > a`.
     pub fn mirrored(self) -> CompareOp {
         match self {

@@ -31,10 +31,13 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+mod related;
+
 use super::atoms::{self, Beyond, Leaf, NumberRegion, Test};
 use super::budget::{Budget, DEFAULT_STEPS, Exhausted};
+use super::relations::Relation;
 use super::{AnalysisError, Closure, Snapshot, WhatIf, scope_of, to_fact_value};
-use crate::check::{Cond, CondKind, FactId, RuleId, RuleKind, Term};
+use crate::check::{FactId, RuleId, RuleKind};
 use crate::compile::Slot;
 use crate::eval::{Tri, Verdict};
 use crate::facts::{FactValue, Value};
@@ -184,6 +187,9 @@ struct Candidate {
     value: Value,
     /// The entity, for an entity fact.
     entity: Option<usize>,
+    /// The change as a condition, where it was worked out with the value
+    /// (a world fact related to entity facts).
+    condition: Option<String>,
 }
 
 /// Who a change brings in or loses.
@@ -319,6 +325,9 @@ enum Variant {
     Add(usize),
     /// A set made not to hold the tested string of this index.
     Remove(usize),
+    /// A number related to other facts set to this value (its bits): one
+    /// per cell of its values, given the other facts' values.
+    Value(u64),
 }
 
 /// What an entity's effects depend on (see [`Search::signature`]).
@@ -338,6 +347,10 @@ enum Cut {
     Strings(Vec<String>, Option<String>),
     /// The strings tested for membership.
     Set(Vec<String>),
+    /// A number in relations with other facts: its regions depend on their
+    /// values, so they are worked out where they are read (its own tests
+    /// on it, by position in [`Search::atoms`]).
+    Related(Vec<usize>),
 }
 
 struct Search<'s, 'r, 'b> {
@@ -354,6 +367,8 @@ struct Search<'s, 'r, 'b> {
     two_fact_tests: bool,
     /// The facts read in such tests, each with the first test's reason.
     not_searched: Vec<(FactId, Beyond)>,
+    /// The relations between facts the closure reads.
+    relations: Vec<Relation>,
     /// The nodes of every compiled entity rule: what lowering them costs.
     program_size: u64,
     /// The rule's verdict per entity now.
@@ -370,6 +385,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         let mut atoms = Vec::new();
         let mut two_fact_tests = false;
         let mut not_searched = Vec::new();
+        let mut relations: Vec<Relation> = Vec::new();
         for info in closure.rules.iter().filter_map(|id| resolved.rule(*id)) {
             for cond in info.conditions() {
                 cond.walk(|c| match atoms::leaf(c) {
@@ -377,19 +393,17 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                         tests.entry(atom.fact).or_default().push(atom.test.clone());
                         atoms.push(atom);
                     }
+                    Some(Ok(Leaf::Relation { relation, .. })) => {
+                        two_fact_tests = true;
+                        if !relations.contains(&relation) {
+                            relations.push(relation);
+                        }
+                    }
                     Some(Err(reason)) => {
                         two_fact_tests = true;
-                        let threshold = world_threshold(snapshot, c);
-                        if let Some((fact, test)) = &threshold {
-                            tests.entry(*fact).or_default().push(test.clone());
-                        }
                         for fact in c.facts_read() {
-                            let folded = threshold.as_ref().is_some_and(|(f, _)| *f == fact);
                             let changeable = resolved.fact(fact).is_some_and(|f| !f.fixed);
-                            if !folded
-                                && changeable
-                                && !not_searched.iter().any(|(f, _)| *f == fact)
-                            {
+                            if changeable && !not_searched.iter().any(|(f, _)| *f == fact) {
                                 not_searched.push((fact, reason));
                             }
                         }
@@ -403,6 +417,15 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             .iter()
             .filter_map(|fact| {
                 let info = resolved.fact(*fact).filter(|f| !f.fixed)?;
+                if relations.iter().any(|r| r.facts().any(|f| f == *fact)) {
+                    let own = atoms
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.fact == *fact)
+                        .map(|(index, _)| index)
+                        .collect();
+                    return Some((*fact, info.scope, Cut::Related(own)));
+                }
                 let tests: Vec<&Test> = tests.get(fact).map(|t| t.iter().collect())?;
                 let cut = match info.ty {
                     FactType::Bool => Cut::Bool,
@@ -447,23 +470,25 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             atoms,
             two_fact_tests,
             not_searched,
+            relations,
             baseline,
             satisfied: snapshot.verdicts().satisfied(rule),
         }
     }
 
     fn run(&self, options: LeverageOptions) -> Leverage {
-        let world: Vec<Candidate> = self
-            .keys(None, Scope::World)
-            .into_iter()
-            .filter_map(|key| self.candidate(None, key))
-            .collect();
         let mut singles = Ranking::new(options.top);
         let mut pairs = options.pairs.then(|| Ranking::new(options.top));
-        let searched = match self.kind {
-            RuleKind::World => self.world_rule(&world, &mut singles, pairs.as_mut()),
-            RuleKind::Entity => self.entity_rule(&world, &mut singles, pairs.as_mut()),
-        };
+        let searched = self.keys(None, Scope::World).and_then(|keys| {
+            let world: Vec<Candidate> = keys
+                .into_iter()
+                .filter_map(|key| self.candidate(None, key))
+                .collect();
+            match self.kind {
+                RuleKind::World => self.world_rule(&world, &mut singles, pairs.as_mut()),
+                RuleKind::Entity => self.entity_rule(&world, &mut singles, pairs.as_mut()),
+            }
+        });
         let resolved = self.snapshot.resolved();
         let now = self.snapshot.tri(None, self.rule);
         let changes_with_gains = singles.with_gains;
@@ -563,6 +588,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             singles.add(found);
         }
         let mut what_if = WhatIf::new(self.snapshot, self.rule);
+        self.related_world(singles, &mut what_if, &mut reached_alone)?;
         // Per signature: the changes that bring its entities in or lose
         // them, so that the next entity like it costs only those.
         let mut effective: HashMap<Signature, Vec<(Key, Tri)>> = HashMap::new();
@@ -594,7 +620,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 continue;
             }
             let mut found = Vec::new();
-            for key in self.keys(Some(entity), Scope::Entity) {
+            for key in self.keys(Some(entity), Scope::Entity)? {
                 let Some(candidate) = self.candidate(Some(entity), key) else {
                     continue;
                 };
@@ -729,8 +755,8 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         entity: usize,
         what_if: &mut WhatIf<'_, '_>,
     ) -> Result<Option<[Option<Key>; 2]>, Exhausted> {
-        let own = self.keys(Some(entity), Scope::Entity);
-        let world_keys = self.keys(None, Scope::World);
+        let own = self.keys(Some(entity), Scope::Entity)?;
+        let world_keys = self.keys(None, Scope::World)?;
         let mut works = |first: Key, second: Key| -> Result<bool, Exhausted> {
             let changes: Option<Vec<(FactId, Option<Value>)>> = [first, second]
                 .into_iter()
@@ -797,7 +823,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
     /// region its value is in now; for a set, each tested string added or
     /// removed (and, when unknown, the empty set). The keys are the same
     /// for every entity with the same signature.
-    fn keys(&self, entity: Option<usize>, scope: Scope) -> Vec<Key> {
+    fn keys(&self, entity: Option<usize>, scope: Scope) -> Result<Vec<Key>, Exhausted> {
         let mut keys = Vec::new();
         for (position, (fact, _, cut)) in self.facts.iter().enumerate() {
             if self
@@ -854,9 +880,118 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                         }
                     }
                 }
+                // A world fact related to entity facts moves each entity's
+                // threshold: searched by a sweep over the entities instead.
+                Cut::Related(_) if entity.is_none() && self.related_to_entities(*fact) => {}
+                Cut::Related(own) => {
+                    let current = match now {
+                        Some(Value::Number(n)) => Some(n),
+                        _ => None,
+                    };
+                    keys.extend(
+                        self.regions(*fact, own, entity)?
+                            .into_iter()
+                            .filter(|r| current.is_none_or(|n| !r.contains(n)))
+                            .map(|r| key(Variant::Value(r.value.to_bits()))),
+                    );
+                }
             }
         }
-        keys
+        Ok(keys)
+    }
+
+    /// The regions of a related fact's values for `entity` (or the world):
+    /// by its own tests and its relations, every other fact as it is.
+    fn regions(
+        &self,
+        fact: FactId,
+        own: &[usize],
+        entity: Option<usize>,
+    ) -> Result<Vec<related::Region>, Exhausted> {
+        let tests: Vec<Test> = own
+            .iter()
+            .filter_map(|a| self.atoms.get(*a).map(|a| a.test.clone()))
+            .collect();
+        related::regions(
+            self.snapshot,
+            fact,
+            &tests,
+            &self.relations,
+            entity,
+            self.budget,
+        )
+    }
+
+    /// Whether a fact is related to an entity fact.
+    fn related_to_entities(&self, fact: FactId) -> bool {
+        let resolved = self.snapshot.resolved();
+        self.relations
+            .iter()
+            .filter(|r| r.facts().any(|f| f == fact))
+            .flat_map(|r| r.facts())
+            .any(|f| resolved.fact(f).is_some_and(|i| i.scope == Scope::Entity))
+    }
+
+    /// The world facts related to entity facts, each changed over a sweep
+    /// of the entities: for each entity, the cells of the world fact's
+    /// values given the entity's facts, each evaluated for it; then the
+    /// intervals that gain or lose most, each evaluated over every entity
+    /// (the ranking's own evaluation, so its gains are exact).
+    fn related_world(
+        &self,
+        singles: &mut Ranking,
+        what_if: &mut WhatIf<'_, '_>,
+        reached_alone: &mut [crate::batch::Word],
+    ) -> Result<(), Exhausted> {
+        for (fact, scope, cut) in &self.facts {
+            let Cut::Related(own) = cut else { continue };
+            if *scope != Scope::World || !self.related_to_entities(*fact) {
+                continue;
+            }
+            let mut sweep = related::Sweep::default();
+            for entity in 0..self.baseline.len() {
+                let before = self.baseline.get(entity).copied().unwrap_or(Tri::Unknown);
+                for region in self.regions(*fact, own, Some(entity))? {
+                    let after = what_if
+                        .verdict(Some(entity), &[(*fact, Some(Value::Number(region.value)))]);
+                    self.budget.spend(what_if.last_cost())?;
+                    match (before == Tri::True, after == Tri::True) {
+                        (false, true) => sweep.add(&region, entity, true),
+                        (true, false) => sweep.add(&region, entity, false),
+                        _ => {}
+                    }
+                }
+            }
+            let now = match self.snapshot.value(None, *fact) {
+                Some(Value::Number(n)) => Some(n),
+                _ => None,
+            };
+            let mut counted: Vec<related::Counted> = sweep
+                .counted()
+                .into_iter()
+                .filter(|c| now.is_none_or(|n| !c.contains(n)))
+                .collect();
+            counted.sort_by_key(|c| (Reverse(c.gains), c.losses));
+            for interval in counted.iter().take(singles.top.max(1)) {
+                let Some(value) = interval.value() else {
+                    continue;
+                };
+                let candidate = Candidate {
+                    fact: *fact,
+                    value: Value::Number(value),
+                    entity: None,
+                    condition: Some(related::describe(
+                        &interval.lo,
+                        &interval.hi,
+                        resolved_range(self.snapshot, *fact),
+                    )),
+                };
+                let found = self.world_effect(std::slice::from_ref(&candidate))?;
+                mark(reached_alone, &found.gains);
+                singles.add(found);
+            }
+        }
+        Ok(())
     }
 
     /// Whose fact a key changes, in a pair for `entity`: a world fact is
@@ -880,6 +1015,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 let value = constants.get(index).or(other.as_ref())?;
                 Value::String(value.as_str().into())
             }
+            (Cut::Related(_), Variant::Value(bits)) => Value::Number(f64::from_bits(bits)),
             (Cut::Set(tested), Variant::Add(index) | Variant::Remove(index)) => with_string(
                 self.snapshot.value(entity, *fact).as_ref(),
                 tested.get(index)?,
@@ -891,6 +1027,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             fact: *fact,
             value,
             entity,
+            condition: None,
         })
     }
 
@@ -915,6 +1052,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
 
     fn proposal(&self, candidate: &Candidate) -> Proposal {
         let resolved = self.snapshot.resolved();
+        let range_of = |fact: FactId| resolved_range(self.snapshot, fact);
         let now = self.snapshot.value(candidate.entity, candidate.fact);
         let cut = self
             .facts
@@ -939,6 +1077,16 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             (after @ (Value::Set(_) | Value::PartialSet { .. }), Some(Cut::Set(tested))) => {
                 (None, Some(set_change(now.as_ref(), after, tested)))
             }
+            (Value::Number(n), Some(Cut::Related(own))) => (
+                None,
+                candidate.condition.clone().or_else(|| {
+                    self.regions(candidate.fact, own, candidate.entity)
+                        .ok()?
+                        .into_iter()
+                        .find(|r| r.contains(*n))
+                        .map(|r| r.describe(range_of(candidate.fact)))
+                }),
+            ),
             _ => (None, None),
         };
         Proposal {
@@ -956,6 +1104,15 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             example: to_fact_value(&candidate.value),
         }
     }
+}
+
+/// A fact's declared range.
+fn resolved_range(snapshot: &Snapshot<'_>, fact: FactId) -> crate::syntax::ast::NumberRange {
+    snapshot
+        .resolved()
+        .fact(fact)
+        .map(|f| f.range)
+        .unwrap_or_default()
 }
 
 /// Adds the members to a bitset of entities.
@@ -980,33 +1137,6 @@ fn string_constants(tests: &[&Test]) -> Vec<String> {
     constants.sort();
     constants.dedup();
     constants
-}
-
-/// A string that is none of the (sorted) constants: the region of "any
-/// other string".
-/// An entity number fact compared with a known world number fact
-/// (`troops_offered >= min_contingent`), as a test of the entity fact
-/// against the world's value now: changes to the entity fact are then
-/// searched like those to a fact compared with a constant (changes to the
-/// world fact are not: they move the threshold for every entity).
-fn world_threshold(snapshot: &Snapshot<'_>, cond: &Cond) -> Option<(FactId, Test)> {
-    let CondKind::CompareNumbers { op, lhs, rhs } = &cond.kind else {
-        return None;
-    };
-    let (Some(Term::Fact(a)), Some(Term::Fact(b))) = (lhs.as_term(), rhs.as_term()) else {
-        return None;
-    };
-    let resolved = snapshot.resolved();
-    let scope = |fact: FactId| resolved.fact(fact).map(|f| f.scope);
-    let (entity_fact, world_fact, op) = match (scope(a), scope(b)) {
-        (Some(Scope::Entity), Some(Scope::World)) => (a, b, *op),
-        (Some(Scope::World), Some(Scope::Entity)) => (b, a, op.mirrored()),
-        _ => return None,
-    };
-    match snapshot.value(None, world_fact) {
-        Some(Value::Number(threshold)) => Some((entity_fact, Test::Number(op, threshold))),
-        _ => None,
-    }
 }
 
 /// The region of a string value: the constant it equals, or `None` for any other.

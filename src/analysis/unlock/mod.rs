@@ -36,14 +36,22 @@ use std::rc::Rc;
 use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddVariable, BddVariableSet};
 use serde::Serialize;
 
+mod groups;
+
 use super::atoms::{self, Atom, Leaf, Test};
 use super::budget::{Budget, DEFAULT_STEPS, Exhausted};
 use super::primes::{self, Cube};
+use super::relations::Relation;
 use super::{AnalysisError, Closure, Snapshot, Target, scope_of};
 use crate::check::{Cond, CondKind, FactId, RuleId};
 use crate::eval::{Tri, Verdict};
 use crate::facts::{FactValue, Value};
 use crate::syntax::ast::{CompareOp, FactType, Scope};
+use groups::{Group, GroupCells, GroupChange, GroupNow, Member, Surely};
+
+/// The steps spent on finding example values for one change, where the
+/// search that found it ran out of budget before it could.
+const EXAMPLE_STEPS: u64 = 1_000_000;
 
 /// Limits on an unlock question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +96,19 @@ pub struct Change {
     /// way (where knowing alone decides).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub settle: Vec<String>,
+    /// Conditions the fact must meet together with other facts the same
+    /// option changes: `troops_offered >= min_contingent`, both changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub jointly: Vec<String>,
+    /// For other facts than bools (whose value is `to`): a value meeting
+    /// the change — with the other changes of its option, where they meet
+    /// conditions together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<FactValue>,
     #[serde(skip)]
     literals: Vec<(Test, bool)>,
+    #[serde(skip)]
+    relations: Vec<groups::RelationCheck>,
 }
 
 impl Change {
@@ -107,11 +126,54 @@ impl Change {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admits(&self, value: &FactValue) -> bool {
-        let value = crate::facts::bind::untyped(value);
+        let own = |name: &str| (name == self.fact).then(|| value.clone());
+        let untyped = crate::facts::bind::untyped(value);
         self.literals
             .iter()
-            .all(|(test, holds)| test.holds(&value) == Some(*holds))
+            .all(|(test, holds)| test.holds(&untyped) == Some(*holds))
+            && self
+                .relations
+                .iter()
+                .filter(|check| check.reads_only(&self.fact))
+                .all(|check| check.holds(own))
     }
+}
+
+/// Whether an option admits the values `value_of` gives its facts: each
+/// change's own condition, and the conditions its facts meet together
+/// ([`Change::jointly`]). A fact `value_of` gives no value is refused.
+///
+/// ```
+/// # use prereq::{Facts, RuleSet, FactValue, analysis::unlock::{UnlockOptions, option_admits}};
+/// let rules = RuleSet::parse("r.rules", "
+///     world fact min_contingent: number
+///     fact troops: number
+///     rule ready requires troops >= min_contingent")?;
+/// let mut facts = Facts::new("now");
+/// facts.set_world("min_contingent", 1000).set("UK", "troops", 500);
+/// let unlock = rules.snapshot(&facts)?.unlock(Some("UK"), "ready", UnlockOptions::default())?;
+/// // Both changed, together: troops >= min_contingent.
+/// let together = unlock.options.iter().find(|o| o.len() == 2).unwrap();
+/// let values = |troops: f64, min: f64| move |name: &str| match name {
+///     "troops" => Some(FactValue::Number(troops)),
+///     _ => Some(FactValue::Number(min)),
+/// };
+/// assert!(option_admits(together, values(800.0, 700.0)));
+/// assert!(!option_admits(together, values(800.0, 900.0)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn option_admits(option: &[Change], value_of: impl Fn(&str) -> Option<FactValue>) -> bool {
+    option.iter().all(|change| {
+        let Some(value) = value_of(&change.fact) else {
+            return false;
+        };
+        let untyped = crate::facts::bind::untyped(&value);
+        change
+            .literals
+            .iter()
+            .all(|(test, holds)| test.holds(&untyped) == Some(*holds))
+            && change.relations.iter().all(|check| check.holds(&value_of))
+    })
 }
 
 /// The answer to "what would it take?" for one rule and one entity (or the world).
@@ -197,7 +259,7 @@ impl Snapshot<'_> {
             .filter(|t| self.tri(t.entity, t.rule) != Tri::True)
         {
             // Past the budget, an entity is still answered if its pattern was.
-            if budget.is_exhausted() && !solved.contains_key(&question.now(target.entity)) {
+            if budget.is_exhausted() && !solved.contains_key(&question.now(target.entity).key()) {
                 not_analysed += 1;
                 continue;
             }
@@ -211,9 +273,35 @@ impl Snapshot<'_> {
     }
 }
 
+/// Per changed fact (by position in [`Question::facts`]), the atoms (by
+/// index) with the outcome required.
+type FactChanges = Vec<(usize, Vec<(usize, bool)>)>;
+
 /// A change set while it is computed: per changed fact (by position in
-/// [`Question::facts`]), the atoms (by index) with the outcome required.
-type ChangeSet = Vec<(usize, Vec<(usize, bool)>)>;
+/// [`Question::facts`]), the atoms (by index) with the outcome required;
+/// and what it asks of each group of related facts it changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct ChangeSet {
+    facts: FactChanges,
+    groups: Vec<GroupChange>,
+}
+
+impl ChangeSet {
+    /// How many facts it changes.
+    fn size(&self) -> usize {
+        self.facts.len() + self.groups.iter().map(|g| g.changed.len()).sum::<usize>()
+    }
+
+    /// How many literals it holds.
+    fn literals(&self) -> usize {
+        self.facts.iter().map(|(_, l)| l.len()).sum::<usize>()
+            + self
+                .groups
+                .iter()
+                .map(|g| g.tests.len() + g.relations.len())
+                .sum::<usize>()
+    }
+}
 
 /// A change set prepared for comparing: per changed fact (in fact order),
 /// its literals and, for numbers and strings, the regions they admit.
@@ -269,10 +357,33 @@ struct Solution {
     sets: Vec<ChangeSet>,
     /// Whether the search finished within the budget.
     complete: bool,
+    /// Each group's cells, by pattern of members changed (for examples).
+    cells: Vec<GroupCells>,
 }
 
-/// The searches done so far, by pattern of atom outcomes.
-type Solved = HashMap<Vec<Tri>, Rc<Solution>>;
+/// What the search for one entity depends on: each atom's outcome, and
+/// the values of the members of each group (relations read values, not
+/// only outcomes).
+#[derive(Debug, Clone, PartialEq)]
+struct Now {
+    outcomes: Vec<Tri>,
+    groups: Vec<GroupNow>,
+}
+
+impl Now {
+    /// A key for the searches done so far: floats by their bits.
+    fn key(&self) -> (Vec<Tri>, Vec<Vec<Option<u64>>>) {
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| g.iter().map(|v| v.map(f64::to_bits)).collect())
+            .collect();
+        (self.outcomes.clone(), groups)
+    }
+}
+
+/// The searches done so far, by what they depend on.
+type Solved = HashMap<(Vec<Tri>, Vec<Vec<Option<u64>>>), Rc<Solution>>;
 
 /// What unlocking one rule takes, the same for every entity: its atoms,
 /// and the facts a change may touch.
@@ -286,8 +397,16 @@ struct Question<'s, 'r> {
     /// Each atom's outcome while its fact is unknown: decided by the fact's
     /// range for some number tests, else unknown.
     unknown_outcomes: Vec<Tri>,
-    /// The facts that may change: not fixed, tested by some atom.
+    /// The facts that may change: not fixed, tested by some atom, and in
+    /// no relation.
     facts: Vec<ChangeableFact>,
+    /// The relations between facts the rule reads.
+    relations: Vec<Relation>,
+    /// The facts tied by relations.
+    groups: Vec<Group>,
+    /// For each atom on a group's member: the group and the atom's place
+    /// among its tests.
+    group_tests: HashMap<usize, (usize, usize)>,
     /// Whether the budget ran out while cutting facts into regions: then
     /// no entity can be answered.
     exhausted: bool,
@@ -336,6 +455,7 @@ impl<'s, 'r> Question<'s, 'r> {
         let closure = Closure::of(resolved, rule);
         let mut atoms: Vec<Atom> = Vec::new();
         let mut atom_index: HashMap<Atom, usize> = HashMap::new();
+        let mut relations: Vec<Relation> = Vec::new();
         for info in closure.rules.iter().filter_map(|id| resolved.rule(*id)) {
             for cond in info.conditions() {
                 let mut failure = None;
@@ -343,6 +463,9 @@ impl<'s, 'r> Question<'s, 'r> {
                     Some(Ok(Leaf::Atom { atom, .. })) if !atom_index.contains_key(&atom) => {
                         atom_index.insert(atom.clone(), atoms.len());
                         atoms.push(atom);
+                    }
+                    Some(Ok(Leaf::Relation { relation, .. })) if !relations.contains(&relation) => {
+                        relations.push(relation);
                     }
                     Some(Err(reason)) => failure = Some(reason),
                     _ => {}
@@ -363,9 +486,22 @@ impl<'s, 'r> Question<'s, 'r> {
                 }
             }
         }
+        let groups = groups_of(resolved, &relations, &atoms);
+        let mut group_tests = HashMap::new();
+        for (index, group) in groups.iter().enumerate() {
+            for (place, atom) in group.tests.iter().enumerate() {
+                group_tests.insert(*atom, (index, place));
+            }
+        }
+        let related: std::collections::HashSet<FactId> = groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(|m| m.fact))
+            .collect();
         let mut by_fact: HashMap<FactId, Vec<usize>> = HashMap::new();
         for (index, atom) in atoms.iter().enumerate() {
-            by_fact.entry(atom.fact).or_default().push(index);
+            if !related.contains(&atom.fact) {
+                by_fact.entry(atom.fact).or_default().push(index);
+            }
         }
         let mut exhausted = false;
         let facts = closure
@@ -436,6 +572,9 @@ impl<'s, 'r> Question<'s, 'r> {
             atom_index,
             unknown_outcomes,
             facts,
+            relations,
+            groups,
+            group_tests,
             exhausted,
         })
     }
@@ -471,12 +610,13 @@ impl<'s, 'r> Question<'s, 'r> {
             return answer;
         }
         let now = self.now(entity);
-        let solution = match solved.get(&now) {
+        let key = now.key();
+        let solution = match solved.get(&key) {
             Some(solution) => Rc::clone(solution),
             None => {
                 let solution = Rc::new(self.solve(&now, budget));
                 if solution.complete {
-                    solved.insert(now, Rc::clone(&solution));
+                    solved.insert(key, Rc::clone(&solution));
                 }
                 solution
             }
@@ -487,46 +627,69 @@ impl<'s, 'r> Question<'s, 'r> {
             .sets
             .iter()
             .take(options.max_options)
-            .map(|set| self.describe(entity, set))
+            .map(|set| self.describe(entity, set, &now, &solution.cells))
             .collect();
         answer
     }
 
-    /// Each atom's outcome for the entity now: all the search depends on.
-    fn now(&self, entity: Option<usize>) -> Vec<Tri> {
-        self.snapshot.outcomes(entity, &self.atoms)
+    /// Each atom's outcome for the entity now, and the values of the
+    /// groups' members: all the search depends on.
+    fn now(&self, entity: Option<usize>) -> Now {
+        let groups = self
+            .groups
+            .iter()
+            .map(|group| {
+                group
+                    .members
+                    .iter()
+                    .map(|m| match self.snapshot.value(entity, m.fact) {
+                        Some(Value::Number(n)) => Some(n),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        Now {
+            outcomes: self.snapshot.outcomes(entity, &self.atoms),
+            groups,
+        }
     }
 
-    /// The minimal change sets for atoms with outcomes `now`.
-    fn solve(&self, now: &[Tri], budget: &Budget) -> Solution {
+    /// The minimal change sets for an entity whose atoms and groups are as `now`.
+    fn solve(&self, now: &Now, budget: &Budget) -> Solution {
+        let mut cells = Vec::new();
         let searched = Space::build(self, now, budget).and_then(|space| {
             let goal = space.goal(budget)?;
             let sets = match primes::prime_implicants(&goal, budget) {
                 Ok(primes) => {
                     let mut sets = Vec::new();
                     for cube in &primes {
-                        if let Some(set) = space.change_set(cube, budget)? {
-                            sets.push(set);
-                        }
+                        sets.extend(space.change_sets(cube, budget)?);
                     }
                     sets
                 }
                 Err(Exhausted) => return Ok((space.witness(&goal).into_iter().collect(), false)),
             };
+            cells = space.groups.into_iter().map(|g| g.cells).collect();
             Ok((sets, true))
         });
         let (mut sets, mut complete) = searched.unwrap_or((Vec::new(), false));
-        if self.keep_minimal(&mut sets, budget).is_err() {
+        if self.keep_minimal(&mut sets, &cells, budget).is_err() {
             complete = false;
         }
         sets.sort_by_key(|set| {
             (
-                set.len(),
-                set.iter().map(|(_, l)| l.len()).sum::<usize>(),
-                set.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+                set.size(),
+                set.literals(),
+                set.facts.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+                set.groups.clone(),
             )
         });
-        Solution { sets, complete }
+        Solution {
+            sets,
+            complete,
+            cells,
+        }
     }
 
     /// Removes change sets that another set makes redundant: one that
@@ -534,12 +697,20 @@ impl<'s, 'r> Question<'s, 'r> {
     /// loose. What each condition admits is worked out once per set; each
     /// comparison is paid for by what it reads. When the budget runs out
     /// the sets not yet compared are kept (they work, but may not be minimal).
-    fn keep_minimal(&self, sets: &mut Vec<ChangeSet>, budget: &Budget) -> Result<(), Exhausted> {
+    fn keep_minimal(
+        &self,
+        sets: &mut Vec<ChangeSet>,
+        cells: &[GroupCells],
+        budget: &Budget,
+    ) -> Result<(), Exhausted> {
         sets.iter_mut().for_each(|set| {
-            set.sort();
-            set.iter_mut().for_each(|(_, literals)| literals.sort());
+            set.facts.sort();
+            set.facts
+                .iter_mut()
+                .for_each(|(_, literals)| literals.sort());
+            set.groups.sort();
         });
-        sets.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        sets.sort_by(|a, b| (a.size(), a).cmp(&(b.size(), b)));
         sets.dedup();
         let all = std::mem::take(sets);
         let mut shaped = Vec::with_capacity(all.len());
@@ -554,29 +725,40 @@ impl<'s, 'r> Question<'s, 'r> {
         }
         let mut kept: Vec<usize> = Vec::new();
         let mut is_kept = vec![false; shaped.len()];
-        for (index, set) in shaped.iter().enumerate() {
+        for (index, (set, shape)) in all.iter().zip(&shaped).enumerate() {
             // A set is dominated only by sets of as few facts or fewer, which
             // come first; of sets that admit the same values, the first is kept.
-            let rivals = shaped
+            let rivals = all
                 .iter()
+                .zip(&shaped)
                 .enumerate()
-                .take_while(|(_, o)| o.len() <= set.len())
+                .take_while(|(_, (o, _))| o.size() <= set.size())
                 .filter(|(other, _)| *other != index);
             let mut redundant = false;
-            for (other, rival) in rivals {
-                if let Err(exhausted) = budget.spend(comparison_cost(rival, set)) {
-                    kept.extend(index..all.len());
-                    *sets = kept
-                        .into_iter()
-                        .filter_map(|i| all.get(i).cloned())
-                        .collect();
-                    return Err(exhausted);
-                }
-                let covers = at_most(rival, set);
-                let kept_before = is_kept.get(other).copied().unwrap_or(false);
-                if covers && (!at_most(set, rival) || kept_before) {
-                    redundant = true;
-                    break;
+            for (other, (rival, rival_shape)) in rivals {
+                let compared = budget
+                    .spend(comparison_cost(rival_shape, shape))
+                    .and_then(|()| {
+                        let covers = self.at_most(rival, rival_shape, set, shape, cells, budget)?;
+                        let kept_before = is_kept.get(other).copied().unwrap_or(false);
+                        Ok(covers
+                            && (kept_before
+                                || !self.at_most(set, shape, rival, rival_shape, cells, budget)?))
+                    });
+                match compared {
+                    Ok(true) => {
+                        redundant = true;
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(exhausted) => {
+                        kept.extend(index..all.len());
+                        *sets = kept
+                            .into_iter()
+                            .filter_map(|i| all.get(i).cloned())
+                            .collect();
+                        return Err(exhausted);
+                    }
                 }
             }
             if !redundant {
@@ -593,9 +775,41 @@ impl<'s, 'r> Question<'s, 'r> {
         Ok(())
     }
 
+    /// Whether `small` changes a subset of `large`'s facts, each with a
+    /// condition admitting at least the values `large`'s does: fact by
+    /// fact, and group by group on the facts both change.
+    fn at_most(
+        &self,
+        small: &ChangeSet,
+        small_shape: &Shaped,
+        large: &ChangeSet,
+        large_shape: &Shaped,
+        cells: &[GroupCells],
+        budget: &Budget,
+    ) -> Result<bool, Exhausted> {
+        if !at_most(small_shape, large_shape) {
+            return Ok(false);
+        }
+        for change in &small.groups {
+            let Some(rival) = large.groups.iter().find(|g| g.group == change.group) else {
+                return Ok(false);
+            };
+            let (Some(group), Some(cells)) =
+                (self.groups.get(change.group), cells.get(change.group))
+            else {
+                return Ok(false);
+            };
+            if !group.admits_all_of(cells, change, rival, budget)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// A change set with what each of its conditions admits, for comparing.
     fn shape(&self, set: &ChangeSet, budget: &Budget) -> Result<Shaped, Exhausted> {
-        set.iter()
+        set.facts
+            .iter()
             .map(|(fact, literals)| {
                 let vars = self.facts.get(*fact);
                 let regions = vars.map_or(0, |v| v.regions.len());
@@ -609,11 +823,17 @@ impl<'s, 'r> Question<'s, 'r> {
             .collect()
     }
 
-    fn describe(&self, entity: Option<usize>, set: &ChangeSet) -> Vec<Change> {
+    fn describe(
+        &self,
+        entity: Option<usize>,
+        set: &ChangeSet,
+        now: &Now,
+        cells: &[GroupCells],
+    ) -> Vec<Change> {
         let resolved = self.snapshot.resolved();
         // The strings of one set, changed each on its own, are one change.
-        let mut changes: Vec<Change> = Vec::with_capacity(set.len());
-        for (fact_index, literals) in set {
+        let mut changes: Vec<Change> = Vec::with_capacity(set.size());
+        for (fact_index, literals) in &set.facts {
             let Some(unit) = self.facts.get(*fact_index) else {
                 continue;
             };
@@ -642,6 +862,117 @@ impl<'s, 'r> Question<'s, 'r> {
                 continue;
             }
             changes.push(self.change(entity, unit.fact, literals));
+        }
+        for change in &set.groups {
+            let cells = cells.get(change.group);
+            changes.extend(self.describe_group(entity, change, now, cells));
+        }
+        changes
+    }
+
+    /// The changes to a group's members: each changed member with its own
+    /// tests and the relations that read it alone (the others keeping
+    /// their values), and the relations over several changed members as
+    /// conditions they meet together.
+    fn describe_group(
+        &self,
+        entity: Option<usize>,
+        change: &GroupChange,
+        now: &Now,
+        cells: Option<&GroupCells>,
+    ) -> Vec<Change> {
+        let (Some(group), Some(values)) =
+            (self.groups.get(change.group), now.groups.get(change.group))
+        else {
+            return Vec::new();
+        };
+        let resolved = self.snapshot.resolved();
+        let facts: Vec<FactId> = change
+            .changed
+            .iter()
+            .filter_map(|m| group.members.get(*m).map(|m| m.fact))
+            .collect();
+        let names: Vec<String> = facts
+            .iter()
+            .map(|f| {
+                resolved
+                    .fact(*f)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut changes: Vec<Change> = facts
+            .iter()
+            .map(|fact| {
+                let literals = change
+                    .tests
+                    .iter()
+                    .filter_map(|(atom, holds)| {
+                        let atom = self.atoms.get(*atom)?;
+                        (atom.fact == *fact).then(|| (atom.test.clone(), *holds))
+                    })
+                    .collect();
+                let mut described = self.change(entity, *fact, literals);
+                if described.condition.as_deref() == Some("any value") {
+                    described.condition = None;
+                }
+                described
+            })
+            .collect();
+        let pattern = group.pattern(change);
+        let reading = group.reading(values, &pattern);
+        for (relation, surely, value) in &change.relations {
+            let Some(relation) = self.relations.get(*relation) else {
+                continue;
+            };
+            let spread = relation.spread(&reading);
+            let Some(text) = groups::relation_text(relation, &spread, *surely, *value, &names)
+            else {
+                continue;
+            };
+            let check = groups::RelationCheck::new(relation, spread, *surely, *value, &names);
+            let readers: Vec<usize> = check.reads();
+            for reader in &readers {
+                let Some(described) = changes.get_mut(*reader) else {
+                    continue;
+                };
+                match readers.len() {
+                    // One fact: a condition of its own, without its name.
+                    1 => {
+                        let own = text
+                            .strip_prefix(&format!("{} ", described.fact))
+                            .unwrap_or(&text)
+                            .to_string();
+                        described.condition = Some(match described.condition.take() {
+                            Some(before) => format!("{before} and {own}"),
+                            None => own,
+                        });
+                    }
+                    _ => described.jointly.push(text.clone()),
+                }
+                described.relations.push(check.clone());
+            }
+        }
+        // The cells of the search, or (when the search ran out of budget
+        // and did not keep them) this pattern's, on a budget of its own.
+        let example = cells
+            .and_then(|cells| group.example(cells, change))
+            .or_else(|| {
+                let budget = Budget::new(EXAMPLE_STEPS);
+                let cells = group
+                    .cells(&self.atoms, &self.relations, values, &pattern, &budget)
+                    .ok()?;
+                let cells: GroupCells = [(pattern.clone(), cells)].into_iter().collect();
+                group.example(&cells, change)
+            });
+        for (index, described) in changes.iter_mut().enumerate() {
+            if described.condition.is_none() && described.jointly.is_empty() {
+                described.condition = Some("any value".to_string());
+            }
+            described.example = example
+                .as_ref()
+                .and_then(|values| values.get(index))
+                .map(|n| FactValue::Number(*n));
         }
         changes
     }
@@ -673,17 +1004,51 @@ impl<'s, 'r> Question<'s, 'r> {
                 (None, Some(atoms::describe_condition(&parts)))
             }
         };
+        let now = self.snapshot.fact_value(entity, fact);
+        let example = match (info.map(|i| i.ty), to) {
+            (Some(FactType::Bool | FactType::StringSet), _) | (_, Some(_)) => None,
+            _ => self.example(fact, &literals, now.as_ref()),
+        };
         Change {
             fact: info.map(|i| i.name.clone()).unwrap_or_default(),
             scope: scope_of(resolved, fact),
-            now: self.snapshot.fact_value(entity, fact),
+            now,
             to,
             condition,
             add: Vec::new(),
             remove: Vec::new(),
             settle: Vec::new(),
+            jointly: Vec::new(),
+            example,
             literals,
+            relations: Vec::new(),
         }
+    }
+
+    /// A value of `fact` meeting `literals`: one value of each region its
+    /// tests cut it into (the value now first, where it meets them).
+    fn example(
+        &self,
+        fact: FactId,
+        literals: &[(Test, bool)],
+        now: Option<&FactValue>,
+    ) -> Option<FactValue> {
+        let info = self.snapshot.resolved().fact(fact)?;
+        let tests: Vec<&Test> = self
+            .atoms
+            .iter()
+            .filter(|a| a.fact == fact)
+            .map(|a| &a.test)
+            .collect();
+        let now = now.map(crate::facts::bind::untyped);
+        now.into_iter()
+            .chain(atoms::representatives(
+                info.ty,
+                &tests,
+                atoms::Domain::of(info),
+            ))
+            .find(|value| literals.iter().all(|(t, h)| t.holds(value) == Some(*h)))
+            .map(|value| super::to_fact_value(&value))
     }
 }
 
@@ -706,6 +1071,43 @@ impl Change {
                 .map(|s| format!("find out whether it holds {s:?}")),
         );
         self.condition = Some(parts.join(", "));
+        self.example = Some(self.set_example());
+    }
+
+    /// The set now with the strings added and removed (and those to find
+    /// out about, held): given whole if it was, else known in part.
+    fn set_example(&self) -> FactValue {
+        let holds = |s: &String| self.add.contains(s) || self.settle.contains(s);
+        let changed = |s: &String| holds(s) || self.remove.contains(s);
+        let gained = self.add.iter().chain(&self.settle).cloned();
+        match &self.now {
+            Some(FactValue::Strings(items)) => FactValue::Strings(
+                items
+                    .iter()
+                    .filter(|s| !changed(s))
+                    .cloned()
+                    .chain(gained)
+                    .collect(),
+            ),
+            Some(FactValue::PartialSet { has, lacks }) => FactValue::PartialSet {
+                has: has
+                    .iter()
+                    .filter(|s| !changed(s))
+                    .cloned()
+                    .chain(gained)
+                    .collect(),
+                lacks: lacks
+                    .iter()
+                    .filter(|s| !changed(s))
+                    .cloned()
+                    .chain(self.remove.iter().cloned())
+                    .collect(),
+            },
+            _ => FactValue::PartialSet {
+                has: gained.collect(),
+                lacks: self.remove.clone(),
+            },
+        }
     }
 }
 
@@ -715,8 +1117,12 @@ struct Space<'q, 's, 'r> {
     vars: BddVariableSet,
     /// Each atom's outcome now.
     now: &'q [Tri],
+    /// Each atom's outcome and each group's values now.
+    whole_now: &'q Now,
     /// Per changeable fact (parallel to [`Question::facts`]).
     facts: Vec<FactVars>,
+    /// Per group (parallel to [`Question::groups`]).
+    groups: Vec<GroupVars>,
     /// Per atom: its variable, and the fact's "settled" variable if it is
     /// unknown; `None` for an atom of a fact that may not change.
     atom_vars: Vec<Option<(Option<BddVariable>, BddVariable)>>,
@@ -724,6 +1130,21 @@ struct Space<'q, 's, 'r> {
     meaning: Vec<(usize, Option<usize>)>,
     /// Rule surely true.
     root: Bdd,
+}
+
+/// The variables of a group of related facts.
+struct GroupVars {
+    /// Per member: whether it changes (`None`: it may not).
+    changed: Vec<Option<BddVariable>>,
+    /// Per test of the group: its outcome after the change.
+    tests: Vec<BddVariable>,
+    /// Per relation of the group: whether it surely holds, surely fails.
+    relations: Vec<(BddVariable, BddVariable)>,
+    /// The outcomes the tests and relations can take together, for each
+    /// pattern of members changed.
+    consistent: Bdd,
+    /// The cells of each pattern of members changed.
+    cells: GroupCells,
 }
 
 struct FactVars {
@@ -740,9 +1161,10 @@ struct FactVars {
 impl<'q, 's, 'r> Space<'q, 's, 'r> {
     fn build(
         question: &'q Question<'s, 'r>,
-        now: &'q [Tri],
+        whole_now: &'q Now,
         budget: &Budget,
     ) -> Result<Space<'q, 's, 'r>, Exhausted> {
+        let now = whole_now.outcomes.as_slice();
         let is_known = |fact: &ChangeableFact| {
             fact.atoms
                 .first()
@@ -752,7 +1174,16 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
             .facts
             .iter()
             .map(|fact| fact.atoms.len() + usize::from(!is_known(fact)))
-            .sum::<usize>();
+            .sum::<usize>()
+            + question
+                .groups
+                .iter()
+                .map(|g| {
+                    g.members.iter().filter(|m| m.changeable).count()
+                        + g.tests.len()
+                        + 2 * g.relations.len()
+                })
+                .sum::<usize>();
         let count = u16::try_from(variable_count).map_err(|_| Exhausted)?;
         budget.spend(u64::from(count))?;
         let vars = BddVariableSet::new_anonymous(count);
@@ -792,12 +1223,45 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
             vars_of_fact.consistent = consistency(&vars, fact, &vars_of_fact, budget)?;
             facts.push(vars_of_fact);
         }
+        let mut groups = Vec::with_capacity(question.groups.len());
+        for (group, values) in question.groups.iter().zip(&whole_now.groups) {
+            let mut take = || next.next().ok_or(Exhausted);
+            let changed = group
+                .members
+                .iter()
+                .map(|m| m.changeable.then(&mut take).transpose())
+                .collect::<Result<Vec<_>, _>>()?;
+            let tests = group
+                .tests
+                .iter()
+                .map(|_| take())
+                .collect::<Result<Vec<_>, _>>()?;
+            let relations = group
+                .relations
+                .iter()
+                .map(|_| Ok((take()?, take()?)))
+                .collect::<Result<Vec<_>, Exhausted>>()?;
+            let mut group_vars = GroupVars {
+                changed,
+                tests,
+                relations,
+                consistent: vars.mk_true(),
+                cells: GroupCells::default(),
+            };
+            let (consistent, cells) =
+                group_consistency(&vars, question, group, values, &group_vars, budget)?;
+            group_vars.consistent = consistent;
+            group_vars.cells = cells;
+            groups.push(group_vars);
+        }
         let mut space = Space {
             question,
             root: vars.mk_false(),
             vars,
             now,
+            whole_now,
             facts,
+            groups,
             atom_vars,
             meaning,
         };
@@ -840,6 +1304,9 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
                 None => fact.consistent.clone(),
             };
             assumption = budget.and(&assumption, &constraint)?;
+        }
+        for group in &self.groups {
+            assumption = budget.and(&assumption, &group.consistent)?;
         }
         Ok(assumption)
     }
@@ -902,9 +1369,61 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
                     let (t, f) = self.atom(&atom, budget)?;
                     if positive { (t, f) } else { (f, t) }
                 }
+                Some(Ok(Leaf::Relation { relation, positive })) => {
+                    let (t, f) = self.relation(&relation);
+                    if positive { (t, f) } else { (f, t) }
+                }
                 _ => (constant(false), constant(false)),
             },
         })
+    }
+
+    /// (surely true, surely false) of a relation: its variables.
+    fn relation(&self, relation: &Relation) -> (Bdd, Bdd) {
+        let found = self.question.relations.iter().position(|r| r == relation);
+        let vars = found.and_then(|index| {
+            self.question
+                .groups
+                .iter()
+                .zip(&self.groups)
+                .find_map(|(group, vars)| {
+                    let place = group.relations.iter().position(|r| *r == index)?;
+                    vars.relations.get(place).copied()
+                })
+        });
+        match vars {
+            Some((t, f)) => (self.vars.mk_var(t), self.vars.mk_var(f)),
+            None => (self.vars.mk_false(), self.vars.mk_false()),
+        }
+    }
+
+    /// (surely true, surely false) of a test on a group's member: its
+    /// variable — for a member unknown now, only once it changes (before,
+    /// what its range decides).
+    fn group_test(&self, index: usize, group: usize, place: usize) -> Option<(Bdd, Bdd)> {
+        let (spec, vars) = (self.question.groups.get(group)?, self.groups.get(group)?);
+        let var = self.vars.mk_var(*vars.tests.get(place)?);
+        let atom = self.question.atoms.get(index)?;
+        let member = spec.members.iter().position(|m| m.fact == atom.fact)?;
+        let known = self.whole_now.groups.get(group)?.get(member)?.is_some();
+        if known {
+            return Some((var.clone(), var.not()));
+        }
+        let changed = self.vars.mk_var((*vars.changed.get(member)?)?);
+        let by_range = self
+            .question
+            .unknown_outcomes
+            .get(index)
+            .copied()
+            .unwrap_or(Tri::Unknown);
+        let surely = |value: bool| {
+            let once_changed = changed.and(&if value { var.clone() } else { var.not() });
+            match by_range == Tri::from(value) {
+                true => once_changed.or(&changed.not()),
+                false => once_changed,
+            }
+        };
+        Some((surely(true), surely(false)))
     }
 
     /// (surely true, surely false) of an atom: its variable if the fact may
@@ -912,6 +1431,12 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
     /// the fact's range decides), its value now if the fact is fixed.
     fn atom(&self, atom: &Atom, budget: &Budget) -> Result<(Bdd, Bdd), Exhausted> {
         let index = self.question.atom_index.get(atom).copied();
+        if let Some((group, place)) = index.and_then(|i| self.question.group_tests.get(&i)) {
+            if let Some(pair) = index.and_then(|i| self.group_test(i, *group, *place)) {
+                budget.spend(4)?;
+                return Ok(pair);
+            }
+        }
         let variable = index.and_then(|i| self.atom_vars.get(i).copied().flatten());
         let unknown = index
             .and_then(|i| self.question.unknown_outcomes.get(i).copied())
@@ -947,10 +1472,140 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
         })
     }
 
-    /// The change set a prime implicant stands for, if it is consistent: the
-    /// unknown facts it settles, and the known facts it gives an outcome
-    /// other than their outcome now.
-    fn change_set(&self, cube: &Cube, budget: &Budget) -> Result<Option<ChangeSet>, Exhausted> {
+    /// The change sets a prime implicant stands for: its changes to facts,
+    /// if consistent, with each way of changing the groups it asks
+    /// something of (which members change).
+    fn change_sets(&self, cube: &Cube, budget: &Budget) -> Result<Vec<ChangeSet>, Exhausted> {
+        let Some(facts) = self.fact_changes(cube, budget)? else {
+            return Ok(Vec::new());
+        };
+        let mut sets = vec![ChangeSet {
+            facts,
+            groups: Vec::new(),
+        }];
+        for index in 0..self.groups.len() {
+            let ways = self.group_changes(index, cube, budget)?;
+            if ways.is_empty() {
+                return Ok(Vec::new());
+            }
+            sets = sets
+                .into_iter()
+                .flat_map(|set| {
+                    ways.iter().map(move |way| {
+                        let mut set = set.clone();
+                        set.groups.extend(way.clone());
+                        set
+                    })
+                })
+                .collect();
+        }
+        Ok(sets)
+    }
+
+    /// The ways a prime implicant changes group `index`: each set of its
+    /// members that can change (those the prime says change, and any of
+    /// those it leaves open) to meet the prime's literals, the others
+    /// keeping their values; `None` for no change. Empty if none can.
+    fn group_changes(
+        &self,
+        index: usize,
+        cube: &Cube,
+        budget: &Budget,
+    ) -> Result<Vec<Option<GroupChange>>, Exhausted> {
+        let (Some(vars), Some(spec)) = (self.groups.get(index), self.question.groups.get(index))
+        else {
+            return Ok(vec![None]);
+        };
+        let value = |var: BddVariable| cube.iter().find(|(v, _)| *v == var).map(|(_, b)| *b);
+        let tests: Vec<(usize, bool)> = spec
+            .tests
+            .iter()
+            .zip(&vars.tests)
+            .filter_map(|(atom, var)| Some((*atom, value(*var)?)))
+            .collect();
+        let relations: Vec<(usize, Surely, bool)> = spec
+            .relations
+            .iter()
+            .zip(&vars.relations)
+            .flat_map(|(relation, (t, f))| {
+                [
+                    (*relation, Surely::Holds, *t),
+                    (*relation, Surely::Fails, *f),
+                ]
+            })
+            .filter_map(|(relation, surely, var)| Some((relation, surely, value(var)?)))
+            .collect();
+        let changeable: Vec<(usize, BddVariable)> = vars
+            .changed
+            .iter()
+            .enumerate()
+            .filter_map(|(member, var)| Some((member, (*var)?)))
+            .collect();
+        let asked = !tests.is_empty()
+            || !relations.is_empty()
+            || changeable.iter().any(|(_, var)| value(*var).is_some());
+        if !asked {
+            return Ok(vec![None]);
+        }
+        let open: Vec<(usize, BddVariable)> = changeable
+            .iter()
+            .copied()
+            .filter(|(_, var)| value(*var).is_none())
+            .collect();
+        let subsets = 1u64.checked_shl(open.len() as u32).ok_or(Exhausted)?;
+        let own: Vec<(BddVariable, bool)> = vars
+            .tests
+            .iter()
+            .chain(vars.relations.iter().flat_map(|(t, f)| [t, f]))
+            .filter_map(|var| Some((*var, value(*var)?)))
+            .collect();
+        let mut ways = Vec::new();
+        for subset in 0..subsets {
+            budget.spend(1 + vars.consistent.size() as u64)?;
+            let changes = |var: BddVariable| {
+                value(var).unwrap_or_else(|| {
+                    let bit = open.iter().position(|(_, v)| *v == var);
+                    bit.is_some_and(|b| subset & (1 << b) != 0)
+                })
+            };
+            let mut restriction = own.clone();
+            restriction.extend(changeable.iter().map(|(_, var)| (*var, changes(*var))));
+            if vars.consistent.restrict(&restriction).is_false() {
+                continue;
+            }
+            let changed: Vec<usize> = changeable
+                .iter()
+                .filter(|(_, var)| changes(*var))
+                .map(|(member, _)| *member)
+                .collect();
+            if changed.is_empty() {
+                ways.push(None);
+                continue;
+            }
+            let on_changed = |atom: &usize| {
+                let fact = self.question.atoms.get(*atom).map(|a| a.fact);
+                changed
+                    .iter()
+                    .any(|m| spec.members.get(*m).map(|m| m.fact) == fact)
+            };
+            ways.push(Some(GroupChange {
+                group: index,
+                tests: tests
+                    .iter()
+                    .copied()
+                    .filter(|(a, _)| on_changed(a))
+                    .collect(),
+                relations: relations.clone(),
+                changed,
+            }));
+        }
+        Ok(ways)
+    }
+
+    /// The changes to facts a prime implicant stands for, if it is
+    /// consistent: the unknown facts it settles, and the known facts it
+    /// gives an outcome other than their outcome now.
+    fn fact_changes(&self, cube: &Cube, budget: &Budget) -> Result<Option<FactChanges>, Exhausted> {
         budget.spend(cube.len() as u64 + 1)?;
         let mut literals_of: Vec<Vec<(usize, bool)>> = vec![Vec::new(); self.facts.len()];
         let mut settles = vec![false; self.facts.len()];
@@ -969,7 +1624,7 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
                 _ => {}
             }
         }
-        let mut set: ChangeSet = Vec::new();
+        let mut set = Vec::new();
         for (index, (fact, literals)) in self.facts.iter().zip(literals_of).enumerate() {
             let changed = match (fact.settled, &fact.now) {
                 (Some(_), _) => settles.get(index).copied().unwrap_or(false),
@@ -1009,7 +1664,7 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
             .and(&self.assumption(&budget).ok()?, &self.root)
             .ok()?
             .sat_witness()?;
-        let mut set: ChangeSet = self
+        let facts = self
             .facts
             .iter()
             .enumerate()
@@ -1024,22 +1679,26 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
                 )
             })
             .collect();
+        let groups = (0..self.groups.len())
+            .filter_map(|index| self.group_as_valued(index, &valuation))
+            .collect();
+        let mut set = ChangeSet { facts, groups };
         let works = |set: &ChangeSet| primes::implies(&self.cube_of(set), goal, &budget);
         let mut index = 0;
-        while index < set.len() {
+        while index < set.facts.len() {
             let mut without = set.clone();
-            without.remove(index);
+            without.facts.remove(index);
             if works(&without).ok()? {
                 set = without;
             } else {
                 index += 1;
             }
         }
-        for fact in 0..set.len() {
+        for fact in 0..set.facts.len() {
             let mut literal = 0;
-            while set.get(fact).is_some_and(|(_, l)| literal < l.len()) {
+            while set.facts.get(fact).is_some_and(|(_, l)| literal < l.len()) {
                 let mut looser = set.clone();
-                if let Some((_, literals)) = looser.get_mut(fact) {
+                if let Some((_, literals)) = looser.facts.get_mut(fact) {
                     literals.remove(literal);
                 }
                 if works(&looser).ok()? {
@@ -1052,12 +1711,67 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
         Some(set)
     }
 
+    /// A group's change as a valuation has it: the members it changes, and
+    /// every outcome of their tests and of the relations; `None` if it
+    /// changes none.
+    fn group_as_valued(
+        &self,
+        index: usize,
+        valuation: &biodivine_lib_bdd::BddValuation,
+    ) -> Option<GroupChange> {
+        let (vars, spec) = (self.groups.get(index)?, self.question.groups.get(index)?);
+        let changed: Vec<usize> = vars
+            .changed
+            .iter()
+            .enumerate()
+            .filter(|(_, var)| var.is_some_and(|v| valuation.value(v)))
+            .map(|(member, _)| member)
+            .collect();
+        if changed.is_empty() {
+            return None;
+        }
+        let facts: Vec<FactId> = changed
+            .iter()
+            .filter_map(|m| spec.members.get(*m).map(|m| m.fact))
+            .collect();
+        let tests = spec
+            .tests
+            .iter()
+            .zip(&vars.tests)
+            .filter(|(atom, _)| {
+                self.question
+                    .atoms
+                    .get(**atom)
+                    .is_some_and(|a| facts.contains(&a.fact))
+            })
+            .map(|(atom, var)| (*atom, valuation.value(*var)))
+            .collect();
+        let relations = spec
+            .relations
+            .iter()
+            .zip(&vars.relations)
+            .flat_map(|(relation, (t, f))| {
+                [
+                    (*relation, Surely::Holds, valuation.value(*t)),
+                    (*relation, Surely::Fails, valuation.value(*f)),
+                ]
+            })
+            .collect();
+        Some(GroupChange {
+            group: index,
+            changed,
+            tests,
+            relations,
+        })
+    }
+
     /// The full cube of a change set: changed facts with their literals,
-    /// known facts left alone with their outcomes now, unknown ones unsettled.
+    /// known facts left alone with their outcomes now, unknown ones
+    /// unsettled; groups with the members they change and their literals.
     fn cube_of(&self, set: &ChangeSet) -> Vec<(BddVariable, bool)> {
         let mut cube = Vec::new();
         for (index, fact) in self.facts.iter().enumerate() {
-            let change = set.iter().find(|(f, _)| *f == index);
+            let change = set.facts.iter().find(|(f, _)| *f == index);
             if let Some(settled) = fact.settled {
                 cube.push((settled, change.is_some()));
             }
@@ -1074,6 +1788,29 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
             for (atom, value) in literals {
                 if let Some((_, var)) = fact.atoms.iter().find(|(i, _)| *i == atom) {
                     cube.push((*var, value));
+                }
+            }
+        }
+        for (index, (vars, spec)) in self.groups.iter().zip(&self.question.groups).enumerate() {
+            let change = set.groups.iter().find(|g| g.group == index);
+            for (member, var) in vars.changed.iter().enumerate() {
+                if let Some(var) = var {
+                    cube.push((*var, change.is_some_and(|c| c.changed.contains(&member))));
+                }
+            }
+            let Some(change) = change else { continue };
+            for (atom, value) in &change.tests {
+                if let Some(place) = spec.tests.iter().position(|a| a == atom) {
+                    cube.extend(vars.tests.get(place).map(|var| (*var, *value)));
+                }
+            }
+            for (relation, surely, value) in &change.relations {
+                if let Some(place) = spec.relations.iter().position(|r| r == relation) {
+                    let var = vars.relations.get(place).map(|(t, f)| match surely {
+                        Surely::Holds => *t,
+                        Surely::Fails => *f,
+                    });
+                    cube.extend(var.map(|var| (var, *value)));
                 }
             }
         }
@@ -1104,4 +1841,108 @@ fn consistency(
         regions = budget.or(&regions, &vars.mk_conjunctive_clause(&cube))?;
     }
     Ok(regions)
+}
+
+/// The groups of facts tied by the relations, each with the tests on its
+/// members that may change.
+fn groups_of(
+    resolved: &crate::check::ResolvedRules,
+    relations: &[Relation],
+    atoms: &[Atom],
+) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (index, relation) in relations.iter().enumerate() {
+        let facts: Vec<FactId> = relation.facts().collect();
+        // The groups this relation touches merge into one.
+        let (touched, kept): (Vec<Group>, Vec<Group>) = std::mem::take(&mut groups)
+            .into_iter()
+            .partition(|g| g.members.iter().any(|m| facts.contains(&m.fact)));
+        groups = kept;
+        let mut merged = Group {
+            members: Vec::new(),
+            relations: vec![index],
+            tests: Vec::new(),
+        };
+        for group in touched {
+            merged.members.extend(group.members);
+            merged.relations.extend(group.relations);
+        }
+        for fact in facts {
+            if merged.members.iter().all(|m| m.fact != fact) {
+                let info = resolved.fact(fact);
+                merged.members.push(Member {
+                    fact,
+                    changeable: info.is_some_and(|f| !f.fixed),
+                    range: info.map(|f| f.range).unwrap_or_default(),
+                });
+            }
+        }
+        groups.push(merged);
+    }
+    for group in &mut groups {
+        group.members.sort_by_key(|m| m.fact);
+        group.relations.sort_unstable();
+        group.tests = atoms
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                group
+                    .members
+                    .iter()
+                    .any(|m| m.fact == a.fact && m.changeable)
+            })
+            .map(|(index, _)| index)
+            .collect();
+    }
+    groups
+}
+
+/// The outcomes a group's tests and relations can take together: for each
+/// pattern of members changed (a "changed" variable each), the cells of
+/// the changed members' values, the others keeping theirs.
+fn group_consistency(
+    vars: &BddVariableSet,
+    question: &Question<'_, '_>,
+    group: &Group,
+    now: &GroupNow,
+    group_vars: &GroupVars,
+    budget: &Budget,
+) -> Result<(Bdd, GroupCells), Exhausted> {
+    let mut every = GroupCells::default();
+    let changeable: Vec<usize> = (0..group.members.len())
+        .filter(|m| group_vars.changed.get(*m).is_some_and(Option::is_some))
+        .collect();
+    let patterns = 1u64.checked_shl(changeable.len() as u32).ok_or(Exhausted)?;
+    budget.spend(patterns)?;
+    let mut all = vars.mk_false();
+    for pattern in 0..patterns {
+        let mut changed = vec![false; group.members.len()];
+        let mut literals: Vec<(BddVariable, bool)> = Vec::new();
+        for (bit, member) in changeable.iter().enumerate() {
+            let on = pattern & (1 << bit) != 0;
+            if let Some(flag) = changed.get_mut(*member) {
+                *flag = on;
+            }
+            if let Some(Some(var)) = group_vars.changed.get(*member) {
+                literals.push((*var, on));
+            }
+        }
+        let cells = group.cells(&question.atoms, &question.relations, now, &changed, budget)?;
+        for cell in &cells {
+            let mut cube = literals.clone();
+            for (var, outcome) in group_vars.tests.iter().zip(&cell.tests) {
+                if let Some(outcome) = outcome {
+                    cube.push((*var, *outcome));
+                }
+            }
+            for ((t, f), outcome) in group_vars.relations.iter().zip(&cell.relations) {
+                cube.push((*t, *outcome == Tri::True));
+                cube.push((*f, *outcome == Tri::False));
+            }
+            let cube = BddPartialValuation::from_values_iter(cube.into_iter());
+            all = budget.or(&all, &vars.mk_conjunctive_clause(&cube))?;
+        }
+        every.insert(changed, cells);
+    }
+    Ok((all, every))
 }
