@@ -26,6 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use prereq::analysis::leverage::LeverageOptions;
 use prereq::analysis::unlock::{UnlockOptions, option_admits};
 use prereq::{FactValue, Facts, RuleSet, Verdict};
 use proptest::prelude::*;
@@ -466,5 +467,155 @@ proptest! {
         }).collect();
         prop_assert_eq!(actual.len(), answer.options.len(), "two options admit the same values: {:?}", answer.options);
         prop_assert_eq!(actual, expected, "rules: r0 = {}, target = {}\nnow: {:?}\noptions: {:#?}", text(&r0), text(&target), now, answer.options);
+    }
+}
+
+// ----- compare, lint and leverage -------------------------------------------
+
+/// Every state of the facts over a grid (each fact unknown or a value of
+/// the grid; `k` whole), with the target's verdict in each.
+fn all_verdicts(rules: &RuleSet, grid: &[f64]) -> Vec<Option<Verdict>> {
+    let numbers: Vec<Option<FactValue>> = std::iter::once(None)
+        .chain(grid.iter().map(|n| Some(FactValue::Number(*n))))
+        .collect();
+    let bools = [
+        None,
+        Some(FactValue::Bool(true)),
+        Some(FactValue::Bool(false)),
+    ];
+    let wholes: Vec<Option<FactValue>> = std::iter::once(None)
+        .chain((0..=3).map(|n| Some(FactValue::Number(f64::from(n)))))
+        .collect();
+    let mut verdicts = Vec::new();
+    for m in &numbers {
+        let mut facts = Facts::new("all");
+        if let Some(m) = m {
+            facts.set_world("m", m.clone());
+        }
+        let mut count = 0;
+        for a in &bools {
+            for x in &numbers {
+                for y in &numbers {
+                    for k in &wholes {
+                        let name = count.to_string();
+                        count += 1;
+                        facts.add_entity(&name);
+                        for (fact, value) in [("a", a), ("x", x), ("y", y), ("k", k)] {
+                            if let Some(value) = value {
+                                facts.set(&name, fact, value.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let report = rules.evaluate(&facts).unwrap();
+        verdicts.extend((0..count).map(|e| report.verdict(&e.to_string(), "target")));
+    }
+    verdicts
+}
+
+fn version(r0: &Expr, target: &Expr) -> RuleSet {
+    rules_of(r0, target, &BTreeSet::new())
+}
+
+/// The target's verdict on a witness: its world and entity facts, every
+/// other fact unknown.
+fn verdict_on(rules: &RuleSet, witness: &prereq::analysis::semantics::Witness) -> Option<Verdict> {
+    let mut facts = Facts::new("witness");
+    facts.add_entity("E");
+    for (name, value) in &witness.world {
+        facts.set_world(name, value.clone());
+    }
+    for (name, value) in &witness.entity {
+        facts.set("E", name, value.clone());
+    }
+    let report = rules.evaluate(&facts).unwrap();
+    report
+        .verdict("E", "target")
+        .or_else(|| report.world_verdict("target"))
+}
+
+fn halves() -> Vec<f64> {
+    (0..=6).map(|h| f64::from(h) / 2.0).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn compare_proves_what_it_claims(r0 in expr(false), old in expr(true), new in expr(true)) {
+        use prereq::analysis::budget::Budget;
+        use prereq::analysis::compare::{Outcome, compare};
+        let (before, after) = (version(&r0, &old), version(&r0, &new));
+        let outcome = compare(&before, &after, Some("target"), &Budget::new(u64::MAX)).unwrap().remove(0).outcome;
+        match outcome {
+            // A proof: no state of the grid tells them apart.
+            Outcome::SameMeaning => prop_assert_eq!(all_verdicts(&before, &halves()), all_verdicts(&after, &halves()), "{} vs {}", text(&old), text(&new)),
+            // A witness: the two versions decide it differently.
+            Outcome::Differs { witness, old: o, new: n } => {
+                prop_assert_ne!(o, n);
+                prop_assert_eq!(verdict_on(&before, &witness), Some(o), "{} at {:?}", text(&old), witness);
+                prop_assert_eq!(verdict_on(&after, &witness), Some(n), "{} at {:?}", text(&new), witness);
+            }
+            other => prop_assert!(false, "unexpected {:?}", other),
+        }
+    }
+
+    #[test]
+    fn never_satisfied_is_proved_and_found(r0 in expr(false), target in expr(true)) {
+        use prereq::analysis::budget::Budget;
+        let rules = version(&r0, &target);
+        let never_claimed = prereq::analysis::lint::lint(&rules, &Budget::new(u64::MAX))
+            .found
+            .into_iter()
+            .any(|d| d.code == "never-satisfied" && d.labels.first().is_some_and(|l| rules.sources().snippet(l.span) == "target"));
+        let quarters: Vec<f64> = grid();
+        let never = !all_verdicts(&rules, &quarters).contains(&Some(Verdict::Satisfied));
+        prop_assert_eq!(never_claimed, never, "{}", text(&target));
+    }
+
+    #[test]
+    fn leverage_gains_match_full_reevaluation(
+        r0 in expr(false),
+        target in expr(true),
+        world in state(),
+        entities in prop::collection::vec(state(), 1..4),
+    ) {
+        let rules = version(&r0, &target);
+        let mut facts = Facts::new("now");
+        if let Some(m) = &world["m"] {
+            facts.set_world("m", m.clone());
+        }
+        for (index, entity) in entities.iter().enumerate() {
+            let name = format!("e{index}");
+            facts.add_entity(&name);
+            for (fact, value) in entity.iter().filter(|(f, _)| **f != "m") {
+                if let Some(value) = value {
+                    facts.set(&name, fact, value.clone());
+                }
+            }
+        }
+        let snapshot = rules.snapshot(&facts).unwrap();
+        let answer = snapshot.leverage("target", LeverageOptions { top: usize::MAX, pairs: false, budget: u64::MAX }).unwrap();
+        prop_assert!(answer.complete && answer.not_searched.is_empty());
+        let before = snapshot.report();
+        for effect in &answer.changes {
+            let change = &effect.changes[0];
+            let mut changed = facts.clone();
+            match &change.entity {
+                None => { changed.set_world(&change.fact, change.example.clone()); }
+                Some(entity) => { changed.set(entity, &change.fact, change.example.clone()); }
+            }
+            let after = rules.evaluate(&changed).unwrap();
+            if let Some(world_after) = after.world_verdict("target") {
+                prop_assert_eq!(effect.after, Some(world_after));
+                continue;
+            }
+            let gains: Vec<String> = before.entities().filter(|e| before.verdict(e, "target") != Some(Verdict::Satisfied) && after.verdict(e, "target") == Some(Verdict::Satisfied)).map(str::to_string).collect();
+            let losses: Vec<String> = before.entities().filter(|e| before.verdict(e, "target") == Some(Verdict::Satisfied) && after.verdict(e, "target") != Some(Verdict::Satisfied)).map(str::to_string).collect();
+            prop_assert_eq!(&effect.gains, &gains, "{} with {:?}", text(&target), change);
+            prop_assert_eq!(&effect.losses, &losses, "{} with {:?}", text(&target), change);
+        }
     }
 }
