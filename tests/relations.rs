@@ -1,11 +1,13 @@
 //! The analyses against brute force on rules that compare facts with each
 //! other and compute with them.
 //!
-//! Number facts range over 0 to 3; brute force tries every quarter in
-//! between. The relations of the pool have coefficients of 1 and 2 and
-//! whole thresholds, so every cell of their arrangements (where the tests
-//! and relations come out alike) holds a quarter point: what holds on the
-//! grid holds on every value.
+//! Two universes of facts: numbers from 0 to 3, tried at every quarter in
+//! between (the relations of the pool have coefficients of 1 and 2 and
+//! whole thresholds, so every cell of their arrangements — where the tests
+//! and relations come out alike — holds a quarter point); and words,
+//! tried at every word a rule names and at as many others as there are
+//! facts (so every way of words being alike or not is tried). What holds
+//! on the grid holds on every value.
 //!
 //! - unlock: the minimal change sets equal those found by trying every
 //!   condition (every combination of the atoms' outcomes) on every subset
@@ -26,70 +28,162 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use prereq::analysis::budget::Budget;
 use prereq::analysis::leverage::LeverageOptions;
 use prereq::analysis::unlock::{UnlockOptions, option_admits};
 use prereq::{FactValue, Facts, RuleSet, Verdict};
 use proptest::prelude::*;
 
-const DECLARATIONS: &str = "
+/// A fact of a universe.
+struct Fact {
+    name: &'static str,
+    world: bool,
+    changeable: bool,
+    /// The values brute force changes it to.
+    grid: Vec<FactValue>,
+    /// The values it may have now (or it is unknown).
+    now: Vec<FactValue>,
+}
+
+/// Facts, and the atoms rules are built from, each with whether it is a
+/// relation (its outcome may stay undetermined once its facts are set, if
+/// another fact it reads is unknown).
+struct Universe {
+    declarations: &'static str,
+    facts: Vec<Fact>,
+    atoms: Vec<(&'static str, bool)>,
+}
+
+fn numbers(values: &[f64]) -> Vec<FactValue> {
+    values.iter().map(|n| FactValue::Number(*n)).collect()
+}
+
+fn words(values: &[&str]) -> Vec<FactValue> {
+    values
+        .iter()
+        .map(|w| FactValue::String(w.to_string()))
+        .collect()
+}
+
+fn bools() -> Vec<FactValue> {
+    vec![FactValue::Bool(true), FactValue::Bool(false)]
+}
+
+/// An entity `bool` fact that may change.
+fn flag(name: &'static str) -> Fact {
+    Fact {
+        name,
+        world: false,
+        changeable: true,
+        grid: bools(),
+        now: bools(),
+    }
+}
+
+/// Numbers from 0 to 3, related by sums and differences.
+fn number_universe() -> Universe {
+    let quarters: Vec<f64> = (0..=12).map(|q| f64::from(q) / 4.0).collect();
+    let whole = [0.0, 1.0, 2.0, 3.0];
+    let number = |name, world, changeable| Fact {
+        name,
+        world,
+        changeable,
+        grid: numbers(&quarters),
+        now: numbers(&whole),
+    };
+    Universe {
+        declarations: "
 world fact m: number from 0 to 3
 fact a: bool
 fact x: number from 0 to 3
 fact y: number from 0 to 3
 fact k: number from 0 to 3 fixed
-";
-
-/// The facts, in order: name, world or not, changeable or not, number or bool.
-const FACTS: [(&str, bool, bool, bool); 5] = [
-    ("m", true, true, true),
-    ("a", false, true, false),
-    ("x", false, true, true),
-    ("y", false, true, true),
-    ("k", false, false, true),
-];
-
-/// The atoms rules are built from, each with whether it is a relation
-/// (its outcome may be undetermined once its facts are set, if another
-/// fact it reads is unknown).
-const ATOMS: [(&str, bool); 13] = [
-    ("a", false),
-    ("x >= y", true),
-    ("x + y >= 3", true),
-    ("x - y < 1", true),
-    ("x <= m", true),
-    ("x + m > 4", true),
-    ("x >= 1", false),
-    ("y < 2", false),
-    ("m >= 2", false),
-    ("x - x >= 0", true),
-    ("2 * x >= 3", false),
-    ("x + y == 3", true),
-    ("y >= k", true),
-];
-
-/// The facts an atom reads.
-fn atom_facts(atom: usize) -> Vec<&'static str> {
-    let text = ATOMS[atom].0;
-    FACTS
-        .iter()
-        .map(|(name, ..)| *name)
-        .filter(|name| {
-            text.split(|c: char| !c.is_alphanumeric())
-                .any(|w| w == *name)
-        })
-        .collect()
+",
+        facts: vec![
+            number("m", true, true),
+            flag("a"),
+            number("x", false, true),
+            number("y", false, true),
+            number("k", false, false),
+        ],
+        atoms: vec![
+            ("a", false),
+            ("x >= y", true),
+            ("x + y >= 3", true),
+            ("x - y < 1", true),
+            ("x <= m", true),
+            ("x + m > 4", true),
+            ("x >= 1", false),
+            ("y < 2", false),
+            ("m >= 2", false),
+            ("x - x >= 0", true),
+            ("2 * x >= 3", false),
+            ("x + y == 3", true),
+            ("y >= k", true),
+        ],
+    }
 }
 
-/// Values brute force gives a number it changes: every quarter from 0 to 3.
-fn grid() -> Vec<f64> {
-    (0..=12).map(|q| f64::from(q) / 4.0).collect()
+/// Words: one fact with a vocabulary, two without, one of the world.
+fn word_universe() -> Universe {
+    // Every word a rule or vocabulary names, and three none names.
+    let any = words(&["p", "q", "x", "y", "o1", "o2", "o3"]);
+    let fact = |name, world, grid: &Vec<FactValue>| Fact {
+        name,
+        world,
+        changeable: true,
+        grid: grid.clone(),
+        now: grid.clone(),
+    };
+    Universe {
+        declarations: r#"
+world fact w: string
+fact u: one of "p", "q"
+fact v: string
+fact t: string
+fact a: bool
+"#,
+        facts: vec![
+            fact("w", true, &any),
+            fact("u", false, &words(&["p", "q"])),
+            fact("v", false, &any),
+            fact("t", false, &any),
+            flag("a"),
+        ],
+        atoms: vec![
+            ("a", false),
+            ("u == v", true),
+            ("v == t", true),
+            ("u != t", true),
+            ("v == w", true),
+            ("u == \"p\"", false),
+            ("v == \"x\"", false),
+            ("t in [\"x\", \"y\"]", false),
+            ("w != \"y\"", false),
+        ],
+    }
 }
 
-/// Values a fact can have now: whole numbers (or a bool), or unknown.
-fn now_values(number: bool) -> Vec<FactValue> {
-    match number {
-        true => (0..=3).map(|n| FactValue::Number(f64::from(n))).collect(),
-        false => vec![FactValue::Bool(true), FactValue::Bool(false)],
+impl Universe {
+    /// The facts an atom reads.
+    fn atom_facts(&self, atom: usize) -> Vec<&'static str> {
+        let text = self.atoms[atom].0;
+        self.facts
+            .iter()
+            .map(|f| f.name)
+            .filter(|name| {
+                text.split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == *name)
+            })
+            .collect()
+    }
+
+    fn fact(&self, name: &str) -> &Fact {
+        self.facts.iter().find(|f| f.name == name).unwrap()
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        self.facts.iter().map(|f| f.name).collect()
     }
 }
 
@@ -102,11 +196,11 @@ enum Expr {
     Or(Vec<Expr>),
 }
 
-fn expr(allow_rule: bool) -> BoxedStrategy<Expr> {
+fn expr(atoms: usize, allow_rule: bool) -> BoxedStrategy<Expr> {
     let leaf = if allow_rule {
-        prop_oneof![4 => (0..ATOMS.len()).prop_map(Expr::Atom), 1 => Just(Expr::Rule0)].boxed()
+        prop_oneof![4 => (0..atoms).prop_map(Expr::Atom), 1 => Just(Expr::Rule0)].boxed()
     } else {
-        (0..ATOMS.len()).prop_map(Expr::Atom).boxed()
+        (0..atoms).prop_map(Expr::Atom).boxed()
     };
     leaf.prop_recursive(2, 6, 3, |inner| {
         prop_oneof![
@@ -118,21 +212,17 @@ fn expr(allow_rule: bool) -> BoxedStrategy<Expr> {
     .boxed()
 }
 
-fn text(e: &Expr) -> String {
+fn text(u: &Universe, e: &Expr) -> String {
+    let join = |parts: &[Expr], with: &str| {
+        let parts: Vec<String> = parts.iter().map(|p| format!("({})", text(u, p))).collect();
+        parts.join(with)
+    };
     match e {
-        Expr::Atom(i) => ATOMS[*i].0.to_string(),
+        Expr::Atom(i) => u.atoms[*i].0.to_string(),
         Expr::Rule0 => "r0".to_string(),
-        Expr::Not(inner) => format!("not ({})", text(inner)),
-        Expr::And(parts) => parts
-            .iter()
-            .map(|p| format!("({})", text(p)))
-            .collect::<Vec<_>>()
-            .join(" and "),
-        Expr::Or(parts) => parts
-            .iter()
-            .map(|p| format!("({})", text(p)))
-            .collect::<Vec<_>>()
-            .join(" or "),
+        Expr::Not(inner) => format!("not ({})", text(u, inner)),
+        Expr::And(parts) => join(parts, " and "),
+        Expr::Or(parts) => join(parts, " or "),
     }
 }
 
@@ -149,14 +239,15 @@ fn atoms_used(e: &Expr, r0: &Expr, used: &mut BTreeSet<usize>) {
 
 /// The rules: `r0`, `target`, and one rule per atom used (`atom_N`), so
 /// that one evaluation gives the atoms' outcomes too.
-fn rules_of(r0: &Expr, target: &Expr, used: &BTreeSet<usize>) -> RuleSet {
+fn rules_of(u: &Universe, r0: &Expr, target: &Expr, used: &BTreeSet<usize>) -> RuleSet {
     let mut source = format!(
-        "{DECLARATIONS}rule r0 requires {}\nrule target requires {}\n",
-        text(r0),
-        text(target)
+        "{}rule r0 requires {}\nrule target requires {}\n",
+        u.declarations,
+        text(u, r0),
+        text(u, target)
     );
     for atom in used {
-        source.push_str(&format!("rule atom_{atom} requires {}\n", ATOMS[*atom].0));
+        source.push_str(&format!("rule atom_{atom} requires {}\n", u.atoms[*atom].0));
     }
     RuleSet::parse("relations.rules", &source).unwrap()
 }
@@ -164,62 +255,73 @@ fn rules_of(r0: &Expr, target: &Expr, used: &BTreeSet<usize>) -> RuleSet {
 /// A state: a value per fact, or unknown.
 type State = BTreeMap<&'static str, Option<FactValue>>;
 
-/// Evaluates `target` and each used atom on many entity states sharing
-/// one world; returns, per entity, (target satisfied, atom outcomes).
+/// Evaluates `target` and each used atom on states, those with the same
+/// world together; returns, per state, (target's verdict, atom outcomes).
 fn evaluate(
+    u: &Universe,
     rules: &RuleSet,
-    world: &State,
-    entities: &[State],
+    states: &[State],
     used: &BTreeSet<usize>,
-) -> Vec<(bool, Vec<Verdict>)> {
-    let mut facts = Facts::new("brute");
-    for (name, value) in world {
-        if let Some(value) = value {
-            facts.set_world(name, value.clone());
+) -> Vec<(Verdict, Vec<Verdict>)> {
+    let world_of = |state: &State| -> Vec<Option<FactValue>> {
+        u.facts
+            .iter()
+            .filter(|f| f.world)
+            .map(|f| state[f.name].clone())
+            .collect()
+    };
+    let mut by_world: Vec<(Vec<Option<FactValue>>, Vec<usize>)> = Vec::new();
+    for (index, state) in states.iter().enumerate() {
+        let world = world_of(state);
+        match by_world.iter_mut().find(|(w, _)| *w == world) {
+            Some((_, indices)) => indices.push(index),
+            None => by_world.push((world, vec![index])),
         }
     }
-    for (index, entity) in entities.iter().enumerate() {
-        let name = index.to_string();
-        facts.add_entity(&name);
-        for (fact, value) in entity {
-            if let Some(value) = value {
-                facts.set(&name, fact, value.clone());
+    let mut results = vec![(Verdict::Undetermined, Vec::new()); states.len()];
+    for (_, indices) in by_world {
+        let mut facts = Facts::new("brute");
+        for (position, index) in indices.iter().enumerate() {
+            let name = position.to_string();
+            facts.add_entity(&name);
+            for fact in &u.facts {
+                let Some(value) = &states[*index][fact.name] else {
+                    continue;
+                };
+                match fact.world {
+                    true => facts.set_world(fact.name, value.clone()),
+                    false => facts.set(&name, fact.name, value.clone()),
+                };
             }
         }
-    }
-    let report = rules.evaluate(&facts).unwrap();
-    (0..entities.len())
-        .map(|index| {
-            let name = index.to_string();
-            let satisfied = report.verdict(&name, "target") == Some(Verdict::Satisfied);
+        let report = rules.evaluate(&facts).unwrap();
+        for (position, index) in indices.iter().enumerate() {
+            let name = position.to_string();
+            let verdict = |rule: &str| {
+                report
+                    .verdict(&name, rule)
+                    .or_else(|| report.world_verdict(rule))
+                    .unwrap()
+            };
             let outcomes = used
                 .iter()
-                .map(|atom| {
-                    let rule = format!("atom_{atom}");
-                    report
-                        .verdict(&name, &rule)
-                        .or_else(|| report.world_verdict(&rule))
-                        .unwrap()
-                })
+                .map(|atom| verdict(&format!("atom_{atom}")))
                 .collect();
-            (satisfied, outcomes)
-        })
-        .collect()
+            results[*index] = (verdict("target"), outcomes);
+        }
+    }
+    results
 }
 
 /// A change set as compared: the facts changed, and the grid points of
 /// their values it admits.
-type Option_ = (BTreeSet<&'static str>, BTreeSet<Vec<u64>>);
+type Option_ = (BTreeSet<&'static str>, BTreeSet<Vec<String>>);
 
-/// Every point of the grid for the facts `changed` (in FACTS order).
-fn points(changed: &[&'static str]) -> Vec<Vec<FactValue>> {
+/// Every point of the grid for the facts `changed` (in the universe's order).
+fn points(u: &Universe, changed: &[&'static str]) -> Vec<Vec<FactValue>> {
     let mut all: Vec<Vec<FactValue>> = vec![Vec::new()];
     for name in changed {
-        let number = FACTS.iter().find(|f| f.0 == *name).unwrap().3;
-        let values: Vec<FactValue> = match number {
-            true => grid().into_iter().map(FactValue::Number).collect(),
-            false => vec![FactValue::Bool(true), FactValue::Bool(false)],
-        };
+        let values = &u.fact(name).grid;
         all = all
             .into_iter()
             .flat_map(|p| {
@@ -232,15 +334,8 @@ fn points(changed: &[&'static str]) -> Vec<Vec<FactValue>> {
     all
 }
 
-fn key(point: &[FactValue]) -> Vec<u64> {
-    point
-        .iter()
-        .map(|v| match v {
-            FactValue::Number(n) => n.to_bits(),
-            FactValue::Bool(b) => u64::from(*b),
-            _ => u64::MAX,
-        })
-        .collect()
+fn key(point: &[FactValue]) -> Vec<String> {
+    point.iter().map(|v| format!("{v:?}")).collect()
 }
 
 /// The outcome sets a cube may ask of an atom: a test, known once set,
@@ -261,8 +356,19 @@ fn choices(relation: bool) -> Vec<Vec<Verdict>> {
 }
 
 /// Every minimal working change set, by brute force.
-fn brute_unlock(rules: &RuleSet, now: &State, used: &BTreeSet<usize>) -> BTreeSet<Option_> {
-    let changeable: Vec<&'static str> = FACTS.iter().filter(|f| f.2).map(|f| f.0).collect();
+fn brute_unlock(
+    u: &Universe,
+    rules: &RuleSet,
+    now: &State,
+    used: &BTreeSet<usize>,
+) -> BTreeSet<Option_> {
+    let changeable: Vec<&'static str> = u
+        .facts
+        .iter()
+        .filter(|f| f.changeable)
+        .map(|f| f.name)
+        .collect();
+    let used_list: Vec<usize> = used.iter().copied().collect();
     let mut working: Vec<Option_> = Vec::new();
     for subset in 0..(1u32 << changeable.len()) {
         let changed: Vec<&'static str> = changeable
@@ -271,9 +377,7 @@ fn brute_unlock(rules: &RuleSet, now: &State, used: &BTreeSet<usize>) -> BTreeSe
             .filter(|(i, _)| subset & (1 << i) != 0)
             .map(|(_, f)| *f)
             .collect();
-        let points = points(&changed);
-        // Evaluate every point: worlds apart.
-        let mut by_world: HashMap<Vec<u64>, Vec<usize>> = HashMap::new();
+        let points = points(u, &changed);
         let states: Vec<State> = points
             .iter()
             .map(|p| {
@@ -284,41 +388,19 @@ fn brute_unlock(rules: &RuleSet, now: &State, used: &BTreeSet<usize>) -> BTreeSe
                 state
             })
             .collect();
-        for (index, state) in states.iter().enumerate() {
-            let world_key = key(&[state["m"].clone().unwrap_or(FactValue::Integer(9))]);
-            by_world.entry(world_key).or_default().push(index);
-        }
-        let mut results = vec![(false, Vec::new()); points.len()];
-        for indices in by_world.values() {
-            let world: State = states[indices[0]]
-                .iter()
-                .filter(|(n, _)| **n == "m")
-                .map(|(n, v)| (*n, v.clone()))
-                .collect();
-            let entities: Vec<State> = indices
-                .iter()
-                .map(|i| {
-                    states[*i]
-                        .iter()
-                        .filter(|(n, _)| **n != "m")
-                        .map(|(n, v)| (*n, v.clone()))
-                        .collect()
-                })
-                .collect();
-            for (i, result) in indices.iter().zip(evaluate(rules, &world, &entities, used)) {
-                results[*i] = result;
-            }
-        }
+        let results = evaluate(u, rules, &states, used);
         // The atoms that read a changed fact: the points by their outcomes
         // (a point's verdict depends on nothing else).
-        let relevant: Vec<usize> = used
-            .iter()
-            .enumerate()
-            .filter(|(_, atom)| atom_facts(**atom).iter().any(|f| changed.contains(f)))
-            .map(|(position, _)| position)
+        let relevant: Vec<usize> = (0..used_list.len())
+            .filter(|p| {
+                u.atom_facts(used_list[*p])
+                    .iter()
+                    .any(|f| changed.contains(f))
+            })
             .collect();
         let mut by_outcomes: HashMap<Vec<Verdict>, (bool, Vec<usize>)> = HashMap::new();
-        for (point, (satisfied, outcomes)) in results.iter().enumerate() {
+        for (point, (verdict, outcomes)) in results.iter().enumerate() {
+            let satisfied = &(*verdict == Verdict::Satisfied);
             let signature: Vec<Verdict> = relevant.iter().map(|p| outcomes[*p]).collect();
             let entry = by_outcomes
                 .entry(signature)
@@ -333,10 +415,7 @@ fn brute_unlock(rules: &RuleSet, now: &State, used: &BTreeSet<usize>) -> BTreeSe
             .into_iter()
             .map(|(s, (ok, points))| (s, ok, points))
             .collect();
-        let relation: Vec<bool> = relevant
-            .iter()
-            .map(|p| ATOMS[*used.iter().nth(*p).unwrap()].1)
-            .collect();
+        let relation: Vec<bool> = relevant.iter().map(|p| u.atoms[used_list[*p]].1).collect();
         // Every cube of outcome choices, depth first: a cube that admits
         // nothing, or already works (its refinements are redundant), ends
         // the search below it.
@@ -346,7 +425,7 @@ fn brute_unlock(rules: &RuleSet, now: &State, used: &BTreeSet<usize>) -> BTreeSe
                 continue;
             }
             if admitted.iter().all(|s| signatures[*s].1) {
-                let set: BTreeSet<Vec<u64>> = admitted
+                let set: BTreeSet<Vec<String>> = admitted
                     .iter()
                     .flat_map(|s| signatures[*s].2.iter().map(|p| key(&points[*p])))
                     .collect();
@@ -366,16 +445,16 @@ fn brute_unlock(rules: &RuleSet, now: &State, used: &BTreeSet<usize>) -> BTreeSe
             }
         }
     }
-    minimal(working)
+    minimal(u, working)
 }
 
 /// The options no other makes redundant: one that changes a subset of
 /// the facts and admits, on them, every value the other does.
-fn minimal(mut options: Vec<Option_>) -> BTreeSet<Option_> {
+fn minimal(u: &Universe, mut options: Vec<Option_>) -> BTreeSet<Option_> {
     options.sort();
     options.dedup();
-    let order: Vec<&'static str> = FACTS.iter().map(|f| f.0).collect();
-    let project = |option: &Option_, onto: &BTreeSet<&'static str>| -> BTreeSet<Vec<u64>> {
+    let order = u.names();
+    let project = |option: &Option_, onto: &BTreeSet<&'static str>| -> BTreeSet<Vec<String>> {
         let names: Vec<&'static str> = order
             .iter()
             .copied()
@@ -389,7 +468,7 @@ fn minimal(mut options: Vec<Option_>) -> BTreeSet<Option_> {
                     .iter()
                     .zip(&names)
                     .filter(|(_, n)| onto.contains(*n))
-                    .map(|(v, _)| *v)
+                    .map(|(v, _)| v.clone())
                     .collect()
             })
             .collect()
@@ -408,115 +487,165 @@ fn minimal(mut options: Vec<Option_>) -> BTreeSet<Option_> {
         .collect()
 }
 
-/// A state of every fact: each value now, or unknown.
-fn state() -> impl Strategy<Value = State> {
-    let facts: Vec<BoxedStrategy<(&'static str, Option<FactValue>)>> = FACTS
+/// A state of every fact: each a value it may have now, or unknown.
+fn state(u: &Universe) -> BoxedStrategy<State> {
+    let facts: Vec<BoxedStrategy<(&'static str, Option<FactValue>)>> = u
+        .facts
         .iter()
-        .map(|(name, _, _, number)| {
-            let name = *name;
-            prop::option::weighted(0.65, prop::sample::select(now_values(*number)))
+        .map(|fact| {
+            let name = fact.name;
+            prop::option::weighted(0.65, prop::sample::select(fact.now.clone()))
                 .prop_map(move |v| (name, v))
                 .boxed()
         })
         .collect();
-    facts.prop_map(|pairs| pairs.into_iter().collect())
+    facts.prop_map(|pairs| pairs.into_iter().collect()).boxed()
 }
 
-fn snapshot_facts(now: &State) -> Facts {
+fn snapshot_facts(u: &Universe, now: &State) -> Facts {
     let mut facts = Facts::new("now");
     facts.add_entity("E");
-    for (name, world, _, _) in FACTS {
-        if let Some(value) = &now[name] {
-            if world {
-                facts.set_world(name, value.clone());
-            } else {
-                facts.set("E", name, value.clone());
-            }
+    for fact in &u.facts {
+        if let Some(value) = &now[fact.name] {
+            match fact.world {
+                true => facts.set_world(fact.name, value.clone()),
+                false => facts.set("E", fact.name, value.clone()),
+            };
         }
     }
     facts
 }
 
+/// Unlock's options for the entity against brute force.
+fn unlock_is_exact(
+    u: &Universe,
+    r0: &Expr,
+    target: &Expr,
+    now: &State,
+) -> Result<(), TestCaseError> {
+    let mut used = BTreeSet::new();
+    atoms_used(target, r0, &mut used);
+    let rules = rules_of(u, r0, target, &used);
+    let answer = rules
+        .snapshot(&snapshot_facts(u, now))
+        .unwrap()
+        .unlock(
+            Some("E"),
+            "target",
+            UnlockOptions {
+                max_options: usize::MAX,
+                budget: 50_000_000,
+            },
+        )
+        .unwrap();
+    prop_assert!(answer.complete);
+    let expected = brute_unlock(u, &rules, now, &used);
+    if answer.verdict == Verdict::Satisfied {
+        prop_assert!(answer.options.is_empty());
+        prop_assert!(expected.contains(&(BTreeSet::new(), [Vec::new()].into_iter().collect())));
+        return Ok(());
+    }
+    let order = u.names();
+    let actual: BTreeSet<Option_> = answer
+        .options
+        .iter()
+        .map(|option| {
+            let changed: Vec<&'static str> = order
+                .iter()
+                .copied()
+                .filter(|n| option.iter().any(|c| c.fact == *n))
+                .collect();
+            let admitted = points(u, &changed)
+                .into_iter()
+                .filter(|point| {
+                    option_admits(option, |name| {
+                        changed
+                            .iter()
+                            .position(|c| *c == name)
+                            .map(|i| point[i].clone())
+                    })
+                })
+                .map(|p| key(&p))
+                .collect();
+            (changed.into_iter().collect(), admitted)
+        })
+        .collect();
+    prop_assert_eq!(
+        actual.len(),
+        answer.options.len(),
+        "two options admit the same values: {:?}",
+        answer.options
+    );
+    prop_assert_eq!(
+        actual,
+        expected,
+        "rules: r0 = {}, target = {}\nnow: {:?}\noptions: {:#?}",
+        text(u, r0),
+        text(u, target),
+        now,
+        answer.options
+    );
+    Ok(())
+}
+
+fn universe_of(words: bool) -> Universe {
+    match words {
+        true => word_universe(),
+        false => number_universe(),
+    }
+}
+
+/// A case of a universe: `r0`, `target` and a state, drawn from it.
+fn case(words: bool) -> impl Strategy<Value = (bool, Expr, Expr, State)> {
+    let u = universe_of(words);
+    let atoms = u.atoms.len();
+    (expr(atoms, false), expr(atoms, true), state(&u))
+        .prop_map(move |(r0, target, now)| (words, r0, target, now))
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn unlock_finds_exactly_the_minimal_change_sets(r0 in expr(false), target in expr(true), now in state()) {
-        let mut used = BTreeSet::new();
-        atoms_used(&target, &r0, &mut used);
-        let rules = rules_of(&r0, &target, &used);
-        let answer = rules
-            .snapshot(&snapshot_facts(&now))
-            .unwrap()
-            .unlock(Some("E"), "target", UnlockOptions { max_options: usize::MAX, budget: 50_000_000 })
-            .unwrap();
-        prop_assert!(answer.complete);
-        let expected = brute_unlock(&rules, &now, &used);
-        if answer.verdict == Verdict::Satisfied {
-            prop_assert!(answer.options.is_empty());
-            prop_assert!(expected.contains(&(BTreeSet::new(), [Vec::new()].into_iter().collect())));
-            return Ok(());
-        }
-        let order: Vec<&'static str> = FACTS.iter().map(|f| f.0).collect();
-        let actual: BTreeSet<Option_> = answer.options.iter().map(|option| {
-            let changed: Vec<&'static str> = order.iter().copied().filter(|n| option.iter().any(|c| c.fact == *n)).collect();
-            let admitted = points(&changed).into_iter().filter(|point| {
-                option_admits(option, |name| changed.iter().position(|c| *c == name).map(|i| point[i].clone()))
-            }).map(|p| key(&p)).collect();
-            (changed.into_iter().collect(), admitted)
-        }).collect();
-        prop_assert_eq!(actual.len(), answer.options.len(), "two options admit the same values: {:?}", answer.options);
-        prop_assert_eq!(actual, expected, "rules: r0 = {}, target = {}\nnow: {:?}\noptions: {:#?}", text(&r0), text(&target), now, answer.options);
+    fn unlock_finds_exactly_the_minimal_change_sets_of_numbers((words, r0, target, now) in case(false)) {
+        unlock_is_exact(&universe_of(words), &r0, &target, &now)?;
+    }
+
+    #[test]
+    fn unlock_finds_exactly_the_minimal_change_sets_of_words((words, r0, target, now) in case(true)) {
+        unlock_is_exact(&universe_of(words), &r0, &target, &now)?;
     }
 }
 
 // ----- compare, lint and leverage -------------------------------------------
 
-/// Every state of the facts over a grid (each fact unknown or a value of
-/// the grid; `k` whole), with the target's verdict in each.
-fn all_verdicts(rules: &RuleSet, grid: &[f64]) -> Vec<Option<Verdict>> {
-    let numbers: Vec<Option<FactValue>> = std::iter::once(None)
-        .chain(grid.iter().map(|n| Some(FactValue::Number(*n))))
-        .collect();
-    let bools = [
-        None,
-        Some(FactValue::Bool(true)),
-        Some(FactValue::Bool(false)),
-    ];
-    let wholes: Vec<Option<FactValue>> = std::iter::once(None)
-        .chain((0..=3).map(|n| Some(FactValue::Number(f64::from(n)))))
-        .collect();
-    let mut verdicts = Vec::new();
-    for m in &numbers {
-        let mut facts = Facts::new("all");
-        if let Some(m) = m {
-            facts.set_world("m", m.clone());
-        }
-        let mut count = 0;
-        for a in &bools {
-            for x in &numbers {
-                for y in &numbers {
-                    for k in &wholes {
-                        let name = count.to_string();
-                        count += 1;
-                        facts.add_entity(&name);
-                        for (fact, value) in [("a", a), ("x", x), ("y", y), ("k", k)] {
-                            if let Some(value) = value {
-                                facts.set(&name, fact, value.clone());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let report = rules.evaluate(&facts).unwrap();
-        verdicts.extend((0..count).map(|e| report.verdict(&e.to_string(), "target")));
+/// Every state of the facts (each unknown or a value of its grid — every
+/// `step`-th — a fixed one a value it may have now), with the target's
+/// verdict in each.
+fn all_verdicts(u: &Universe, rules: &RuleSet, step: usize) -> Vec<Verdict> {
+    let mut states: Vec<State> = vec![State::new()];
+    for fact in &u.facts {
+        let values: Vec<Option<FactValue>> = match fact.changeable {
+            true => fact.grid.iter().step_by(step).cloned().map(Some).collect(),
+            false => fact.now.iter().cloned().map(Some).collect(),
+        };
+        states = states
+            .into_iter()
+            .flat_map(|s| {
+                std::iter::once(None)
+                    .chain(values.iter().cloned())
+                    .map(move |v| {
+                        let mut s = s.clone();
+                        s.insert(fact.name, v);
+                        s
+                    })
+            })
+            .collect();
     }
-    verdicts
-}
-
-fn version(r0: &Expr, target: &Expr) -> RuleSet {
-    rules_of(r0, target, &BTreeSet::new())
+    evaluate(u, rules, &states, &BTreeSet::new())
+        .into_iter()
+        .map(|(verdict, _)| verdict)
+        .collect()
 }
 
 /// The target's verdict on a witness: its world and entity facts, every
@@ -536,86 +665,189 @@ fn verdict_on(rules: &RuleSet, witness: &prereq::analysis::semantics::Witness) -
         .or_else(|| report.world_verdict("target"))
 }
 
-fn halves() -> Vec<f64> {
-    (0..=6).map(|h| f64::from(h) / 2.0).collect()
+/// Compare's claims, proved: "same meaning" on every state of a grid, a
+/// witness the two versions decide differently.
+fn compare_is_sound(u: &Universe, r0: &Expr, old: &Expr, new: &Expr) -> Result<(), TestCaseError> {
+    use prereq::analysis::compare::{Outcome, compare};
+    let none = BTreeSet::new();
+    let (before, after) = (rules_of(u, r0, old, &none), rules_of(u, r0, new, &none));
+    let outcome = compare(&before, &after, Some("target"), &Budget::new(u64::MAX))
+        .unwrap()
+        .remove(0)
+        .outcome;
+    match outcome {
+        Outcome::SameMeaning => prop_assert_eq!(
+            all_verdicts(u, &before, 2),
+            all_verdicts(u, &after, 2),
+            "{} vs {}",
+            text(u, old),
+            text(u, new)
+        ),
+        Outcome::Differs {
+            witness,
+            old: o,
+            new: n,
+        } => {
+            prop_assert_ne!(o, n);
+            prop_assert_eq!(
+                verdict_on(&before, &witness),
+                Some(o),
+                "{} at {:?}",
+                text(u, old),
+                witness
+            );
+            prop_assert_eq!(
+                verdict_on(&after, &witness),
+                Some(n),
+                "{} at {:?}",
+                text(u, new),
+                witness
+            );
+        }
+        other => prop_assert!(false, "unexpected {:?}", other),
+    }
+    Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+/// Lint's "never satisfied", exactly where no state of the grid satisfies.
+fn never_satisfied_is_exact(u: &Universe, r0: &Expr, target: &Expr) -> Result<(), TestCaseError> {
+    let rules = rules_of(u, r0, target, &BTreeSet::new());
+    let claimed = prereq::analysis::lint::lint(&rules, &Budget::new(u64::MAX))
+        .found
+        .into_iter()
+        .any(|d| {
+            d.code == "never-satisfied"
+                && d.labels
+                    .first()
+                    .is_some_and(|l| rules.sources().snippet(l.span) == "target")
+        });
+    let never = !all_verdicts(u, &rules, 1).contains(&Verdict::Satisfied);
+    prop_assert_eq!(claimed, never, "{}", text(u, target));
+    Ok(())
+}
 
-    #[test]
-    fn compare_proves_what_it_claims(r0 in expr(false), old in expr(true), new in expr(true)) {
-        use prereq::analysis::budget::Budget;
-        use prereq::analysis::compare::{Outcome, compare};
-        let (before, after) = (version(&r0, &old), version(&r0, &new));
-        let outcome = compare(&before, &after, Some("target"), &Budget::new(u64::MAX)).unwrap().remove(0).outcome;
-        match outcome {
-            // A proof: no state of the grid tells them apart.
-            Outcome::SameMeaning => prop_assert_eq!(all_verdicts(&before, &halves()), all_verdicts(&after, &halves()), "{} vs {}", text(&old), text(&new)),
-            // A witness: the two versions decide it differently.
-            Outcome::Differs { witness, old: o, new: n } => {
-                prop_assert_ne!(o, n);
-                prop_assert_eq!(verdict_on(&before, &witness), Some(o), "{} at {:?}", text(&old), witness);
-                prop_assert_eq!(verdict_on(&after, &witness), Some(n), "{} at {:?}", text(&new), witness);
-            }
-            other => prop_assert!(false, "unexpected {:?}", other),
-        }
-    }
-
-    #[test]
-    fn never_satisfied_is_proved_and_found(r0 in expr(false), target in expr(true)) {
-        use prereq::analysis::budget::Budget;
-        let rules = version(&r0, &target);
-        let never_claimed = prereq::analysis::lint::lint(&rules, &Budget::new(u64::MAX))
-            .found
-            .into_iter()
-            .any(|d| d.code == "never-satisfied" && d.labels.first().is_some_and(|l| rules.sources().snippet(l.span) == "target"));
-        let quarters: Vec<f64> = grid();
-        let never = !all_verdicts(&rules, &quarters).contains(&Some(Verdict::Satisfied));
-        prop_assert_eq!(never_claimed, never, "{}", text(&target));
-    }
-
-    #[test]
-    fn leverage_gains_match_full_reevaluation(
-        r0 in expr(false),
-        target in expr(true),
-        world in state(),
-        entities in prop::collection::vec(state(), 1..4),
-    ) {
-        let rules = version(&r0, &target);
-        let mut facts = Facts::new("now");
-        if let Some(m) = &world["m"] {
-            facts.set_world("m", m.clone());
-        }
-        for (index, entity) in entities.iter().enumerate() {
-            let name = format!("e{index}");
-            facts.add_entity(&name);
-            for (fact, value) in entity.iter().filter(|(f, _)| **f != "m") {
-                if let Some(value) = value {
-                    facts.set(&name, fact, value.clone());
+/// Every leverage proposal gains and loses what a full re-evaluation says.
+fn leverage_is_exact(
+    u: &Universe,
+    r0: &Expr,
+    target: &Expr,
+    states: &[State],
+) -> Result<(), TestCaseError> {
+    let rules = rules_of(u, r0, target, &BTreeSet::new());
+    let mut facts = Facts::new("now");
+    for (index, state) in states.iter().enumerate() {
+        let name = format!("e{index}");
+        facts.add_entity(&name);
+        for fact in &u.facts {
+            let Some(value) = &state[fact.name] else {
+                continue;
+            };
+            // The world's facts are the first state's.
+            match (fact.world, index) {
+                (true, 0) => {
+                    facts.set_world(fact.name, value.clone());
+                }
+                (true, _) => {}
+                (false, _) => {
+                    facts.set(&name, fact.name, value.clone());
                 }
             }
         }
-        let snapshot = rules.snapshot(&facts).unwrap();
-        let answer = snapshot.leverage("target", LeverageOptions { top: usize::MAX, pairs: false, budget: u64::MAX }).unwrap();
-        prop_assert!(answer.complete && answer.not_searched.is_empty());
-        let before = snapshot.report();
-        for effect in &answer.changes {
-            let change = &effect.changes[0];
-            let mut changed = facts.clone();
-            match &change.entity {
-                None => { changed.set_world(&change.fact, change.example.clone()); }
-                Some(entity) => { changed.set(entity, &change.fact, change.example.clone()); }
+    }
+    let snapshot = rules.snapshot(&facts).unwrap();
+    let answer = snapshot
+        .leverage(
+            "target",
+            LeverageOptions {
+                top: usize::MAX,
+                pairs: false,
+                budget: u64::MAX,
+            },
+        )
+        .unwrap();
+    prop_assert!(answer.complete && answer.not_searched.is_empty());
+    let before = snapshot.report();
+    for effect in &answer.changes {
+        let change = &effect.changes[0];
+        let mut changed = facts.clone();
+        match &change.entity {
+            None => {
+                changed.set_world(&change.fact, change.example.clone());
             }
-            let after = rules.evaluate(&changed).unwrap();
-            if let Some(world_after) = after.world_verdict("target") {
-                prop_assert_eq!(effect.after, Some(world_after));
-                continue;
+            Some(entity) => {
+                changed.set(entity, &change.fact, change.example.clone());
             }
-            let gains: Vec<String> = before.entities().filter(|e| before.verdict(e, "target") != Some(Verdict::Satisfied) && after.verdict(e, "target") == Some(Verdict::Satisfied)).map(str::to_string).collect();
-            let losses: Vec<String> = before.entities().filter(|e| before.verdict(e, "target") == Some(Verdict::Satisfied) && after.verdict(e, "target") != Some(Verdict::Satisfied)).map(str::to_string).collect();
-            prop_assert_eq!(&effect.gains, &gains, "{} with {:?}", text(&target), change);
-            prop_assert_eq!(&effect.losses, &losses, "{} with {:?}", text(&target), change);
         }
+        let after = rules.evaluate(&changed).unwrap();
+        if let Some(world_after) = after.world_verdict("target") {
+            prop_assert_eq!(effect.after, Some(world_after));
+            continue;
+        }
+        let satisfied = |report: &prereq::Report, e: &str| {
+            report.verdict(e, "target") == Some(Verdict::Satisfied)
+        };
+        let gains: Vec<String> = before
+            .entities()
+            .filter(|e| !satisfied(&before, e) && satisfied(&after, e))
+            .map(str::to_string)
+            .collect();
+        let losses: Vec<String> = before
+            .entities()
+            .filter(|e| satisfied(&before, e) && !satisfied(&after, e))
+            .map(str::to_string)
+            .collect();
+        prop_assert_eq!(
+            &effect.gains,
+            &gains,
+            "{} with {:?}",
+            text(u, target),
+            change
+        );
+        prop_assert_eq!(
+            &effect.losses,
+            &losses,
+            "{} with {:?}",
+            text(u, target),
+            change
+        );
+    }
+    Ok(())
+}
+
+/// Two versions of a rule over a universe.
+fn versions(words: bool) -> impl Strategy<Value = (bool, Expr, Expr, Expr)> {
+    let atoms = universe_of(words).atoms.len();
+    (expr(atoms, false), expr(atoms, true), expr(atoms, true))
+        .prop_map(move |(r0, old, new)| (words, r0, old, new))
+}
+
+/// A rule over a universe, with a few entities' states.
+fn entities(words: bool) -> impl Strategy<Value = (bool, Expr, Expr, Vec<State>)> {
+    let u = universe_of(words);
+    let atoms = u.atoms.len();
+    (
+        expr(atoms, false),
+        expr(atoms, true),
+        prop::collection::vec(state(&u), 1..4),
+    )
+        .prop_map(move |(r0, target, states)| (words, r0, target, states))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn compare_proves_what_it_claims((words, r0, old, new) in prop_oneof![versions(false), versions(true)]) {
+        compare_is_sound(&universe_of(words), &r0, &old, &new)?;
+    }
+
+    #[test]
+    fn never_satisfied_is_proved_and_found((words, r0, target, _) in prop_oneof![1 => case(false), 2 => case(true)]) {
+        never_satisfied_is_exact(&universe_of(words), &r0, &target)?;
+    }
+
+    #[test]
+    fn leverage_gains_match_full_reevaluation((words, r0, target, states) in prop_oneof![entities(false), entities(true)]) {
+        leverage_is_exact(&universe_of(words), &r0, &target, &states)?;
     }
 }

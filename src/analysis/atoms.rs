@@ -87,7 +87,7 @@ pub(crate) enum Leaf {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Beyond {
-    /// `==` between two string facts, or a string fact in a set fact.
+    /// A string fact tested for membership in a set fact.
     ComparesTwoFacts,
     /// A product of two number facts (no linear form).
     ProductOfFacts,
@@ -105,7 +105,7 @@ impl Beyond {
     /// Why, in words: "it compares two facts with each other".
     pub fn reason(self) -> &'static str {
         match self {
-            Beyond::ComparesTwoFacts => "it compares two string or set facts with each other",
+            Beyond::ComparesTwoFacts => "it looks for a string fact in a set fact",
             Beyond::ProductOfFacts => "it multiplies facts with each other",
         }
     }
@@ -137,7 +137,10 @@ pub(crate) fn leaf(cond: &Cond) -> Option<Result<Leaf, Beyond>> {
                     }
                 }
                 (Term::Const(a), Term::Const(b)) => Leaf::Const((a == b) == equal),
-                (Term::Fact(_), Term::Fact(_)) => return Some(Err(Beyond::ComparesTwoFacts)),
+                (Term::Fact(a), Term::Fact(b)) => Leaf::Relation {
+                    relation: Relation::between_strings(*op, *a, *b),
+                    positive: true,
+                },
             }
         }
         CondKind::Member {

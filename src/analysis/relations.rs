@@ -33,6 +33,9 @@ use crate::syntax::ast::{CompareOp, NumberRange};
 /// compared with zero: `Σ (positive + negative) · fact + constant OP 0`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Relation {
+    /// Whether it compares two string facts (`==`, `!=`): their words are
+    /// then numbers ([`Words`]), equal exactly when the words are.
+    pub(crate) strings: bool,
     /// The comparison with zero.
     pub(crate) op: CompareOp,
     /// Per fact, by id: the sum of its occurrences' positive coefficients,
@@ -89,10 +92,24 @@ impl Relation {
             }
         }
         Some(Relation {
+            strings: false,
             op,
             terms,
             constant,
         })
+    }
+
+    /// `a OP b` (`==` or `!=`) between two string facts.
+    pub(crate) fn between_strings(op: CompareOp, a: FactId, b: FactId) -> Relation {
+        let one = Q::from_integer(1.into());
+        let mut terms = vec![(a, one.clone(), Q::zero()), (b, Q::zero(), -one)];
+        terms.sort_by_key(|(fact, _, _)| *fact);
+        Relation {
+            strings: true,
+            op,
+            terms,
+            constant: Q::zero(),
+        }
     }
 
     /// The relation with each fact replaced (`None` if one has no
@@ -107,6 +124,7 @@ impl Relation {
             .collect::<Option<Vec<_>>>()?;
         terms.sort_by_key(|(fact, _, _)| *fact);
         Some(Relation {
+            strings: self.strings,
             op: self.op,
             terms,
             constant: self.constant.clone(),
@@ -122,6 +140,9 @@ impl Relation {
     /// sign only, and the threshold is a decimal a fact can hold
     /// (`2 * troops >= 2000` is `troops >= 1000`).
     pub(crate) fn as_test(&self) -> Option<(FactId, Test)> {
+        if self.strings {
+            return None;
+        }
         let [(fact, positive, negative)] = self.terms.as_slice() else {
             return None;
         };
@@ -168,7 +189,6 @@ impl Relation {
 
     /// Its outcome when every fact is known or unknown (none free): what
     /// the cells' outcomes rest on, checked against the evaluators.
-    #[cfg(test)]
     pub(crate) fn outcome(&self, reading: impl Fn(FactId) -> Reading) -> Tri {
         let spread = self.spread(reading);
         let sign = |offset: &Option<Q>, unbounded: Sign| match offset {
@@ -449,6 +469,141 @@ fn signs_allow(op: CompareOp, sign: Sign) -> bool {
         CompareOp::Le => sign != Sign::Positive,
         CompareOp::Gt => sign == Sign::Positive,
         CompareOp::Ge => sign != Sign::Negative,
+    }
+}
+
+/// The words a group of string facts can take, as numbers, so that their
+/// relations are relations of numbers: each word named — by a test, a
+/// vocabulary or a value now — is a number of its own (its place), and
+/// the numbers past them are *fresh* words, named nowhere, each unlike
+/// every other.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Words {
+    named: Vec<String>,
+}
+
+impl Words {
+    /// Names a word (once).
+    pub(crate) fn name(&mut self, word: &str) {
+        if !self.named.iter().any(|w| w == word) {
+            self.named.push(word.to_string());
+        }
+    }
+
+    /// How many words are named: the first fresh word's number.
+    pub(crate) fn len(&self) -> usize {
+        self.named.len()
+    }
+
+    /// A word's number.
+    pub(crate) fn code(&self, word: &str) -> Option<usize> {
+        self.named.iter().position(|w| w == word)
+    }
+
+    /// The word a number stands for: a named word, or `None` for a fresh one.
+    pub(crate) fn word(&self, code: usize) -> Option<&str> {
+        self.named.get(code).map(String::as_str)
+    }
+
+    /// The numbers a fact can take: its vocabulary's words, or every
+    /// named word and `fresh` fresh ones.
+    pub(crate) fn choices(&self, vocabulary: Option<&[String]>, fresh: usize) -> Vec<usize> {
+        match vocabulary {
+            Some(words) => words.iter().filter_map(|w| self.code(w)).collect(),
+            None => (0..self.named.len() + fresh).collect(),
+        }
+    }
+
+    /// A word for each number of a point: the named ones as they are,
+    /// fresh ones as words named nowhere (`other`, `other_2`, …).
+    pub(crate) fn spell(&self, codes: &[usize]) -> Vec<String> {
+        let mut fresh: Vec<(usize, String)> = Vec::new();
+        codes
+            .iter()
+            .map(|code| match self.word(*code) {
+                Some(word) => word.to_string(),
+                None => {
+                    if let Some((_, word)) = fresh.iter().find(|(c, _)| c == code) {
+                        return word.clone();
+                    }
+                    let mut word = "other".to_string();
+                    let mut n = 1;
+                    while self.code(&word).is_some() || fresh.iter().any(|(_, w)| *w == word) {
+                        n += 1;
+                        word = format!("other_{n}");
+                    }
+                    fresh.push((*code, word.clone()));
+                    word
+                }
+            })
+            .collect()
+    }
+}
+
+/// Every way string `tests` (on free variables) and `relations` between
+/// string facts come out together, each free variable taking any of its
+/// `choices` (numbers of `words`), the other facts reading as `reading`
+/// says (known: a word's number; unknown: any word, so their relations are
+/// undetermined). Words are finitely many that matter, so the cells are the
+/// points themselves, each enumerated.
+pub(crate) fn word_cells(
+    choices: &[Vec<usize>],
+    tests: &[(usize, Test)],
+    relations: &[Relation],
+    reading: impl Fn(FactId) -> Reading,
+    words: &Words,
+    budget: &Budget,
+) -> Result<Vec<Cell>, Exhausted> {
+    let total: u64 = choices
+        .iter()
+        .try_fold(1u64, |n, c| n.checked_mul(c.len() as u64))
+        .ok_or(Exhausted)?;
+    budget.spend(total.saturating_mul((tests.len() + relations.len()) as u64 + 1))?;
+    let mut cells = Vec::new();
+    let mut pick = vec![0usize; choices.len()];
+    loop {
+        let point: Vec<usize> = pick
+            .iter()
+            .zip(choices)
+            .filter_map(|(p, c)| c.get(*p).copied())
+            .collect();
+        if point.len() == choices.len() {
+            let known = |fact: FactId| match reading(fact) {
+                Reading::Free(variable) => Reading::Known(Q::from_integer(
+                    point.get(variable).copied().unwrap_or(0).into(),
+                )),
+                Reading::Unknown(_) => Reading::Unknown(Bounds::default()),
+                other => other,
+            };
+            let tests = tests
+                .iter()
+                .map(|(variable, test)| {
+                    let word = point.get(*variable).and_then(|c| words.word(*c));
+                    let value = crate::facts::Value::String(word.unwrap_or("").into());
+                    // A fresh word is none of the words a test names.
+                    word.is_some() && test.holds(&value) == Some(true)
+                })
+                .collect();
+            let relations = relations.iter().map(|r| r.outcome(known)).collect();
+            cells.push(Cell {
+                tests,
+                relations,
+                point: point.iter().map(|c| Q::from_integer((*c).into())).collect(),
+                constraints: Vec::new(),
+            });
+        }
+        let mut digit = 0;
+        loop {
+            let Some(slot) = pick.get_mut(digit) else {
+                return Ok(cells);
+            };
+            *slot += 1;
+            if *slot < choices.get(digit).map_or(0, Vec::len) {
+                break;
+            }
+            *slot = 0;
+            digit += 1;
+        }
     }
 }
 

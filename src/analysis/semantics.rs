@@ -120,7 +120,9 @@ enum Owner {
 /// variables, and a value of each known member (by index among them).
 struct GroupCell {
     literals: Vec<(BddVariable, bool)>,
-    values: Vec<(usize, super::linear::Q)>,
+    /// A value of each known member (by index among them), where a fact
+    /// can hold one.
+    values: Vec<(usize, Option<FactValue>)>,
 }
 
 /// A relation between facts, over the space's facts (its fact ids are
@@ -591,7 +593,20 @@ impl Space {
                 ),
             }
         };
-        let cells = relations::cells(&bounds, &tests, &plain, reading, budget)?;
+        let words = self.words(group);
+        let cells = match &words {
+            Some(words) => {
+                // Each member any word: of its vocabulary, or any named one
+                // and as many fresh ones as there are members.
+                let choices: Vec<Vec<usize>> = free
+                    .iter()
+                    .filter_map(|i| member(*i))
+                    .map(|m| words.choices(m.vocabulary.as_deref(), free.len()))
+                    .collect();
+                relations::word_cells(&choices, &tests, &plain, reading, words, budget)?
+            }
+            None => relations::cells(&bounds, &tests, &plain, reading, budget)?,
+        };
         Ok(cells
             .into_iter()
             .map(|cell| {
@@ -604,10 +619,52 @@ impl Space {
                     literals.push((vars.satisfied, *outcome == Tri::True));
                     literals.push((vars.unsatisfied, *outcome == Tri::False));
                 }
-                let values = free.iter().copied().zip(cell.point).collect();
+                let values = free
+                    .iter()
+                    .zip(&cell.point)
+                    .map(|(member, q)| {
+                        let value = match &words {
+                            Some(words) => {
+                                let code = q.to_integer().try_into().unwrap_or(usize::MAX);
+                                words.spell(&[code]).pop().map(FactValue::String)
+                            }
+                            None => relations::to_decimal(q).map(FactValue::Number),
+                        };
+                        (*member, value)
+                    })
+                    .collect();
                 GroupCell { literals, values }
             })
             .collect())
+    }
+
+    /// For a group of string facts, the words it can take: those its
+    /// tests name and its members' vocabularies hold.
+    fn words(&self, group: &Group) -> Option<relations::Words> {
+        let members: Vec<&FactVars> = group
+            .members
+            .iter()
+            .filter_map(|m| self.facts.get(*m))
+            .collect();
+        if members.iter().any(|m| m.ty != FactType::String) {
+            return None;
+        }
+        let mut words = relations::Words::default();
+        for member in members {
+            for (test, _) in &member.atoms {
+                match test {
+                    Test::Equals(word) => words.name(word),
+                    Test::OneOf(items) => items.iter().for_each(|w| words.name(w)),
+                    _ => {}
+                }
+            }
+            member
+                .vocabulary
+                .iter()
+                .flatten()
+                .for_each(|w| words.name(w));
+        }
+        Some(words)
     }
 
     /// Values of a group's known members that give the valuation's test
@@ -637,10 +694,7 @@ impl Space {
             let values: Option<Vec<(usize, FactValue)>> = cell
                 .values
                 .iter()
-                .map(|(index, q)| {
-                    let fact = *group.members.get(*index)?;
-                    Some((fact, FactValue::Number(relations::to_decimal(q)?)))
-                })
+                .map(|(index, value)| Some((*group.members.get(*index)?, value.clone()?)))
                 .collect();
             if let Some(values) = values {
                 return Ok(values);

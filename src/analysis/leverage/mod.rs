@@ -328,6 +328,9 @@ enum Variant {
     /// A number related to other facts set to this value (its bits): one
     /// per cell of its values, given the other facts' values.
     Value(u64),
+    /// A string related to other facts set to the word of this place among
+    /// those that matter, given the other facts' values.
+    Word(usize),
 }
 
 /// What an entity's effects depend on (see [`Search::signature`]).
@@ -351,6 +354,9 @@ enum Cut {
     /// values, so they are worked out where they are read (its own tests
     /// on it, by position in [`Search::atoms`]).
     Related(Vec<usize>),
+    /// A string compared with other string facts: the words that matter
+    /// depend on theirs (its own tests, as for a number).
+    RelatedWords(Vec<usize>),
 }
 
 struct Search<'s, 'r, 'b> {
@@ -424,7 +430,11 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                         .filter(|(_, a)| a.fact == *fact)
                         .map(|(index, _)| index)
                         .collect();
-                    return Some((*fact, info.scope, Cut::Related(own)));
+                    let cut = match info.ty {
+                        FactType::String => Cut::RelatedWords(own),
+                        _ => Cut::Related(own),
+                    };
+                    return Some((*fact, info.scope, cut));
                 }
                 let tests: Vec<&Test> = tests.get(fact).map(|t| t.iter().collect())?;
                 let cut = match info.ty {
@@ -882,7 +892,21 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 }
                 // A world fact related to entity facts moves each entity's
                 // threshold: searched by a sweep over the entities instead.
-                Cut::Related(_) if entity.is_none() && self.related_to_entities(*fact) => {}
+                Cut::Related(_) | Cut::RelatedWords(_)
+                    if entity.is_none() && self.related_to_entities(*fact) => {}
+                Cut::RelatedWords(own) => {
+                    let current = match &now {
+                        Some(Value::String(word)) => Some(&**word),
+                        _ => None,
+                    };
+                    keys.extend(
+                        self.words(*fact, own, entity)
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, word)| Some(word.as_str()) != current)
+                            .map(|(index, _)| key(Variant::Word(index))),
+                    );
+                }
                 Cut::Related(own) => {
                     let current = match now {
                         Some(Value::Number(n)) => Some(n),
@@ -922,6 +946,59 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         )
     }
 
+    /// The words that matter to a string fact in relations, for `entity`
+    /// (or the world): those its tests name, its vocabulary holds, and the
+    /// facts it is compared with hold now.
+    fn named_words(&self, fact: FactId, own: &[usize], entity: Option<usize>) -> Vec<String> {
+        let mut words: Vec<String> = Vec::new();
+        let mut name = |word: &str| {
+            if !words.iter().any(|w| w == word) {
+                words.push(word.to_string());
+            }
+        };
+        for atom in own.iter().filter_map(|a| self.atoms.get(*a)) {
+            match &atom.test {
+                Test::Equals(word) => name(word),
+                Test::OneOf(items) => items.iter().for_each(|w| name(w)),
+                _ => {}
+            }
+        }
+        let info = self.snapshot.resolved().fact(fact);
+        info.and_then(|f| f.vocabulary.as_ref())
+            .into_iter()
+            .flatten()
+            .for_each(|w| name(w));
+        let partners = self
+            .relations
+            .iter()
+            .filter(|r| r.facts().any(|f| f == fact))
+            .flat_map(|r| r.facts())
+            .filter(|f| *f != fact);
+        for partner in partners {
+            if let Some(Value::String(word)) = self.snapshot.value(entity, partner) {
+                name(&word);
+            }
+        }
+        words
+    }
+
+    /// The words a related string fact may be set to: those that matter,
+    /// and (without a vocabulary) one word that is none of them.
+    fn words(&self, fact: FactId, own: &[usize], entity: Option<usize>) -> Vec<String> {
+        let mut words = self.named_words(fact, own, entity);
+        let vocabulary = self
+            .snapshot
+            .resolved()
+            .fact(fact)
+            .and_then(|f| f.vocabulary.as_deref());
+        if let Some(vocabulary) = vocabulary {
+            words.retain(|w| vocabulary.contains(w));
+        } else if let Some(other) = atoms::other_string(&words, None) {
+            words.push(other);
+        }
+        words
+    }
+
     /// Whether a fact is related to an entity fact.
     fn related_to_entities(&self, fact: FactId) -> bool {
         let resolved = self.snapshot.resolved();
@@ -944,10 +1021,17 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         reached_alone: &mut [crate::batch::Word],
     ) -> Result<(), Exhausted> {
         for (fact, scope, cut) in &self.facts {
-            let Cut::Related(own) = cut else { continue };
             if *scope != Scope::World || !self.related_to_entities(*fact) {
                 continue;
             }
+            let own = match cut {
+                Cut::Related(own) => own,
+                Cut::RelatedWords(own) => {
+                    self.related_world_words(*fact, own, singles, what_if, reached_alone)?;
+                    continue;
+                }
+                _ => continue,
+            };
             let mut sweep = related::Sweep::default();
             for entity in 0..self.baseline.len() {
                 let before = self.baseline.get(entity).copied().unwrap_or(Tri::Unknown);
@@ -994,6 +1078,91 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
         Ok(())
     }
 
+    /// A world string fact related to entity string facts: for each entity,
+    /// the words that matter to it (any other word is alike to it, as the
+    /// one word none of them), each evaluated; then the words that gain or
+    /// lose most over every entity — counted as the entities gained by "any
+    /// other word", corrected by what each entity does with its own words
+    /// — each evaluated over every entity.
+    fn related_world_words(
+        &self,
+        fact: FactId,
+        own: &[usize],
+        singles: &mut Ranking,
+        what_if: &mut WhatIf<'_, '_>,
+        reached_alone: &mut [crate::batch::Word],
+    ) -> Result<(), Exhausted> {
+        let (mut other_gains, mut other_losses) = (0i64, 0i64);
+        let mut by_word: HashMap<String, (i64, i64)> = HashMap::new();
+        let other = "\u{0}other".to_string();
+        for entity in 0..self.baseline.len() {
+            let before = self.baseline.get(entity).copied().unwrap_or(Tri::Unknown) == Tri::True;
+            let mut words = self.named_words(fact, own, Some(entity));
+            let unnamed = atoms::other_string(&words, None).unwrap_or_default();
+            words.push(unnamed.clone());
+            let mut outcome = |word: &str| -> Result<(i64, i64), Exhausted> {
+                let after =
+                    what_if.verdict(Some(entity), &[(fact, Some(Value::String(word.into())))]);
+                self.budget.spend(what_if.last_cost())?;
+                let after = after == Tri::True;
+                Ok((i64::from(!before && after), i64::from(before && !after)))
+            };
+            let (gain, loss) = outcome(&unnamed)?;
+            other_gains += gain;
+            other_losses += loss;
+            for word in words.iter().filter(|w| **w != unnamed) {
+                let (g, l) = outcome(word)?;
+                let entry = by_word.entry(word.clone()).or_default();
+                entry.0 += g - gain;
+                entry.1 += l - loss;
+            }
+        }
+        by_word.insert(other, (0, 0));
+        let now = self.snapshot.value(None, fact);
+        let vocabulary = self
+            .snapshot
+            .resolved()
+            .fact(fact)
+            .and_then(|f| f.vocabulary.clone());
+        let mut counted: Vec<(String, i64, i64)> = by_word
+            .into_iter()
+            .map(|(word, (g, l))| (word, other_gains + g, other_losses + l))
+            .filter(|(word, _, _)| now != Some(Value::String(word.as_str().into())))
+            .filter(|(word, _, _)| {
+                vocabulary.as_ref().is_none_or(|v| v.contains(word)) || word.starts_with('\u{0}')
+            })
+            .collect();
+        counted.sort_by_key(|(word, gains, losses)| (Reverse(*gains), *losses, word.clone()));
+        let mut named: Vec<String> = counted
+            .iter()
+            .map(|(w, _, _)| w.clone())
+            .filter(|w| !w.starts_with('\u{0}'))
+            .collect();
+        named.sort();
+        for (word, _, _) in counted.iter().take(singles.top.max(1)) {
+            // "Any other word": one the entities' words are not, of the
+            // vocabulary if there is one.
+            let value = match word.starts_with('\u{0}') {
+                true => match atoms::other_string(&named, vocabulary.as_deref()) {
+                    Some(other) => other,
+                    None => continue,
+                },
+                false => word.clone(),
+            };
+            let value = Value::String(value.as_str().into());
+            let candidate = Candidate {
+                fact,
+                condition: Some(string_condition(&named, vocabulary.as_deref(), &value)),
+                value,
+                entity: None,
+            };
+            let found = self.world_effect(std::slice::from_ref(&candidate))?;
+            mark(reached_alone, &found.gains);
+            singles.add(found);
+        }
+        Ok(())
+    }
+
     /// Whose fact a key changes, in a pair for `entity`: a world fact is
     /// no entity's.
     fn owner(&self, key: Key, entity: usize) -> Option<usize> {
@@ -1016,6 +1185,9 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                 Value::String(value.as_str().into())
             }
             (Cut::Related(_), Variant::Value(bits)) => Value::Number(f64::from_bits(bits)),
+            (Cut::RelatedWords(own), Variant::Word(index)) => {
+                Value::String(self.words(*fact, own, entity).get(index)?.as_str().into())
+            }
             (Cut::Set(tested), Variant::Add(index) | Variant::Remove(index)) => with_string(
                 self.snapshot.value(entity, *fact).as_ref(),
                 tested.get(index)?,
@@ -1076,6 +1248,14 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
             }
             (after @ (Value::Set(_) | Value::PartialSet { .. }), Some(Cut::Set(tested))) => {
                 (None, Some(set_change(now.as_ref(), after, tested)))
+            }
+            (value @ Value::String(_), Some(Cut::RelatedWords(own))) => {
+                let mut named = self.named_words(candidate.fact, own, candidate.entity);
+                named.sort();
+                let vocabulary = resolved
+                    .fact(candidate.fact)
+                    .and_then(|f| f.vocabulary.as_deref());
+                (None, Some(string_condition(&named, vocabulary, value)))
             }
             (Value::Number(n), Some(Cut::Related(own))) => (
                 None,

@@ -22,7 +22,7 @@ use num_traits::{One, Signed};
 use super::super::atoms::Atom;
 use super::super::budget::{Budget, Exhausted};
 use super::super::linear::{self, Bounds, Form, Q, Sign};
-use super::super::relations::{self, Reading, Relation, Spread};
+use super::super::relations::{self, Reading, Relation, Spread, Words};
 use crate::check::FactId;
 use crate::eval::Tri;
 use crate::facts::Value;
@@ -45,6 +45,8 @@ pub(super) struct Member {
     /// Whether it may change (not declared `fixed`).
     pub(super) changeable: bool,
     pub(super) range: NumberRange,
+    /// For a string fact with a vocabulary, its words.
+    pub(super) vocabulary: Option<Vec<String>>,
 }
 
 /// Which of a relation's variables a literal is about.
@@ -82,8 +84,33 @@ pub(super) struct PatternCell {
     pub(super) point: Vec<Q>,
 }
 
-/// The group's members' values now, in order (`None`: unknown).
-pub(super) type GroupNow = Vec<Option<f64>>;
+/// The group's members' values now, in order (`None`: unknown), and for a
+/// group of string facts the words that matter: those its tests name, its
+/// vocabularies hold and its members hold now.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct GroupNow {
+    pub(super) values: Vec<Option<Value>>,
+    pub(super) words: Option<Words>,
+}
+
+impl GroupNow {
+    /// The values as a key of the searches done (numbers by their bits).
+    pub(super) fn key(&self) -> Vec<Option<String>> {
+        self.values
+            .iter()
+            .map(|value| match value {
+                Some(Value::Number(n)) => Some(format!("{:x}", n.to_bits())),
+                Some(Value::String(s)) => Some(format!("'{s}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The value of member `index` now.
+    fn value(&self, index: usize) -> Option<&Value> {
+        self.values.get(index).and_then(Option::as_ref)
+    }
+}
 
 impl Group {
     /// How the group's facts read when the members `changed` (flags, in
@@ -102,8 +129,14 @@ impl Group {
                 let variable = changed.iter().take(index).filter(|c| **c).count();
                 return Reading::Free(variable);
             }
-            let value = now.get(index).copied().flatten();
-            match value.and_then(crate::eval::arith::decimal) {
+            let known = match (now.value(index), &now.words) {
+                (Some(Value::Number(n)), _) => crate::eval::arith::decimal(*n),
+                (Some(Value::String(s)), Some(words)) => {
+                    words.code(s).map(|code| Q::from_integer(code.into()))
+                }
+                _ => None,
+            };
+            match known {
                 Some(value) => Reading::Known(value),
                 None => Reading::Unknown(
                     self.members
@@ -154,8 +187,8 @@ impl Group {
                     fixed.push(None);
                 }
                 None => {
-                    let value = member.and_then(|m| now.get(m).copied().flatten());
-                    fixed.push(Some(value.and_then(|v| atom.test.holds(&Value::Number(v)))));
+                    let value = member.and_then(|m| now.value(m));
+                    fixed.push(Some(value.and_then(|v| atom.test.holds(v))));
                 }
             }
         }
@@ -164,13 +197,36 @@ impl Group {
             .iter()
             .filter_map(|r| relations.get(*r).cloned())
             .collect();
-        let cells = relations::cells(
-            &self.bounds(changed),
-            &free_tests,
-            &group_relations,
-            self.reading(now, changed),
-            budget,
-        )?;
+        let reading = self.reading(now, changed);
+        let cells = match &now.words {
+            // Each changed member any word: of its vocabulary, or any word
+            // that matters and as many fresh ones as members change.
+            Some(words) => {
+                let fresh = changed.iter().filter(|c| **c).count();
+                let choices: Vec<Vec<usize>> = self
+                    .members
+                    .iter()
+                    .zip(changed)
+                    .filter(|(_, c)| **c)
+                    .map(|(m, _)| words.choices(m.vocabulary.as_deref(), fresh))
+                    .collect();
+                relations::word_cells(
+                    &choices,
+                    &free_tests,
+                    &group_relations,
+                    reading,
+                    words,
+                    budget,
+                )?
+            }
+            None => relations::cells(
+                &self.bounds(changed),
+                &free_tests,
+                &group_relations,
+                reading,
+                budget,
+            )?,
+        };
         Ok(cells
             .into_iter()
             .map(|cell| {
@@ -225,6 +281,7 @@ impl Group {
     pub(super) fn admits_all_of(
         &self,
         cells: &GroupCells,
+        words: Option<&Words>,
         loose: &GroupChange,
         strict: &GroupChange,
         budget: &Budget,
@@ -254,6 +311,9 @@ impl Group {
             .iter()
             .filter_map(|m| strict.changed.iter().position(|s| s == m))
             .collect();
+        if let Some(words) = words {
+            return Ok(words_admit_all_of(&inside, &outside, &renumber, words));
+        }
         let bounds = self.bounds(&strict_pattern);
         for admitted in &inside {
             for refused in &outside {
@@ -274,15 +334,88 @@ impl Group {
     }
 }
 
+/// For string groups, whose cells are points: whether every point the
+/// strict change admits, on the loose change's members (`renumber`: their
+/// places among the strict one's), is a point the loose change admits —
+/// fresh words compared by which are alike, not by their numbers.
+fn words_admit_all_of(
+    inside: &[&PatternCell],
+    outside: &[&PatternCell],
+    renumber: &[usize],
+    words: &Words,
+) -> bool {
+    let refused: std::collections::HashSet<Vec<Q>> = outside
+        .iter()
+        .map(|cell| canonical(&cell.point, words))
+        .collect();
+    inside.iter().all(|cell| {
+        let projected: Vec<Q> = renumber
+            .iter()
+            .filter_map(|v| cell.point.get(*v).cloned())
+            .collect();
+        !refused.contains(&canonical(&projected, words))
+    })
+}
+
+/// A point of words with its fresh words (the numbers past the named
+/// ones) renumbered in order of first use: two points with the same named
+/// words and the same fresh words alike are then equal.
+fn canonical(point: &[Q], words: &Words) -> Vec<Q> {
+    let named = words.len();
+    let mut fresh: Vec<&Q> = Vec::new();
+    point
+        .iter()
+        .map(|q| {
+            let code: usize = q.to_integer().try_into().unwrap_or(usize::MAX);
+            if code < named {
+                return q.clone();
+            }
+            let position = fresh.iter().position(|f| *f == q).unwrap_or_else(|| {
+                fresh.push(q);
+                fresh.len() - 1
+            });
+            Q::from_integer((named + position).into())
+        })
+        .collect()
+}
+
 impl Group {
     /// Values of the changed members (in order) that meet a change: from
-    /// a cell that meets it, its values decimals a fact can hold.
-    pub(super) fn example(&self, cells: &GroupCells, change: &GroupChange) -> Option<Vec<f64>> {
-        cells
+    /// a cell that meets it — numbers decimals a fact can hold, words
+    /// spelled out.
+    pub(super) fn example(
+        &self,
+        cells: &GroupCells,
+        words: Option<&Words>,
+        change: &GroupChange,
+    ) -> Option<Vec<crate::FactValue>> {
+        let meets = cells
             .get(&self.pattern(change))?
             .iter()
-            .filter(|cell| self.meets(cell, change))
-            .find_map(|cell| cell.point.iter().map(relations::to_decimal).collect())
+            .filter(|cell| self.meets(cell, change));
+        match words {
+            Some(words) => meets.into_iter().next().map(|cell| {
+                let codes: Vec<usize> = cell
+                    .point
+                    .iter()
+                    .map(|q| q.to_integer().try_into().unwrap_or(usize::MAX))
+                    .collect();
+                words
+                    .spell(&codes)
+                    .into_iter()
+                    .map(crate::FactValue::String)
+                    .collect()
+            }),
+            None => meets
+                .into_iter()
+                .find_map(|cell| {
+                    cell.point
+                        .iter()
+                        .map(relations::to_decimal)
+                        .collect::<Option<Vec<f64>>>()
+                })
+                .map(|values| values.into_iter().map(crate::FactValue::Number).collect()),
+        }
     }
 }
 
@@ -299,6 +432,7 @@ pub(super) fn relation_text(
     surely: Surely,
     value: bool,
     names: &[String],
+    words: Option<&Words>,
 ) -> Option<String> {
     if spread.form.terms.is_empty() {
         return None;
@@ -308,11 +442,32 @@ pub(super) fn relation_text(
         Surely::Holds => relation.op,
         Surely::Fails => relation.op.negated(),
     };
-    let text = surely_text(op, spread, names);
+    let text = match (relation.strings, words) {
+        (true, Some(words)) => words_text(op, spread, names, words),
+        _ => surely_text(op, spread, names),
+    };
     Some(match value {
         true => text,
         false => format!("not ({text})"),
     })
+}
+
+/// `a OP b` between string facts: both changed (`stance == partner`), or
+/// one given the other's word now (`stance == "willing"`).
+fn words_text(op: CompareOp, spread: &Spread, names: &[String], words: &Words) -> String {
+    let name = |v: usize| names.get(v).cloned().unwrap_or_default();
+    match spread.form.terms.as_slice() {
+        [(a, _), (b, _)] => format!("{} {} {}", name(*a), op.symbol(), name(*b)),
+        [(a, coefficient)] if spread.low == spread.high => {
+            // x - code = 0 (or -x + code = 0): the other side's word.
+            let code = -(&spread.form.constant / coefficient);
+            let code: usize = code.to_integer().try_into().unwrap_or(usize::MAX);
+            let word = words.spell(&[code]).pop().unwrap_or_default();
+            format!("{} {} {word:?}", name(*a), op.symbol())
+        }
+        // The other side unknown: its word could be any.
+        _ => "an impossible value".to_string(),
+    }
 }
 
 /// `difference OP 0` for every value the unknown facts can take, in words.
@@ -423,6 +578,8 @@ pub(super) struct RelationCheck {
     spread: Spread,
     surely: Surely,
     value: bool,
+    /// For a relation of string facts, how words are numbers.
+    words: Option<Words>,
 }
 
 impl RelationCheck {
@@ -439,7 +596,14 @@ impl RelationCheck {
             spread,
             surely,
             value,
+            words: None,
         }
+    }
+
+    /// The check of a relation between string facts, words numbered by `words`.
+    pub(super) fn with_words(mut self, words: Option<&Words>) -> RelationCheck {
+        self.words = words.cloned();
+        self
     }
 
     /// The changed facts it reads, by position among them.
@@ -456,16 +620,30 @@ impl RelationCheck {
     /// as asked. A fact without a value (or a value no number) fails it.
     pub(super) fn holds(&self, value_of: impl Fn(&str) -> Option<crate::FactValue>) -> bool {
         let mut point = Vec::with_capacity(self.names.len());
+        // Words no test names: numbers past the named ones, one per word.
+        let mut unnamed: Vec<String> = Vec::new();
         for (variable, name) in self.names.iter().enumerate() {
             let read = self.reads().contains(&variable);
-            let value = match (read, value_of(name)) {
-                (false, _) => Q::from_integer(0.into()),
-                (true, Some(crate::FactValue::Number(n))) => match crate::eval::arith::decimal(n) {
-                    Some(q) => q,
-                    None => return false,
-                },
-                (true, Some(crate::FactValue::Integer(n))) => Q::from_integer(n.into()),
-                (true, _) => return false,
+            let value = match (read, value_of(name), &self.words) {
+                (false, _, _) => Q::from_integer(0.into()),
+                (true, Some(crate::FactValue::Number(n)), _) => {
+                    match crate::eval::arith::decimal(n) {
+                        Some(q) => q,
+                        None => return false,
+                    }
+                }
+                (true, Some(crate::FactValue::Integer(n)), _) => Q::from_integer(n.into()),
+                (true, Some(crate::FactValue::String(word)), Some(words)) => {
+                    let code = words.code(&word).unwrap_or_else(|| {
+                        let at = unnamed.iter().position(|w| *w == word).unwrap_or_else(|| {
+                            unnamed.push(word.clone());
+                            unnamed.len() - 1
+                        });
+                        words.len() + at
+                    });
+                    Q::from_integer(code.into())
+                }
+                (true, _, _) => return false,
             };
             point.push(value);
         }

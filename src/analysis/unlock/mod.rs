@@ -371,19 +371,18 @@ struct Now {
 }
 
 impl Now {
-    /// A key for the searches done so far: floats by their bits.
-    fn key(&self) -> (Vec<Tri>, Vec<Vec<Option<u64>>>) {
-        let groups = self
-            .groups
-            .iter()
-            .map(|g| g.iter().map(|v| v.map(f64::to_bits)).collect())
-            .collect();
+    /// A key for the searches done so far.
+    fn key(&self) -> NowKey {
+        let groups = self.groups.iter().map(GroupNow::key).collect();
         (self.outcomes.clone(), groups)
     }
 }
 
+/// What the search for one entity depends on, as a key.
+type NowKey = (Vec<Tri>, Vec<Vec<Option<String>>>);
+
 /// The searches done so far, by what they depend on.
-type Solved = HashMap<(Vec<Tri>, Vec<Vec<Option<u64>>>), Rc<Solution>>;
+type Solved = HashMap<NowKey, Rc<Solution>>;
 
 /// What unlocking one rule takes, the same for every entity: its atoms,
 /// and the facts a change may touch.
@@ -639,20 +638,58 @@ impl<'s, 'r> Question<'s, 'r> {
             .groups
             .iter()
             .map(|group| {
-                group
+                let values: Vec<Option<Value>> = group
                     .members
                     .iter()
-                    .map(|m| match self.snapshot.value(entity, m.fact) {
-                        Some(Value::Number(n)) => Some(n),
-                        _ => None,
-                    })
-                    .collect()
+                    .map(|m| self.snapshot.value(entity, m.fact))
+                    .collect();
+                let words = self.words(group, &values);
+                GroupNow { values, words }
             })
             .collect();
         Now {
             outcomes: self.snapshot.outcomes(entity, &self.atoms),
             groups,
         }
+    }
+
+    /// For a group of string facts, the words that matter: those its tests
+    /// name, its vocabularies hold and its members hold now.
+    fn words(&self, group: &Group, values: &[Option<Value>]) -> Option<super::relations::Words> {
+        let resolved = self.snapshot.resolved();
+        let strings = group.members.iter().all(|m| {
+            resolved
+                .fact(m.fact)
+                .is_some_and(|f| f.ty == FactType::String)
+        });
+        if !strings {
+            return None;
+        }
+        let mut words = super::relations::Words::default();
+        for atom in self
+            .atoms
+            .iter()
+            .filter(|a| group.members.iter().any(|m| m.fact == a.fact))
+        {
+            match &atom.test {
+                Test::Equals(word) => words.name(word),
+                Test::OneOf(items) => items.iter().for_each(|w| words.name(w)),
+                _ => {}
+            }
+        }
+        for member in &group.members {
+            member
+                .vocabulary
+                .iter()
+                .flatten()
+                .for_each(|w| words.name(w));
+        }
+        for value in values.iter().flatten() {
+            if let Value::String(word) = value {
+                words.name(word);
+            }
+        }
+        Some(words)
     }
 
     /// The minimal change sets for an entity whose atoms and groups are as `now`.
@@ -674,7 +711,7 @@ impl<'s, 'r> Question<'s, 'r> {
             Ok((sets, true))
         });
         let (mut sets, mut complete) = searched.unwrap_or((Vec::new(), false));
-        if self.keep_minimal(&mut sets, &cells, budget).is_err() {
+        if self.keep_minimal(&mut sets, &cells, now, budget).is_err() {
             complete = false;
         }
         sets.sort_by_key(|set| {
@@ -701,6 +738,7 @@ impl<'s, 'r> Question<'s, 'r> {
         &self,
         sets: &mut Vec<ChangeSet>,
         cells: &[GroupCells],
+        now: &Now,
         budget: &Budget,
     ) -> Result<(), Exhausted> {
         sets.iter_mut().for_each(|set| {
@@ -739,11 +777,20 @@ impl<'s, 'r> Question<'s, 'r> {
                 let compared = budget
                     .spend(comparison_cost(rival_shape, shape))
                     .and_then(|()| {
-                        let covers = self.at_most(rival, rival_shape, set, shape, cells, budget)?;
+                        let groups = (cells, now);
+                        let covers =
+                            self.at_most(rival, rival_shape, set, shape, groups, budget)?;
                         let kept_before = is_kept.get(other).copied().unwrap_or(false);
                         Ok(covers
                             && (kept_before
-                                || !self.at_most(set, shape, rival, rival_shape, cells, budget)?))
+                                || !self.at_most(
+                                    set,
+                                    shape,
+                                    rival,
+                                    rival_shape,
+                                    groups,
+                                    budget,
+                                )?))
                     });
                 match compared {
                     Ok(true) => {
@@ -784,7 +831,7 @@ impl<'s, 'r> Question<'s, 'r> {
         small_shape: &Shaped,
         large: &ChangeSet,
         large_shape: &Shaped,
-        cells: &[GroupCells],
+        (cells, now): (&[GroupCells], &Now),
         budget: &Budget,
     ) -> Result<bool, Exhausted> {
         if !at_most(small_shape, large_shape) {
@@ -799,7 +846,8 @@ impl<'s, 'r> Question<'s, 'r> {
             else {
                 return Ok(false);
             };
-            if !group.admits_all_of(cells, change, rival, budget)? {
+            let words = now.groups.get(change.group).and_then(|g| g.words.as_ref());
+            if !group.admits_all_of(cells, words, change, rival, budget)? {
                 return Ok(false);
             }
         }
@@ -926,11 +974,14 @@ impl<'s, 'r> Question<'s, 'r> {
                 continue;
             };
             let spread = relation.spread(&reading);
-            let Some(text) = groups::relation_text(relation, &spread, *surely, *value, &names)
+            let words = values.words.as_ref();
+            let Some(text) =
+                groups::relation_text(relation, &spread, *surely, *value, &names, words)
             else {
                 continue;
             };
-            let check = groups::RelationCheck::new(relation, spread, *surely, *value, &names);
+            let check = groups::RelationCheck::new(relation, spread, *surely, *value, &names)
+                .with_words(words);
             let readers: Vec<usize> = check.reads();
             for reader in &readers {
                 let Some(described) = changes.get_mut(*reader) else {
@@ -955,15 +1006,16 @@ impl<'s, 'r> Question<'s, 'r> {
         }
         // The cells of the search, or (when the search ran out of budget
         // and did not keep them) this pattern's, on a budget of its own.
+        let words = values.words.as_ref();
         let example = cells
-            .and_then(|cells| group.example(cells, change))
+            .and_then(|cells| group.example(cells, words, change))
             .or_else(|| {
                 let budget = Budget::new(EXAMPLE_STEPS);
                 let cells = group
                     .cells(&self.atoms, &self.relations, values, &pattern, &budget)
                     .ok()?;
                 let cells: GroupCells = [(pattern.clone(), cells)].into_iter().collect();
-                group.example(&cells, change)
+                group.example(&cells, words, change)
             });
         for (index, described) in changes.iter_mut().enumerate() {
             if described.condition.is_none() && described.jointly.is_empty() {
@@ -972,7 +1024,7 @@ impl<'s, 'r> Question<'s, 'r> {
             described.example = example
                 .as_ref()
                 .and_then(|values| values.get(index))
-                .map(|n| FactValue::Number(*n));
+                .cloned();
         }
         changes
     }
@@ -1405,7 +1457,13 @@ impl<'q, 's, 'r> Space<'q, 's, 'r> {
         let var = self.vars.mk_var(*vars.tests.get(place)?);
         let atom = self.question.atoms.get(index)?;
         let member = spec.members.iter().position(|m| m.fact == atom.fact)?;
-        let known = self.whole_now.groups.get(group)?.get(member)?.is_some();
+        let known = self
+            .whole_now
+            .groups
+            .get(group)?
+            .values
+            .get(member)?
+            .is_some();
         if known {
             return Some((var.clone(), var.not()));
         }
@@ -1874,6 +1932,7 @@ fn groups_of(
                     fact,
                     changeable: info.is_some_and(|f| !f.fixed),
                     range: info.map(|f| f.range).unwrap_or_default(),
+                    vocabulary: info.and_then(|f| f.vocabulary.clone()),
                 });
             }
         }
