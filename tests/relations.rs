@@ -2,8 +2,9 @@
 //! other and compute with them.
 //!
 //! Two universes of facts: numbers from 0 to 3, tried at every quarter in
-//! between (the relations of the pool have coefficients of 1 and 2 and
-//! whole thresholds, so every cell of their arrangements — where the tests
+//! between (the tests of the pool are on whole thresholds and the
+//! relations are sums and differences with whole constants, so their lines
+//! cross at halves, and every cell of their arrangements — where the tests
 //! and relations come out alike — holds a quarter point); and words,
 //! tried at every word a rule names and at as many others as there are
 //! facts (so every way of words being alike or not is tried). What holds
@@ -117,7 +118,7 @@ fact k: number from 0 to 3 fixed
             ("y < 2", false),
             ("m >= 2", false),
             ("x - x >= 0", true),
-            ("2 * x >= 3", false),
+            ("2 * x >= 4", false),
             ("x + y == 3", true),
             ("y >= k", true),
         ],

@@ -338,6 +338,107 @@ pub(crate) fn bounds_of(range: NumberRange) -> Bounds {
     }
 }
 
+// ----- intervals of one fact ------------------------------------------------
+
+/// The order of two intervals' starts: no bound first, then by value, an
+/// included end before an excluded one.
+pub(crate) fn start_order(a: &End, b: &End) -> std::cmp::Ordering {
+    let key = |end: &End| match end {
+        None => (false, None, false),
+        Some((b, open)) => (true, Some(b.clone()), *open),
+    };
+    key(a).cmp(&key(b))
+}
+
+/// One end of an interval: a value, and whether it is excluded.
+pub(crate) type End = Option<(Q, bool)>;
+
+/// Whether `x` lies between two ends.
+pub(crate) fn within(x: &Q, lo: &End, hi: &End) -> bool {
+    lo.as_ref()
+        .is_none_or(|(b, open)| if *open { x > b } else { x >= b })
+        && hi
+            .as_ref()
+            .is_none_or(|(b, open)| if *open { x < b } else { x <= b })
+}
+
+/// An interval as a condition on a fact of `range`: `>= 1000 and <
+/// 30000`, `== 5`, `any value` — an end the range has anyway left out.
+pub(crate) fn describe_interval(
+    lo: &End,
+    hi: &End,
+    range: crate::syntax::ast::NumberRange,
+) -> String {
+    if let (Some((a, false)), Some((b, false))) = (lo, hi) {
+        if a == b {
+            return format!("== {}", number(a));
+        }
+    }
+    let bounds = bounds_of(range);
+    let lo = lo
+        .as_ref()
+        .filter(|(b, open)| *open || bounds.lo.as_ref() != Some(b))
+        .map(|(b, open)| format!("{} {}", if *open { ">" } else { ">=" }, number(b)));
+    let hi = hi
+        .as_ref()
+        .filter(|(b, open)| *open || bounds.hi.as_ref() != Some(b))
+        .map(|(b, open)| format!("{} {}", if *open { "<" } else { "<=" }, number(b)));
+    let parts: Vec<String> = lo.into_iter().chain(hi).collect();
+    match parts.is_empty() {
+        true => "any value".to_string(),
+        false => parts.join(" and "),
+    }
+}
+
+/// A number as written: a decimal, or a fraction where it has none.
+fn number(q: &Q) -> String {
+    decimal_text(q).unwrap_or_else(|| format!("{}/{}", q.numer(), q.denom()))
+}
+
+/// The interval a cell of one variable makes: its forms' signs as bounds,
+/// within the fact's range.
+pub(crate) fn interval(constraints: &[(Form, Sign)], range: &Bounds) -> (End, End) {
+    let (mut lo, mut hi): (End, End) = (None, None);
+    for (form, sign) in constraints {
+        let Some((_, a)) = form.terms.first() else {
+            continue;
+        };
+        // a·x + k has this sign: x is above, at or below -k/a.
+        let at = -(&form.constant / a);
+        let sign = match (a.is_negative(), sign) {
+            (true, Sign::Negative) => Sign::Positive,
+            (true, Sign::Positive) => Sign::Negative,
+            (_, sign) => *sign,
+        };
+        match sign {
+            Sign::Zero => {
+                lo = tighter(lo, Some((at.clone(), false)), true);
+                hi = tighter(hi, Some((at, false)), false);
+            }
+            Sign::Positive => lo = tighter(lo, Some((at, true)), true),
+            Sign::Negative => hi = tighter(hi, Some((at, true)), false),
+        }
+    }
+    lo = tighter(lo, range.lo.clone().map(|b| (b, false)), true);
+    hi = tighter(hi, range.hi.clone().map(|b| (b, false)), false);
+    (lo, hi)
+}
+
+/// The tighter of a bound and a new one (`lower`: the greater; else the
+/// lesser); at the same value, the excluding one.
+fn tighter(current: End, new: Option<(Q, bool)>, lower: bool) -> End {
+    let Some(new) = new else { return current };
+    let Some(current) = current else {
+        return Some(new);
+    };
+    let ordering = new.0.cmp(&current.0);
+    Some(match (ordering, lower) {
+        (std::cmp::Ordering::Greater, true) | (std::cmp::Ordering::Less, false) => new,
+        (std::cmp::Ordering::Equal, _) => (current.0, current.1 || new.1),
+        _ => current,
+    })
+}
+
 /// One way a group's tests and relations come out together.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Cell {

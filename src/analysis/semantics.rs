@@ -619,20 +619,27 @@ impl Space {
                     literals.push((vars.satisfied, *outcome == Tri::True));
                     literals.push((vars.unsatisfied, *outcome == Tri::False));
                 }
-                let values = free
-                    .iter()
-                    .zip(&cell.point)
-                    .map(|(member, q)| {
-                        let value = match &words {
-                            Some(words) => {
-                                let code = q.to_integer().try_into().unwrap_or(usize::MAX);
-                                words.spell(&[code]).pop().map(FactValue::String)
-                            }
-                            None => relations::to_decimal(q).map(FactValue::Number),
-                        };
-                        (*member, value)
-                    })
-                    .collect();
+                // Words spelled together: fresh ones alike only where equal.
+                let values: Vec<Option<FactValue>> = match &words {
+                    Some(words) => {
+                        let codes: Vec<usize> = cell
+                            .point
+                            .iter()
+                            .map(|q| q.to_integer().try_into().unwrap_or(usize::MAX))
+                            .collect();
+                        words
+                            .spell(&codes)
+                            .into_iter()
+                            .map(|w| Some(FactValue::String(w)))
+                            .collect()
+                    }
+                    None => cell
+                        .point
+                        .iter()
+                        .map(|q| relations::to_decimal(q).map(FactValue::Number))
+                        .collect(),
+                };
+                let values = free.iter().copied().zip(values).collect();
                 GroupCell { literals, values }
             })
             .collect())

@@ -1064,7 +1064,7 @@ impl<'s, 'r, 'b> Search<'s, 'r, 'b> {
                     fact: *fact,
                     value: Value::Number(value),
                     entity: None,
-                    condition: Some(related::describe(
+                    condition: Some(super::relations::describe_interval(
                         &interval.lo,
                         &interval.hi,
                         resolved_range(self.snapshot, *fact),

@@ -16,18 +16,13 @@
 //! counts, interval by interval, the entities gained and lost: `n log n` in
 //! entities, never `n²`.
 
-use num_traits::Signed;
-
 use super::super::Snapshot;
 use super::super::atoms::Test;
 use super::super::budget::{Budget, Exhausted};
-use super::super::linear::{Q, Sign, simplest_between};
-use super::super::relations::{self, Reading, Relation};
+use super::super::linear::{Q, simplest_between};
+use super::super::relations::{self, End, Reading, Relation, describe_interval, interval, within};
 use crate::check::FactId;
 use crate::facts::Value;
-
-/// One end of an interval: a value, and whether it is excluded.
-pub(super) type End = Option<(Q, bool)>;
 
 /// A region of a related fact's values: an interval whose values pass and
 /// fail the same tests and relations, with a value a fact can hold in it.
@@ -50,46 +45,8 @@ impl Region {
     /// The region as a condition on a fact of `range`: `>= 1000 and <
     /// 30000`, `== 5` (an end the range has anyway left out).
     pub(super) fn describe(&self, range: crate::syntax::ast::NumberRange) -> String {
-        describe(&self.lo, &self.hi, range)
+        describe_interval(&self.lo, &self.hi, range)
     }
-}
-
-/// Whether `x` lies between two ends.
-fn within(x: &Q, lo: &End, hi: &End) -> bool {
-    lo.as_ref()
-        .is_none_or(|(b, open)| if *open { x > b } else { x >= b })
-        && hi
-            .as_ref()
-            .is_none_or(|(b, open)| if *open { x < b } else { x <= b })
-}
-
-/// An interval as a condition on a fact of `range`: `>= 1000 and <
-/// 30000`, `== 5`, `any value` — an end the range has anyway left out.
-pub(super) fn describe(lo: &End, hi: &End, range: crate::syntax::ast::NumberRange) -> String {
-    if let (Some((a, false)), Some((b, false))) = (lo, hi) {
-        if a == b {
-            return format!("== {}", number(a));
-        }
-    }
-    let bounds = relations::bounds_of(range);
-    let lo = lo
-        .as_ref()
-        .filter(|(b, open)| *open || bounds.lo.as_ref() != Some(b))
-        .map(|(b, open)| format!("{} {}", if *open { ">" } else { ">=" }, number(b)));
-    let hi = hi
-        .as_ref()
-        .filter(|(b, open)| *open || bounds.hi.as_ref() != Some(b))
-        .map(|(b, open)| format!("{} {}", if *open { "<" } else { "<=" }, number(b)));
-    let parts: Vec<String> = lo.into_iter().chain(hi).collect();
-    match parts.is_empty() {
-        true => "any value".to_string(),
-        false => parts.join(" and "),
-    }
-}
-
-/// A number as written: a decimal, or a fraction where it has none.
-fn number(q: &Q) -> String {
-    relations::decimal_text(q).unwrap_or_else(|| format!("{}/{}", q.numer(), q.denom()))
 }
 
 /// The regions of `fact`'s values — by its own `tests` and the `relations`
@@ -135,7 +92,7 @@ pub(super) fn regions(
             (lo, hi, cell.tests, cell.relations)
         })
         .collect();
-    spans.sort_by_key(|span| start(&span.0));
+    spans.sort_by(|a, b| relations::start_order(&a.0, &b.0));
     let mut merged: Vec<(End, End, Vec<bool>, Vec<crate::eval::Tri>)> = Vec::new();
     for span in spans {
         match merged.last_mut() {
@@ -151,62 +108,6 @@ pub(super) fn regions(
             Some(Region { value, lo, hi })
         })
         .collect())
-}
-
-/// Where an interval starts, for ordering: no bound first, then by value,
-/// an included end before an excluded one.
-fn start(end: &End) -> (bool, Option<Q>, bool) {
-    match end {
-        None => (false, None, false),
-        Some((b, open)) => (true, Some(b.clone()), *open),
-    }
-}
-
-/// The interval a cell of one variable makes: its forms' signs as bounds,
-/// within the fact's range.
-fn interval(
-    constraints: &[(super::super::linear::Form, Sign)],
-    range: &super::super::linear::Bounds,
-) -> (End, End) {
-    let (mut lo, mut hi): (End, End) = (None, None);
-    for (form, sign) in constraints {
-        let Some((_, a)) = form.terms.first() else {
-            continue;
-        };
-        // a·x + k has this sign: x is above, at or below -k/a.
-        let at = -(&form.constant / a);
-        let sign = match (a.is_negative(), sign) {
-            (true, Sign::Negative) => Sign::Positive,
-            (true, Sign::Positive) => Sign::Negative,
-            (_, sign) => *sign,
-        };
-        match sign {
-            Sign::Zero => {
-                lo = tighter(lo, Some((at.clone(), false)), true);
-                hi = tighter(hi, Some((at, false)), false);
-            }
-            Sign::Positive => lo = tighter(lo, Some((at, true)), true),
-            Sign::Negative => hi = tighter(hi, Some((at, true)), false),
-        }
-    }
-    lo = tighter(lo, range.lo.clone().map(|b| (b, false)), true);
-    hi = tighter(hi, range.hi.clone().map(|b| (b, false)), false);
-    (lo, hi)
-}
-
-/// The tighter of a bound and a new one (`lower`: the greater; else the
-/// lesser); at the same value, the excluding one.
-fn tighter(current: End, new: Option<(Q, bool)>, lower: bool) -> End {
-    let Some(new) = new else { return current };
-    let Some(current) = current else {
-        return Some(new);
-    };
-    let ordering = new.0.cmp(&current.0);
-    Some(match (ordering, lower) {
-        (std::cmp::Ordering::Greater, true) | (std::cmp::Ordering::Less, false) => new,
-        (std::cmp::Ordering::Equal, _) => (current.0, current.1 || new.1),
-        _ => current,
-    })
 }
 
 /// What one world change would do to each entity, interval by interval of

@@ -419,6 +419,40 @@ impl Group {
     }
 }
 
+impl Group {
+    /// The values a change of one number admits, if they are one interval:
+    /// the cells that meet it, each an interval of its values, joined.
+    pub(super) fn interval(
+        &self,
+        cells: &GroupCells,
+        change: &GroupChange,
+        range: NumberRange,
+    ) -> Option<(relations::End, relations::End)> {
+        let bounds = relations::bounds_of(range);
+        let mut spans: Vec<(relations::End, relations::End)> = cells
+            .get(&self.pattern(change))?
+            .iter()
+            .filter(|cell| self.meets(cell, change))
+            .map(|cell| relations::interval(&cell.constraints, &bounds))
+            .collect();
+        spans.sort_by(|a, b| relations::start_order(&a.0, &b.0));
+        let mut joined = spans.into_iter();
+        let (lo, mut hi) = joined.next()?;
+        for (next_lo, next_hi) in joined {
+            // Each span must start where the last one ends.
+            let touches = match (&hi, &next_lo) {
+                (Some((a, a_open)), Some((b, b_open))) => a == b && a_open != b_open,
+                _ => false,
+            };
+            if !touches {
+                return None;
+            }
+            hi = next_hi;
+        }
+        Some((lo, hi))
+    }
+}
+
 /// A group's cells, by pattern of members changed.
 pub(super) type GroupCells = std::collections::HashMap<Vec<bool>, Vec<PatternCell>>;
 
@@ -437,10 +471,14 @@ pub(super) fn relation_text(
     if spread.form.terms.is_empty() {
         return None;
     }
-    // Surely failing is surely holding of the opposite comparison.
-    let op = match surely {
-        Surely::Holds => relation.op,
-        Surely::Fails => relation.op.negated(),
+    // Surely failing is surely holding of the opposite comparison; and
+    // with every fact it reads known, not holding is failing.
+    let decided = spread.low == spread.high;
+    let (op, value) = match (surely, value, decided) {
+        (Surely::Holds, false, true) => (relation.op.negated(), true),
+        (Surely::Fails, false, true) => (relation.op, true),
+        (Surely::Holds, _, _) => (relation.op, value),
+        (Surely::Fails, _, _) => (relation.op.negated(), value),
     };
     let text = match (relation.strings, words) {
         (true, Some(words)) => words_text(op, spread, names, words),

@@ -41,7 +41,7 @@ mod groups;
 use super::atoms::{self, Atom, Leaf, Test};
 use super::budget::{Budget, DEFAULT_STEPS, Exhausted};
 use super::primes::{self, Cube};
-use super::relations::Relation;
+use super::relations::{self, Relation};
 use super::{AnalysisError, Closure, Snapshot, Target, scope_of};
 use crate::check::{Cond, CondKind, FactId, RuleId};
 use crate::eval::{Tri, Verdict};
@@ -918,6 +918,28 @@ impl<'s, 'r> Question<'s, 'r> {
         changes
     }
 
+    /// A group's cells for one pattern of change: the search's, or (when
+    /// the search ran out of budget and did not keep them) worked out on a
+    /// budget of their own.
+    fn pattern_cells(
+        &self,
+        group: &Group,
+        values: &GroupNow,
+        pattern: &[bool],
+        searched: Option<&GroupCells>,
+    ) -> Option<GroupCells> {
+        let cells = match searched.and_then(|cells| cells.get(pattern)) {
+            Some(cells) => cells.clone(),
+            None => {
+                let budget = Budget::new(EXAMPLE_STEPS);
+                group
+                    .cells(&self.atoms, &self.relations, values, pattern, &budget)
+                    .ok()?
+            }
+        };
+        Some([(pattern.to_vec(), cells)].into_iter().collect())
+    }
+
     /// The changes to a group's members: each changed member with its own
     /// tests and the relations that read it alone (the others keeping
     /// their values), and the relations over several changed members as
@@ -1004,19 +1026,28 @@ impl<'s, 'r> Question<'s, 'r> {
                 described.relations.push(check.clone());
             }
         }
-        // The cells of the search, or (when the search ran out of budget
-        // and did not keep them) this pattern's, on a budget of its own.
         let words = values.words.as_ref();
+        let cells = self.pattern_cells(group, values, &pattern, cells);
         let example = cells
-            .and_then(|cells| group.example(cells, words, change))
-            .or_else(|| {
-                let budget = Budget::new(EXAMPLE_STEPS);
-                let cells = group
-                    .cells(&self.atoms, &self.relations, values, &pattern, &budget)
-                    .ok()?;
-                let cells: GroupCells = [(pattern.clone(), cells)].into_iter().collect();
-                group.example(&cells, words, change)
-            });
+            .as_ref()
+            .and_then(|cells| group.example(cells, words, change));
+        // One number changed alone: its condition as the interval it
+        // admits, where that is one (`>= 39`, not `>= 20 and >= 39`).
+        if let ([member], None, Some(cells), Some(described)) = (
+            change.changed.as_slice(),
+            words,
+            &cells,
+            changes.first_mut(),
+        ) {
+            let range = group
+                .members
+                .get(*member)
+                .map(|m| m.range)
+                .unwrap_or_default();
+            if let Some((lo, hi)) = group.interval(cells, change, range) {
+                described.condition = Some(relations::describe_interval(&lo, &hi, range));
+            }
+        }
         for (index, described) in changes.iter_mut().enumerate() {
             if described.condition.is_none() && described.jointly.is_empty() {
                 described.condition = Some("any value".to_string());
