@@ -615,6 +615,15 @@ impl Words {
         }
     }
 
+    /// A word for each number of a cell's point (numbers as rationals).
+    pub(crate) fn spell_point(&self, point: &[Q]) -> Vec<String> {
+        let codes: Vec<usize> = point
+            .iter()
+            .map(|q| q.to_integer().try_into().unwrap_or(usize::MAX))
+            .collect();
+        self.spell(&codes)
+    }
+
     /// A word for each number of a point: the named ones as they are,
     /// fresh ones as words named nowhere (`other`, `other_2`, …).
     pub(crate) fn spell(&self, codes: &[usize]) -> Vec<String> {

@@ -621,18 +621,11 @@ impl Space {
                 }
                 // Words spelled together: fresh ones alike only where equal.
                 let values: Vec<Option<FactValue>> = match &words {
-                    Some(words) => {
-                        let codes: Vec<usize> = cell
-                            .point
-                            .iter()
-                            .map(|q| q.to_integer().try_into().unwrap_or(usize::MAX))
-                            .collect();
-                        words
-                            .spell(&codes)
-                            .into_iter()
-                            .map(|w| Some(FactValue::String(w)))
-                            .collect()
-                    }
+                    Some(words) => words
+                        .spell_point(&cell.point)
+                        .into_iter()
+                        .map(|w| Some(FactValue::String(w)))
+                        .collect(),
                     None => cell
                         .point
                         .iter()

@@ -395,13 +395,8 @@ impl Group {
             .filter(|cell| self.meets(cell, change));
         match words {
             Some(words) => meets.into_iter().next().map(|cell| {
-                let codes: Vec<usize> = cell
-                    .point
-                    .iter()
-                    .map(|q| q.to_integer().try_into().unwrap_or(usize::MAX))
-                    .collect();
                 words
-                    .spell(&codes)
+                    .spell_point(&cell.point)
                     .into_iter()
                     .map(crate::FactValue::String)
                     .collect()
