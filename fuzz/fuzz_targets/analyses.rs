@@ -23,12 +23,12 @@ use prereq::analysis::leverage::LeverageOptions;
 use prereq::analysis::unlock::{Change, UnlockOptions, option_admits};
 use prereq::{FactValue, Facts, RuleSet, Tri, Verdict};
 
-const DECLARATIONS: &str = "world fact w: bool\nworld fact m: number\nfact a: bool\nfact b: bool\nfact k: bool fixed\nfact n: number\nfact s: set<string>\nfact t: string\nfact r: number from 0 to 5\n";
+const DECLARATIONS: &str = "world fact w: bool\nworld fact m: number\nworld fact l: string\nfact a: bool\nfact b: bool\nfact k: bool fixed\nfact n: number\nfact s: set<string>\nfact t: string\nfact r: number from 0 to 5\n";
 
-const ATOMS: [&str; 21] = [
+const ATOMS: [&str; 23] = [
     "w", "a", "b", "k", "n >= 0", "n < 5", "n == 5", "m > 1", "\"x\" in s", "\"y\" not in s", "t == \"p\"", "t in [\"p\", \"q\"]",
     "n * 2 - m >= 3", "n - n >= 0", "0.1 * n + 0.2 * n == 0.3 * n", "n >= m", "n + r < m + 2",
-    "r >= 0", "r < 3", "r > 7", "n * m >= 2",
+    "r >= 0", "r < 3", "r > 7", "n * m >= 2", "t == l", "t != l",
 ];
 
 /// The atoms unlock does not reason about: with one in its closure it
@@ -70,6 +70,7 @@ struct Input {
     rules: Vec<RuleSpec>,
     w: Option<bool>,
     m: Option<i8>,
+    l: Option<u8>,
     entities: Vec<EntitySpec>,
 }
 
@@ -108,6 +109,9 @@ fn facts(input: &Input) -> Facts {
     }
     if let Some(m) = input.m {
         facts.set_world("m", i32::from(m));
+    }
+    if let Some(l) = input.l {
+        facts.set_world("l", ["p", "q", "z"][l as usize % 3]);
     }
     for (index, e) in input.entities.iter().take(4).enumerate() {
         let name = format!("e{index}");

@@ -100,9 +100,8 @@ pub struct Change {
     /// option changes: `troops_offered >= min_contingent`, both changed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub jointly: Vec<String>,
-    /// For other facts than bools (whose value is `to`): a value meeting
-    /// the change — with the other changes of its option, where they meet
-    /// conditions together.
+    /// A value meeting the change — with the other changes of its option,
+    /// where they meet conditions together (none where `to` says it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<FactValue>,
     #[serde(skip)]
@@ -1089,7 +1088,7 @@ impl<'s, 'r> Question<'s, 'r> {
         };
         let now = self.snapshot.fact_value(entity, fact);
         let example = match (info.map(|i| i.ty), to) {
-            (Some(FactType::Bool | FactType::StringSet), _) | (_, Some(_)) => None,
+            (Some(FactType::StringSet), _) | (_, Some(_)) => None,
             _ => self.example(fact, &literals, now.as_ref()),
         };
         Change {
