@@ -61,9 +61,25 @@ pub(crate) fn bounded(path: &Path, limit: u64, nul: Nul) -> Result<Vec<u8>, Read
     if known.is_some_and(|len| len > limit) {
         return Err(ReadError::TooLarge);
     }
+    within(file, known, limit, nul)
+}
+
+/// The bytes of standard input, at most `limit` of them.
+pub(crate) fn bounded_stdin(limit: u64, nul: Nul) -> Result<Vec<u8>, ReadError> {
+    within(std::io::stdin().lock(), None, limit, nul)
+}
+
+/// What `reader` holds (`known` bytes, if its size is known), at most
+/// `limit` bytes of it.
+fn within(
+    reader: impl Read,
+    known: Option<u64>,
+    limit: u64,
+    nul: Nul,
+) -> Result<Vec<u8>, ReadError> {
     let capacity = known.map_or(CHUNK as u64, |len| len.min(limit)) as usize;
     let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
-    let mut reader = file.take(limit.saturating_add(1));
+    let mut reader = reader.take(limit.saturating_add(1));
     loop {
         let start = bytes.len();
         // Straight into the buffer, a chunk at a time, so that a NUL byte

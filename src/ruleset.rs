@@ -166,6 +166,28 @@ impl RuleSet {
         Columns::load(self.program.schema(), path)
     }
 
+    /// Reads a facts snapshot as `options` say — a `.toml`, `.json` or
+    /// `.csv` file, or standard input (`-`) in a given format; facts the
+    /// rules do not declare refused or ignored — into a columnar store.
+    ///
+    /// ```
+    /// # use prereq::{RuleSet, facts::{Format, LoadOptions}};
+    /// let rules = RuleSet::parse("r.rules", "fact troops: number\nrule big requires troops > 10")?;
+    /// let csv = std::env::temp_dir().join("prereq-load-columns-with.csv");
+    /// std::fs::write(&csv, "entity,troops,notes\nUK,10000,ready\n")?;
+    /// let options = LoadOptions { allow_extra_facts: true, ..LoadOptions::default() };
+    /// let columns = rules.load_columns_with(&csv, &options)?;
+    /// assert_eq!(columns.ignored_facts(), ["notes"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load_columns_with(
+        &self,
+        path: impl AsRef<Path>,
+        options: &crate::facts::LoadOptions,
+    ) -> Result<Columns, FactsError> {
+        Columns::load_with(self.program.schema(), path, options)
+    }
+
     /// Evaluates every rule for every entity of a columnar snapshot, a block
     /// of entities at a time ([`crate::batch`]), into a report. Gives the
     /// same verdicts as [`RuleSet::evaluate`] on the same facts.

@@ -6,12 +6,15 @@
 //! reaches a terminal — the table, every problem and warning — is escaped,
 //! and every number accepted is one a float holds as written. The quick
 //! JSON reader reads as the serde visitors alone do, into both stores.
+//! The same bytes as a CSV table load cleanly or name every problem with
+//! its line, and allowing extra facts only ever accepts more.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use prereq::batch::{self, Columns};
+use prereq::facts::{Format, LoadOptions};
 use prereq::{Facts, FactsError, RuleSet};
 
 fn rules() -> &'static RuleSet {
@@ -45,10 +48,38 @@ fn assert_quick_reads_as_serde(text: &str) {
     }
 }
 
+/// The text as a CSV table: refused as not CSV, or every problem named
+/// with a path and safe on a terminal, or verdicts; with extra facts
+/// allowed, the same columns or more accepted.
+fn assert_csv_loads_cleanly(text: &str) {
+    let schema = rules().program().schema();
+    let strict = LoadOptions { format: Some(Format::Csv), allow_extra_facts: false };
+    let lenient = LoadOptions { allow_extra_facts: true, ..strict };
+    let (strict, lenient) = (
+        Columns::from_text_with(schema, "fuzz.csv", text, &strict),
+        Columns::from_text_with(schema, "fuzz.csv", text, &lenient),
+    );
+    match &strict {
+        Ok(columns) => {
+            assert_eq!(lenient.as_ref().ok(), Some(columns), "allowing extra facts changes nothing that loads");
+            let report = rules().evaluate_columns(columns);
+            assert_terminal_safe(&prereq::report::table::render(&report, Default::default()));
+            assert_eq!(report.entities().count(), columns.len());
+        }
+        Err(FactsError::Invalid { problems, .. }) => {
+            assert!(problems.iter().all(|p| p.path.contains("line ")), "every CSV problem names its line");
+            problems.iter().for_each(|p| assert_terminal_safe(&p.to_string().replace("\n  help:", " help:")));
+        }
+        Err(FactsError::Syntax { message, .. }) => assert_terminal_safe(message),
+        Err(other) => panic!("a CSV text fails as {other:?}"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let schema = rules().program().schema();
     assert_quick_reads_as_serde(text);
+    assert_csv_loads_cleanly(text);
     let loads = [
         (Facts::from_toml_str("fuzz.toml", text), Columns::from_toml_str(schema, "fuzz.toml", text)),
         (Facts::from_json_str("fuzz.json", text), Columns::from_json_str(schema, "fuzz.json", text)),

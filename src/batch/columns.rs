@@ -15,14 +15,13 @@
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fixedbitset::FixedBitSet;
 
 use crate::compile::{FactSlot, Schema, Slot};
 use crate::facts::bind::{Value, locate, typed, words_of};
-use crate::facts::de::{FactSink, LIMITS, Refusal, TomlText, read_document};
+use crate::facts::de::{FactSink, Refusal};
 use crate::facts::{FactProblem, FactValue, Facts, FactsError, path_key};
 use crate::name_index::NameIndex;
 use crate::syntax::ast::FactType;
@@ -241,6 +240,64 @@ impl Column {
         }
     }
 
+    /// Replaces entity `entity`'s value, of any entity of the column, by
+    /// `value` (`None`: unknown). A set is spliced in place, the ends of
+    /// the sets after it shifted.
+    fn replace(&mut self, entity: usize, value: Option<Value>, strings: &mut Interner) {
+        match (self, value) {
+            (Column::Bool { value, known }, value_given) => {
+                value.set(entity, matches!(value_given, Some(Value::Bool(true))));
+                known.set(entity, matches!(value_given, Some(Value::Bool(_))));
+            }
+            (Column::Number { value, known }, given) => {
+                let number = match given {
+                    Some(Value::Number(n)) => Some(n),
+                    _ => None,
+                };
+                if let Some(cell) = value.get_mut(entity) {
+                    *cell = number.unwrap_or(0.0);
+                }
+                known.set(entity, number.is_some());
+            }
+            (Column::String { value, known }, given) => {
+                let id = match given {
+                    Some(Value::String(s)) => Some(strings.intern(&s)),
+                    _ => None,
+                };
+                if let Some(cell) = value.get_mut(entity) {
+                    *cell = id.unwrap_or(0);
+                }
+                known.set(entity, id.is_some());
+            }
+            (
+                Column::Set {
+                    ends,
+                    items,
+                    known,
+                    partial,
+                },
+                given,
+            ) => {
+                let (has, lacks, known_now, open) = match given {
+                    Some(Value::Set(has)) => (has, None, true, false),
+                    Some(Value::PartialSet { has, lacks }) => (has, Some(lacks), true, true),
+                    _ => (Box::default(), None, false, false),
+                };
+                splice(ends, items, entity, ids_of(&has, strings));
+                known.set(entity, known_now);
+                if open && partial.is_none() {
+                    *partial = Some(Box::new(PartialSets::for_entities(ends.len())));
+                }
+                if let Some(partial) = partial {
+                    let lacked = ids_of(lacks.as_deref().unwrap_or_default(), strings);
+                    splice(&mut partial.ends, &mut partial.items, entity, lacked);
+                    grow(&mut partial.open, entity + 1);
+                    partial.open.set(entity, open);
+                }
+            }
+        }
+    }
+
     /// Entity `entity`'s value, if known.
     fn value(&self, entity: usize, strings: &Interner) -> Option<Value> {
         if !self.known().contains(entity) {
@@ -304,6 +361,29 @@ fn sort_unique_from(items: &mut Vec<u32>, start: usize) {
         }
     }
     items.truncate(kept);
+}
+
+/// The interned ids of `strings`, sorted, without duplicates.
+fn ids_of(set: &[Box<str>], strings: &mut Interner) -> Vec<u32> {
+    let mut ids: Vec<u32> = set.iter().map(|s| strings.intern(s)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Replaces entity `entity`'s ids, of sets stored end to end, by `ids`,
+/// shifting the ends of the entities after it.
+fn splice(ends: &mut [usize], items: &mut Vec<u32>, entity: usize, ids: Vec<u32>) {
+    let start = match entity.checked_sub(1) {
+        Some(previous) => ends.get(previous).copied().unwrap_or(0),
+        None => 0,
+    };
+    let end = ends.get(entity).copied().unwrap_or(start);
+    let added = ids.len();
+    items.splice(start..end, ids);
+    for later in ends.iter_mut().skip(entity) {
+        *later = *later - (end - start) + added;
+    }
 }
 
 /// The interned ids of entity `entity`'s set.
@@ -495,6 +575,9 @@ pub struct Columns {
     memberships: Cache<Mutex<MembershipBits>>,
     /// What is suspicious but not wrong: entity names that look alike.
     warnings: Vec<FactProblem>,
+    /// The facts given that the rules do not declare, ignored (with
+    /// [`crate::facts::LoadOptions::allow_extra_facts`]).
+    ignored: Vec<String>,
 }
 
 /// Membership bitsets by (set column, string id).
@@ -593,30 +676,39 @@ impl Columns {
             postings: (0..schema.entity_len()).map(|_| Cache::default()).collect(),
             memberships: Cache::default(),
             warnings: Vec::new(),
+            ignored: Vec::new(),
         }
     }
 
-    /// Reads a `.json` or `.toml` facts file straight into columns.
-    pub fn load(schema: &Schema, path: impl AsRef<Path>) -> Result<Columns, FactsError> {
-        let path = path.as_ref();
-        let (origin, format) = crate::facts::facts_format(path)?;
-        match format {
-            crate::facts::Format::Json => {
-                crate::facts::de::load_json(path, || Builder::new(schema, &origin))?.finish()
+    /// Replaces one fact's value (`None`: unknown): a world fact's, or
+    /// entity `entity`'s. The caches built from the old values are dropped.
+    pub(super) fn put(&mut self, slot: Slot, entity: Option<usize>, value: Option<Value>) {
+        match (slot, entity) {
+            (Slot::World(slot), _) => {
+                if let Some(cell) = self.world.get_mut(slot as usize) {
+                    *cell = value;
+                }
             }
-            crate::facts::Format::Toml => {
-                let (origin, text, _) = crate::facts::read_facts_file(path)?;
-                Columns::from_toml_str(schema, &origin, &text)
+            (Slot::Entity(slot), Some(entity)) => {
+                if let Some(column) = self.columns.get_mut(slot as usize) {
+                    column.replace(entity, value, &mut self.strings);
+                }
+                if let Some(postings) = self.postings.get_mut(slot as usize) {
+                    *postings = Cache::default();
+                }
+                self.memberships = Cache::default();
             }
+            (Slot::Entity(_), None) => {}
         }
     }
 
     /// Reads JSON facts; `origin` names the source in errors.
     pub fn from_json_str(schema: &Schema, origin: &str, text: &str) -> Result<Columns, FactsError> {
-        let text = crate::facts::without_bom(text);
-        crate::facts::de::read_json(text, || Builder::new(schema, origin))
-            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?
-            .finish()
+        let options = crate::facts::LoadOptions {
+            format: Some(crate::facts::Format::Json),
+            ..Default::default()
+        };
+        Columns::from_text_with(schema, origin, text, &options)
     }
 
     /// Reads JSON facts with the serde visitors alone: the reference
@@ -648,12 +740,7 @@ impl Columns {
 
     /// Reads TOML facts; `origin` names the source in errors.
     pub fn from_toml_str(schema: &Schema, origin: &str, text: &str) -> Result<Columns, FactsError> {
-        let mut builder = Builder::new(schema, origin);
-        let deserializer = toml::Deserializer::parse(text)
-            .map_err(|error| crate::facts::toml_error(origin, text, &error))?;
-        read_document(deserializer, LIMITS, TomlText(text), &mut builder)
-            .map_err(|error| crate::facts::toml_error(origin, text, &error))?;
-        builder.finish()
+        Columns::from_text_with(schema, origin, text, &crate::facts::LoadOptions::default())
     }
 
     /// Checks facts built in code (or read before) and stores them by
@@ -714,6 +801,12 @@ impl Columns {
     /// Where the facts came from.
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// The facts given that the rules do not declare, ignored because
+    /// extra facts were allowed ([`crate::facts::LoadOptions`]), by name.
+    pub fn ignored_facts(&self) -> &[String] {
+        &self.ignored
     }
 
     /// What was suspicious but not wrong in the facts: entity names that
@@ -907,8 +1000,10 @@ impl LookAlikes {
 /// A key given twice in one table is refused the second time whether or
 /// not its first value fitted, as [`Facts`] refuses it: both loaders report
 /// the same problems.
-struct Builder<'s> {
+pub(super) struct Builder<'s> {
     schema: &'s Schema,
+    /// With extra facts allowed: the undeclared facts met, ignored.
+    extra: Option<std::collections::BTreeSet<String>>,
     columns: Columns,
     problems: Vec<FactProblem>,
     /// Per world slot: given already.
@@ -928,12 +1023,15 @@ struct Builder<'s> {
     previous_order: Vec<&'s FactSlot>,
     /// How many keys the current entity has given.
     keys_given: usize,
+    /// The table of entities the document named, to read after it.
+    pub(super) entities_from: Option<String>,
 }
 
 impl<'s> Builder<'s> {
-    fn new(schema: &'s Schema, origin: &str) -> Builder<'s> {
+    pub(super) fn new(schema: &'s Schema, origin: &str) -> Builder<'s> {
         Builder {
             schema,
+            extra: None,
             columns: Columns::empty(schema, origin),
             problems: Vec::new(),
             world_seen: vec![false; schema.world_len()],
@@ -944,6 +1042,7 @@ impl<'s> Builder<'s> {
             names_deferred: false,
             previous_order: Vec::new(),
             keys_given: 0,
+            entities_from: None,
         }
     }
 
@@ -1063,6 +1162,9 @@ impl<'s> Builder<'s> {
 
     /// Checks and stores a world fact.
     fn world_value(&mut self, name: &str, value: &FactValue) -> Result<(), Refusal> {
+        if self.ignores(name) {
+            return Ok(());
+        }
         let (slot, fact) = self.place(name, false)?;
         let value = typed(fact, value)?;
         if let Some(cell) = self.columns.world.get_mut(slot) {
@@ -1073,6 +1175,9 @@ impl<'s> Builder<'s> {
 
     /// Checks and stores a fact of the entity added last.
     fn entity_value(&mut self, name: &str, value: &FactValue) -> Result<(), Refusal> {
+        if self.ignores(name) {
+            return Ok(());
+        }
         let (slot, fact) = self.place(name, true)?;
         let entity = self.columns.len().saturating_sub(1);
         let Some(column) = self.columns.columns.get_mut(slot) else {
@@ -1089,7 +1194,40 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Columns, FactsError> {
+    /// The builder, ignoring facts the rules do not declare when `allow`.
+    /// The declarations the builder reads by.
+    pub(super) fn schema(&self) -> &'s Schema {
+        self.schema
+    }
+
+    pub(super) fn allowing_extra_facts(mut self, allow: bool) -> Builder<'s> {
+        self.extra = allow.then(Default::default);
+        self
+    }
+
+    /// Notes facts ignored by a reader that skipped them itself (a CSV
+    /// table's columns).
+    pub(super) fn ignoring(mut self, names: Vec<String>) -> Builder<'s> {
+        if let Some(extra) = &mut self.extra {
+            extra.extend(names);
+        }
+        self
+    }
+
+    /// Whether a fact named `name` is ignored: extra facts are allowed,
+    /// and the rules do not declare it.
+    fn ignores(&mut self, name: &str) -> bool {
+        let ignored = self.extra.is_some() && self.schema.fact(name).is_none();
+        if let (true, Some(extra)) = (ignored, &mut self.extra) {
+            if !extra.contains(name) {
+                extra.insert(name.to_string());
+            }
+        }
+        ignored
+    }
+
+    pub(super) fn finish(mut self) -> Result<Columns, FactsError> {
+        self.columns.ignored = self.extra.take().unwrap_or_default().into_iter().collect();
         if self.problems.is_empty() {
             self.columns.warnings = self.look_alikes.warnings(&self.columns.names);
             Ok(self.columns)
@@ -1128,6 +1266,9 @@ impl FactSink for Builder<'_> {
     }
 
     fn entity_strings(&mut self, name: &str, strings: &[&str]) -> Result<(), Refusal> {
+        if self.ignores(name) {
+            return Ok(());
+        }
         let (slot, fact) = self.place(name, true)?;
         if fact.ty != FactType::StringSet {
             // Refused in the words of any other value.
@@ -1139,6 +1280,11 @@ impl FactSink for Builder<'_> {
         if let Some(column) = self.columns.columns.get_mut(slot) {
             column.set_strings(entity, strings, &mut self.columns.strings);
         }
+        Ok(())
+    }
+
+    fn entities_from(&mut self, table: String) -> Result<(), Refusal> {
+        self.entities_from = Some(table);
         Ok(())
     }
 

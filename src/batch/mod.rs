@@ -32,12 +32,15 @@
 //! test compares them on random rule sets); allocates per call and per
 //! thread, never per entity or per block; cannot fail.
 
+mod changes;
 mod columns;
 mod decide;
 mod kernel;
+mod load;
 mod lower;
 mod plan;
 
+pub use changes::FactChange;
 pub use columns::{Columns, EntityNames};
 pub use decide::{BoolFact, Decider, NumberFact, Request, SetFact, StringFact};
 pub use plan::{Plan, Row, Scratch};

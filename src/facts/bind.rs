@@ -139,6 +139,17 @@ fn place(
     }
 }
 
+/// Why a fact named `name` is refused when the rules do not declare it,
+/// with the nearest declared name if one is close.
+pub(crate) fn undeclared(schema: &Schema, name: &str) -> Refusal {
+    let names = schema.facts().iter().map(|f| f.name.as_str());
+    let help = match crate::check::suggest(name, names) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => "declare it in the rules with `fact NAME: TYPE`, or remove it (facts shared by several rule sets: --allow-extra-facts)".to_string(),
+    };
+    Refusal::new(format!("`{name}` is not a declared fact"), Some(&help))
+}
+
 /// The slot of a fact given in a facts file (in the world row, or in an
 /// entity's row when `under_entity`), or why it has none: the name is not
 /// declared, or the fact belongs to the other scope.
@@ -148,15 +159,7 @@ pub(crate) fn locate<'s>(
     under_entity: bool,
 ) -> Result<(usize, &'s FactSlot), Refusal> {
     let Some(fact) = schema.fact(name) else {
-        let names = schema.facts().iter().map(|f| f.name.as_str());
-        let help = match crate::check::suggest(name, names) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => "declare it in the rules with `fact NAME: TYPE`, or remove it".to_string(),
-        };
-        return Err(Refusal::new(
-            format!("`{name}` is not a declared fact"),
-            Some(&help),
-        ));
+        return Err(undeclared(schema, name));
     };
     match (fact.slot, under_entity) {
         (Slot::Entity(slot), true) | (Slot::World(slot), false) => Ok((slot as usize, fact)),

@@ -43,6 +43,19 @@ pub(crate) trait FactSink {
         let strings = strings.iter().map(|s| s.to_string()).collect();
         self.entity_fact(name, FactValue::Strings(strings))
     }
+    /// The document names a table of entities to read after it
+    /// (`entities_from = "countries.csv"`). Only a sink that knows the
+    /// rules' declarations can read a table's cells, so by default it is
+    /// refused.
+    fn entities_from(&mut self, table: String) -> Result<(), Refusal> {
+        let _ = table;
+        Err(Refusal::new(
+            "`entities_from` names a table, whose cells are read by the rules' declarations",
+            Some(
+                "load these facts with the rules: RuleSet::load_columns (as the command line does)",
+            ),
+        ))
+    }
     /// How many entities have been added.
     fn entity_count(&self) -> usize;
     /// A problem found in the document.
@@ -338,7 +351,7 @@ pub(crate) fn number(text: &str) -> Result<FactValue, Refusal> {
         Some(Ok(value)) => Ok(FactValue::Number(value)),
         Some(Err(inexact)) => Err(Refusal::new(inexact.message(text), Some(inexact.help()))),
         None => Err(Refusal::new(
-            format!("{text} is not a number"),
+            format!("expected a number, found {text:?}"),
             Some("write a decimal number, such as 1000 or 2.5"),
         )),
     }
@@ -454,7 +467,7 @@ impl<'de, S: FactSink, R: ReadValue> Visitor<'de> for DocumentVisitor<'_, S, R> 
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (mut seen_world, mut seen_entities) = (false, false);
+        let (mut seen_world, mut seen_entities, mut seen_table) = (false, false, false);
         while let Some(Key(key)) = map.next_key::<Key>()? {
             match &*key {
                 "world" if !seen_world => {
@@ -474,7 +487,26 @@ impl<'de, S: FactSink, R: ReadValue> Visitor<'de> for DocumentVisitor<'_, S, R> 
                         sink: &mut *self.sink,
                     })?;
                 }
-                "world" | "entities" => {
+                "entities_from" if !seen_table => {
+                    seen_table = true;
+                    let given = map.next_value::<serde_json::Value>()?;
+                    let refused = match given {
+                        serde_json::Value::String(table) => self.sink.entities_from(table).err(),
+                        other => Some(Refusal::new(
+                            format!(
+                                "expected the path of a table of entities, found {}",
+                                json_kind(&other)
+                            ),
+                            Some(
+                                "write a path, relative to this file: entities_from = \"countries.csv\"",
+                            ),
+                        )),
+                    };
+                    if let Some(refusal) = refused {
+                        self.sink.problem(refusal.at(key.to_string()));
+                    }
+                }
+                "world" | "entities" | "entities_from" => {
                     map.next_value::<IgnoredAny>()?;
                     self.sink.problem(problem(
                         &key,
@@ -487,12 +519,24 @@ impl<'de, S: FactSink, R: ReadValue> Visitor<'de> for DocumentVisitor<'_, S, R> 
                     self.sink.problem(problem(
                         &path_key(&key),
                         "unknown top-level key",
-                        Some("a facts file has a `world` table and an `entities` table, nothing else"),
+                        Some("a facts file has a `world` table and an `entities` table (or `entities_from`), nothing else"),
                     ));
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// A value's kind in words, for a refusal.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a bool",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a table",
     }
 }
 

@@ -27,6 +27,7 @@
 //! panics on input; every problem names the path of the offending value.
 
 pub mod bind;
+pub(crate) mod csv;
 pub(crate) mod de;
 mod quick_json;
 
@@ -259,9 +260,29 @@ pub enum FactsError {
         /// The file.
         origin: String,
     },
-    /// The extension is neither `.toml` nor `.json`.
-    #[error("{origin}: facts files must end in .toml or .json")]
+    /// The extension is none of `.toml`, `.json` and `.csv` (and no
+    /// format was given).
+    #[error(
+        "{origin}: facts files must end in .toml, .json or .csv (or say their format: --facts-format)"
+    )]
     UnknownFormat {
+        /// The file.
+        origin: String,
+    },
+    /// Standard input was given without its format.
+    #[error(
+        "{origin}: standard input has no file name to tell its format by: give it with --facts-format toml, json or csv"
+    )]
+    FormatNotGiven {
+        /// Where the facts come from.
+        origin: String,
+    },
+    /// A CSV table read without the rules: its cells are read as the rules
+    /// declare their facts.
+    #[error(
+        "{origin}: a CSV table's cells are read as the rules declare their facts: read it into columns (`RuleSet::load_columns`)"
+    )]
+    TableWithoutRules {
         /// The file.
         origin: String,
     },
@@ -344,6 +365,7 @@ impl Facts {
                 Facts::from_toml_str(&origin, &text)
             }
             Format::Json => Ok(de::facts_from_json_file(path)?.with_origin(&origin)),
+            Format::Csv => Err(FactsError::TableWithoutRules { origin }),
         }
     }
 
@@ -497,11 +519,44 @@ pub(crate) fn entity_table(entities: &mut [EntityFacts], position: usize) -> Opt
     })
 }
 
-/// The two formats of facts files.
+/// The formats of facts: TOML and JSON documents, and CSV tables of
+/// entity facts ([`csv`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
+pub enum Format {
+    /// `[world]` and `[entities.NAME]` tables.
     Toml,
+    /// `{"world": {…}, "entities": {…}}`.
     Json,
+    /// A header row (`entity`, then entity facts), a row per entity.
+    Csv,
+}
+
+/// How a facts snapshot is read.
+///
+/// ```
+/// use prereq::RuleSet;
+/// use prereq::facts::{Format, LoadOptions};
+/// let rules = RuleSet::parse("r.rules", "fact troops: number\nrule big requires troops > 10")?;
+/// let options = LoadOptions { format: Some(Format::Csv), allow_extra_facts: true };
+/// let columns = prereq::batch::Columns::from_text_with(
+///     rules.program().schema(),
+///     "table",
+///     "entity,troops,colour\nUK,10000,red\nIreland,,green\n",
+///     &options,
+/// )?;
+/// assert_eq!(columns.ignored_facts(), ["colour"]);
+/// assert_eq!(rules.evaluate_columns(&columns).verdict("UK", "big"), Some(prereq::Verdict::Satisfied));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The format; `None`: told by the file's extension (standard input,
+    /// `-`, has none, so it needs one).
+    pub format: Option<Format>,
+    /// Facts the rules do not declare are ignored (and named in
+    /// [`crate::batch::Columns::ignored_facts`]) rather than problems: for
+    /// a facts file shared by several rule sets.
+    pub allow_extra_facts: bool,
 }
 
 /// The origin of a facts file (its path as shown in errors) and its
@@ -515,6 +570,7 @@ pub(crate) fn facts_format(path: &Path) -> Result<(String, Format), FactsError> 
     match extension.as_deref() {
         Some("toml") => Ok((origin, Format::Toml)),
         Some("json") => Ok((origin, Format::Json)),
+        Some("csv") => Ok((origin, Format::Csv)),
         _ => Err(FactsError::UnknownFormat { origin }),
     }
 }
@@ -523,23 +579,36 @@ pub(crate) fn facts_format(path: &Path) -> Result<(String, Format), FactsError> 
 /// Returns the origin (the path as shown in errors), the text and the format.
 pub(crate) fn read_facts_file(path: &Path) -> Result<(String, String, Format), FactsError> {
     let (origin, format) = facts_format(path)?;
-    let bytes = crate::read::bounded(path, crate::limits::MAX_FACTS_FILE_BYTES, Nul::Refused)
-        .map_err(|error| match error {
-            ReadError::Io(source) => FactsError::Io {
-                origin: origin.clone(),
-                source,
-            },
-            ReadError::TooLarge => FactsError::TooLarge {
-                origin: origin.clone(),
-            },
-            ReadError::Binary(offset) => FactsError::Syntax {
-                origin: origin.clone(),
-                message: format!(
-                    "the file holds a NUL byte (at byte {offset}): it is not a text file"
-                ),
-            },
-        })?;
-    let text = String::from_utf8(bytes).map_err(|error| {
+    let text = read_facts_text(path, &origin)?;
+    Ok((origin, text, format))
+}
+
+/// Standard input's name as `--facts` takes it.
+pub const STDIN: &str = "-";
+
+/// The text of a facts file (or, for [`STDIN`], of standard input) as
+/// UTF-8, within the size limit; `origin` names it in errors.
+pub(crate) fn read_facts_text(path: &Path, origin: &str) -> Result<String, FactsError> {
+    let origin = origin.to_string();
+    let limit = crate::limits::MAX_FACTS_FILE_BYTES;
+    let read = match path == Path::new(STDIN) {
+        true => crate::read::bounded_stdin(limit, Nul::Refused),
+        false => crate::read::bounded(path, limit, Nul::Refused),
+    };
+    let bytes = read.map_err(|error| match error {
+        ReadError::Io(source) => FactsError::Io {
+            origin: origin.clone(),
+            source,
+        },
+        ReadError::TooLarge => FactsError::TooLarge {
+            origin: origin.clone(),
+        },
+        ReadError::Binary(offset) => FactsError::Syntax {
+            origin: origin.clone(),
+            message: format!("the file holds a NUL byte (at byte {offset}): it is not a text file"),
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|error| {
         let at = crate::source::utf8_error_location(&error);
         FactsError::Syntax {
             origin: origin.clone(),
@@ -548,8 +617,7 @@ pub(crate) fn read_facts_file(path: &Path) -> Result<(String, String, Format), F
                 at.line, at.column
             ),
         }
-    })?;
-    Ok((origin, text, format))
+    })
 }
 
 /// The text after a byte order mark, if it starts with one: the mark says

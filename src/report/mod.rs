@@ -11,6 +11,7 @@
 //! evaluation; rendering never evaluates anything.
 
 pub mod analysis;
+mod csv;
 pub mod table;
 
 use std::sync::Arc;

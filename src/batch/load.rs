@@ -1,0 +1,213 @@
+//! Reading a facts snapshot into columns: a TOML, JSON or CSV file (its
+//! format told by its extension, or given), or standard input, with the
+//! options of [`LoadOptions`].
+//!
+//! Every format reaches the same column builder, so every value meets the
+//! same checks and every problem the same words: JSON files are streamed a
+//! chunk at a time, TOML read whole, CSV tables row by row
+//! ([`crate::facts::csv`]).
+
+use std::path::Path;
+
+use super::columns::{Builder, Columns};
+use crate::compile::Schema;
+use crate::facts::de::{FactSink, LIMITS, Refusal, TomlText, read_document};
+use crate::facts::{FactProblem, FactValue, FactsError, Format, LoadOptions, STDIN};
+
+impl Columns {
+    /// Reads a `.toml`, `.json` or `.csv` facts file straight into columns.
+    pub fn load(schema: &Schema, path: impl AsRef<Path>) -> Result<Columns, FactsError> {
+        Columns::load_with(schema, path, &LoadOptions::default())
+    }
+
+    /// Reads a facts file — or, for `-`, standard input — as `options`
+    /// say: its format (told by the extension when not given), and
+    /// whether facts the rules do not declare are ignored.
+    ///
+    /// ```
+    /// # use prereq::{RuleSet, batch::Columns, facts::LoadOptions};
+    /// let rules = RuleSet::parse("r.rules", "fact troops: number\nrule big requires troops > 10")?;
+    /// let error = Columns::load_with(rules.program().schema(), "-", &LoadOptions::default()).unwrap_err();
+    /// assert!(error.to_string().contains("--facts-format"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load_with(
+        schema: &Schema,
+        path: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<Columns, FactsError> {
+        let path = path.as_ref();
+        let stdin = path == Path::new(STDIN);
+        let (origin, format) = match (options.format, stdin) {
+            (Some(format), true) => ("standard input".to_string(), format),
+            (Some(format), false) => (path.display().to_string(), format),
+            (None, true) => {
+                return Err(FactsError::FormatNotGiven {
+                    origin: "standard input".to_string(),
+                });
+            }
+            (None, false) => crate::facts::facts_format(path)?,
+        };
+        let builder =
+            || Builder::new(schema, &origin).allowing_extra_facts(options.allow_extra_facts);
+        let base = match stdin {
+            true => Path::new(""),
+            false => path.parent().unwrap_or(Path::new("")),
+        };
+        if format == Format::Json && !stdin {
+            let builder = crate::facts::de::load_json(path, builder)?;
+            return with_entities_table(builder, base, options)?.finish();
+        }
+        let text = crate::facts::read_facts_text(path, &origin)?;
+        let options = LoadOptions {
+            format: Some(format),
+            ..*options
+        };
+        read_text(schema, &origin, &text, base, &options)?.finish()
+    }
+
+    /// Reads facts from text in a format (`options.format`, TOML if none);
+    /// `origin` names the text in errors. A table of entities it names
+    /// (`entities_from`) is found relative to the working directory.
+    pub fn from_text_with(
+        schema: &Schema,
+        origin: &str,
+        text: &str,
+        options: &LoadOptions,
+    ) -> Result<Columns, FactsError> {
+        read_text(schema, origin, text, Path::new(""), options)?.finish()
+    }
+}
+
+/// Reads facts from text into a builder, then the table of entities the
+/// text names, relative to `base`.
+fn read_text<'s>(
+    schema: &'s Schema,
+    origin: &str,
+    text: &str,
+    base: &Path,
+    options: &LoadOptions,
+) -> Result<Builder<'s>, FactsError> {
+    let text = crate::facts::without_bom(text);
+    let builder = || Builder::new(schema, origin).allowing_extra_facts(options.allow_extra_facts);
+    let document = match options.format.unwrap_or(Format::Toml) {
+        Format::Json => crate::facts::de::read_json(text, builder)
+            .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?,
+        Format::Toml => {
+            let mut builder = builder();
+            let deserializer = toml::Deserializer::parse(text)
+                .map_err(|error| crate::facts::toml_error(origin, text, &error))?;
+            read_document(deserializer, LIMITS, TomlText(text), &mut builder)
+                .map_err(|error| crate::facts::toml_error(origin, text, &error))?;
+            builder
+        }
+        Format::Csv => return read_csv_table(builder(), origin, text, options),
+    };
+    with_entities_table(document, base, options)
+}
+
+/// Reads a CSV table of entities into a builder.
+fn read_csv_table<'s>(
+    mut builder: Builder<'s>,
+    origin: &str,
+    text: &str,
+    options: &LoadOptions,
+) -> Result<Builder<'s>, FactsError> {
+    let schema = builder.schema();
+    let ignored = csv_into(&mut builder, schema, origin, text, options)?;
+    Ok(builder.ignoring(ignored))
+}
+
+/// Reads a CSV table's text into a sink; returns the columns it ignored.
+fn csv_into<S: FactSink>(
+    sink: &mut S,
+    schema: &Schema,
+    origin: &str,
+    text: &str,
+    options: &LoadOptions,
+) -> Result<Vec<String>, FactsError> {
+    let text = crate::facts::without_bom(text);
+    crate::facts::csv::read_csv(text.as_bytes(), schema, options.allow_extra_facts, sink)
+        .map_err(|message| crate::facts::syntax_error(origin, message))
+}
+
+/// Reads the table of entities a document named (`entities_from`), found
+/// relative to `base`, into the same builder: its problems name the
+/// table's file. Entities given in the document too are a problem.
+fn with_entities_table<'s>(
+    mut builder: Builder<'s>,
+    base: &Path,
+    options: &LoadOptions,
+) -> Result<Builder<'s>, FactsError> {
+    let Some(table) = builder.entities_from.take() else {
+        return Ok(builder);
+    };
+    if builder.entity_count() > 0 {
+        builder.problem(
+            Refusal::new(
+                format!("entities are given both in `entities` and in the table {table:?}"),
+                Some("give the entities in one place: the table, or the `entities` table"),
+            )
+            .at("entities_from".to_string()),
+        );
+        return Ok(builder);
+    }
+    let path = base.join(&table);
+    let origin = path.display().to_string();
+    match crate::facts::facts_format(&path) {
+        Ok((_, Format::Csv)) => {
+            let text = crate::facts::read_facts_text(&path, &origin)?;
+            let schema = builder.schema();
+            let mut within = WithinTable {
+                sink: &mut builder,
+                origin: &origin,
+            };
+            let ignored = csv_into(&mut within, schema, &origin, &text, options)?;
+            Ok(builder.ignoring(ignored))
+        }
+        _ => {
+            builder.problem(
+                Refusal::new(
+                    format!("{table:?} is not a table of entities"),
+                    Some("name a .csv file, relative to this file"),
+                )
+                .at("entities_from".to_string()),
+            );
+            Ok(builder)
+        }
+    }
+}
+
+/// A sink that hands everything on, naming the table's file in each
+/// problem: the problems of a table read for a document are the table's.
+struct WithinTable<'b, 's> {
+    sink: &'b mut Builder<'s>,
+    origin: &'b str,
+}
+
+impl FactSink for WithinTable<'_, '_> {
+    fn world_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
+        self.sink.world_fact(name, value)
+    }
+
+    fn entity(&mut self, name: &str) -> Result<(), Refusal> {
+        self.sink.entity(name)
+    }
+
+    fn entity_fact(&mut self, name: &str, value: FactValue) -> Result<(), Refusal> {
+        self.sink.entity_fact(name, value)
+    }
+
+    fn entity_strings(&mut self, name: &str, strings: &[&str]) -> Result<(), Refusal> {
+        self.sink.entity_strings(name, strings)
+    }
+
+    fn entity_count(&self) -> usize {
+        self.sink.entity_count()
+    }
+
+    fn problem(&mut self, mut problem: FactProblem) {
+        problem.path = format!("{}: {}", self.origin, problem.path);
+        self.sink.problem(problem);
+    }
+}
