@@ -209,7 +209,7 @@ fn unreadable_inputs_exit_1() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "error: rules/coalition.rules: facts files must end in .toml or .json\n"
+        "error: rules/coalition.rules: facts files must end in .toml, .json or .csv (or say their format: --facts-format)\n"
     );
     let run = prereq(&[
         "check",
@@ -515,7 +515,7 @@ fn analysis_usage_errors() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: diff takes two facts files: --facts OLD --facts NEW\n"
+        "error: diff takes two facts files (--facts OLD --facts NEW), or one and the what-ifs to compare it with (--set, --unset)\n"
     );
 }
 

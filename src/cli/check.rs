@@ -1,23 +1,18 @@
 //! `prereq check`: every rule for every entity, as a table or JSON.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use prereq::report::table;
 
-use super::output::{self, Output};
+use super::output::Output;
 use super::progress::Progress;
-use super::{EXIT_INVALID, EXIT_USAGE, Format, Outcome, RulesArgs, painter, print, read_inputs};
+use super::{EXIT_USAGE, Outcome, SnapshotArgs, painter, read_inputs, write_output};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
-    rules: RulesArgs,
-
-    /// The facts snapshot: a .toml or .json file.
-    #[arg(long, value_name = "FILE")]
-    facts: PathBuf,
+    snapshot: SnapshotArgs,
 
     /// Show only this rule (repeatable); rules it depends on are still evaluated.
     #[arg(long = "rule", value_name = "NAME")]
@@ -27,16 +22,22 @@ pub struct CheckArgs {
     #[arg(long = "entity", value_name = "NAME")]
     entity_names: Vec<String>,
 
-    /// Output format: table (entities as rows, rules as columns) or json
-    /// (`{"results":[{"entity":…,"rule":…,"verdict":…},…]}`).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output format: table (entities as rows, rules as columns), json
+    /// (`{"results":[{"entity":…,"rule":…,"verdict":…},…]}`) or csv
+    /// (`entity`, then a column per rule, world rules included).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    format: CheckFormat,
+
+    /// Write the verdicts to this file instead of standard output (a
+    /// regular file is replaced atomically).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 pub fn run(args: &CheckArgs, out: &mut Output) -> Outcome {
-    let painter = painter(args.rules.color);
+    let painter = painter(args.snapshot.rules.color);
     let progress = Progress::start("starting");
-    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
+    let (rules, columns) = read_inputs(&args.snapshot, &painter, &progress)?;
     progress.phase("evaluating");
     let report = rules
         .evaluate_columns(&columns)
@@ -46,20 +47,26 @@ pub fn run(args: &CheckArgs, out: &mut Output) -> Outcome {
             EXIT_USAGE
         })?;
     progress.phase("writing verdicts");
-    match args.format {
-        Format::Json => {
-            let written = report
-                .write_json(out.writer())
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.writer().write_all(b"\n"));
-            written.map_err(|error| {
-                output::report_failure(&error);
-                EXIT_INVALID
-            })
+    let style = match args.output {
+        Some(_) => table::Style { color: false },
+        None => args.snapshot.rules.color.stdout_style(),
+    };
+    write_output(args.output.as_deref(), out, &painter, |writer| {
+        match args.format {
+            CheckFormat::Json => {
+                report.write_json(&mut *writer)?;
+                writer.write_all(b"\n")
+            }
+            CheckFormat::Csv => report.write_csv(&mut *writer),
+            CheckFormat::Table => writer.write_all(table::render(&report, style).as_bytes()),
         }
-        Format::Table => print(
-            out,
-            &table::render(&report, args.rules.color.stdout_style()),
-        ),
-    }
+    })
+}
+
+/// The forms verdicts are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    Table,
+    Json,
+    Csv,
 }

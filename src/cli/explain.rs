@@ -1,22 +1,18 @@
 //! `prereq explain`: why a verdict is what it is.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use prereq::report::analysis;
 
 use super::output::Output;
 use super::progress::Progress;
-use super::{Format, Outcome, RulesArgs, analysis_failed, painter, print, print_json, read_inputs};
+use super::{
+    Format, Outcome, SnapshotArgs, analysis_failed, painter, print, print_json, read_inputs,
+};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     #[command(flatten)]
-    rules: RulesArgs,
-
-    /// The facts snapshot: a .toml or .json file.
-    #[arg(long, value_name = "FILE")]
-    facts: PathBuf,
+    snapshot: SnapshotArgs,
 
     /// The entity (not needed for a world rule).
     #[arg(long, value_name = "NAME")]
@@ -33,9 +29,9 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs, out: &mut Output) -> Outcome {
-    let painter = painter(args.rules.color);
+    let painter = painter(args.snapshot.rules.color);
     let progress = Progress::start("starting");
-    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
+    let (rules, columns) = read_inputs(&args.snapshot, &painter, &progress)?;
     let snapshot = rules.snapshot_of(columns);
     progress.phase("explaining");
     let why = snapshot
@@ -46,7 +42,7 @@ pub fn run(args: &ExplainArgs, out: &mut Output) -> Outcome {
         Format::Json => print_json(out, &why),
         Format::Table => print(
             out,
-            &analysis::explanation(&why, args.rules.color.stdout_style()),
+            &analysis::explanation(&why, args.snapshot.rules.color.stdout_style()),
         ),
     }
 }

@@ -1,7 +1,5 @@
 //! `prereq leverage`: which single change brings in the most entities.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use prereq::analysis::budget::DEFAULT_STEPS;
 use prereq::analysis::leverage::LeverageOptions;
@@ -10,18 +8,14 @@ use prereq::report::analysis;
 use super::output::Output;
 use super::progress::Progress;
 use super::{
-    Format, Outcome, RulesArgs, analysis_failed, answer_outcome, painter, print, print_json,
+    Format, Outcome, SnapshotArgs, analysis_failed, answer_outcome, painter, print, print_json,
     read_inputs,
 };
 
 #[derive(Debug, Args)]
 pub struct LeverageArgs {
     #[command(flatten)]
-    rules: RulesArgs,
-
-    /// The facts snapshot: a .toml or .json file.
-    #[arg(long, value_name = "FILE")]
-    facts: PathBuf,
+    snapshot: SnapshotArgs,
 
     /// The rule to bring entities to.
     #[arg(long, value_name = "NAME")]
@@ -48,9 +42,9 @@ pub struct LeverageArgs {
 }
 
 pub fn run(args: &LeverageArgs, out: &mut Output) -> Outcome {
-    let painter = painter(args.rules.color);
+    let painter = painter(args.snapshot.rules.color);
     let progress = Progress::start("starting");
-    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
+    let (rules, columns) = read_inputs(&args.snapshot, &painter, &progress)?;
     let snapshot = rules.snapshot_of(columns);
     progress.phase("trying changes");
     let options = LeverageOptions {
@@ -66,7 +60,7 @@ pub fn run(args: &LeverageArgs, out: &mut Output) -> Outcome {
         Format::Json => print_json(out, &answer)?,
         Format::Table => print(
             out,
-            &analysis::leverage(&answer, args.rules.color.stdout_style()),
+            &analysis::leverage(&answer, args.snapshot.rules.color.stdout_style()),
         )?,
     }
     answer_outcome(answer.complete, answer.not_searched.is_empty())

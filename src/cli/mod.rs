@@ -19,6 +19,7 @@ mod codegen;
 mod compare;
 mod diff;
 mod explain;
+mod facts;
 mod files;
 mod fmt;
 mod leverage;
@@ -37,7 +38,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use prereq::batch::Columns;
 use prereq::report::table;
-use prereq::{AnalysisError, LoadError, RuleSet, Snapshot};
+use prereq::{AnalysisError, LoadError, RuleSet};
 
 use output::Output;
 use render::Painter;
@@ -48,15 +49,16 @@ const EXIT_INVALID: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 /// Exit code: an analysis ran out of its budget; its answer is partial.
 const EXIT_BUDGET: u8 = 3;
-/// Exit code: an analysis met a test it does not reason about yet (two
-/// facts compared, arithmetic); its answer says what it left out.
+/// Exit code: an analysis met a test it does not reason about yet (the
+/// product of two facts, a string fact in a set fact); its answer says
+/// what it left out.
 const EXIT_BEYOND: u8 = 4;
 
 /// Checks, for every entity, whether each rule's preconditions hold.
 #[derive(Debug, Parser)]
 #[command(name = "prereq", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 success (whatever the verdicts), 1 invalid or unreadable rules or facts (or output that could not be written), 2 wrong usage, 3 an analysis ran out of its budget (its partial answer is printed)."
+    after_help = "Exit codes: 0 success (whatever the verdicts), 1 invalid or unreadable rules or facts (or output that could not be written), 2 wrong usage, 3 an analysis ran out of its budget (its partial answer is printed), 4 an analysis met a test it does not reason about yet (it says which)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -102,6 +104,20 @@ struct RulesArgs {
     /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
+}
+
+/// The rules and the one facts snapshot a command reads.
+#[derive(Debug, Args)]
+struct SnapshotArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    /// The facts snapshot: a .toml, .json or .csv file, or - for standard input.
+    #[arg(long, value_name = "FILE")]
+    facts: PathBuf,
+
+    #[command(flatten)]
+    options: facts::FactsOptions,
 }
 
 /// Table for people, or JSON for programs; each command says what its JSON holds.
@@ -217,34 +233,18 @@ fn load_quietly(paths: &[PathBuf], painter: &Painter) -> Result<RuleSet, u8> {
     })
 }
 
-/// Reads a facts file into columns, checked against the rules; its
-/// warnings (look-alike entity names) go to stderr.
-fn load_columns(rules: &RuleSet, path: &Path, painter: &Painter) -> Result<Columns, u8> {
-    let columns = rules.load_columns(path).map_err(|error| {
-        painter.facts_error(&error);
-        EXIT_INVALID
-    })?;
-    painter.facts_warnings(columns.origin(), columns.warnings());
-    Ok(columns)
-}
-
-/// Reads the rules and one facts snapshot, saying so on the progress line.
+/// Reads the rules and one facts snapshot (what-ifs applied), saying so
+/// on the progress line.
 fn read_inputs(
-    args: &RulesArgs,
-    facts: &Path,
+    args: &SnapshotArgs,
     painter: &Painter,
     progress: &progress::Progress,
 ) -> Result<(RuleSet, Columns), u8> {
     progress.phase("reading rules");
-    let rules = load_rules(args, painter)?;
+    let rules = load_rules(&args.rules, painter)?;
     progress.phase("reading facts");
-    let columns = load_columns(&rules, facts, painter)?;
+    let columns = facts::load(&rules, &args.facts, &args.options, painter)?;
     Ok((rules, columns))
-}
-
-/// Loads and evaluates one facts snapshot.
-fn open<'r>(rules: &'r RuleSet, facts: &Path, painter: &Painter) -> Result<Snapshot<'r>, u8> {
-    Ok(rules.snapshot_of(load_columns(rules, facts, painter)?))
 }
 
 /// An analysis error: unknown names and missing entities are usage errors.

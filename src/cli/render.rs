@@ -76,6 +76,11 @@ impl Painter {
         write_stderr(&format!("{}: {}\n", self.red("error"), escape(message)));
     }
 
+    /// A one-line note: something done that the user should know of.
+    pub fn note(&self, message: &str) {
+        write_stderr(&format!("{}: {}\n", self.bold("note"), escape(message)));
+    }
+
     /// A facts problem list, one problem a line with its path.
     pub fn facts_error(&self, error: &FactsError) {
         match error {

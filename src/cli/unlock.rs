@@ -1,7 +1,5 @@
 //! `prereq unlock`: every minimal set of changes that satisfies a rule.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use prereq::analysis::budget::DEFAULT_STEPS;
 use prereq::analysis::unlock::{UnlockOptions, Unlocks};
@@ -10,18 +8,14 @@ use prereq::report::analysis;
 use super::output::Output;
 use super::progress::Progress;
 use super::{
-    Format, Outcome, RulesArgs, analysis_failed, budget_outcome, painter, print, print_json,
+    Format, Outcome, SnapshotArgs, analysis_failed, budget_outcome, painter, print, print_json,
     read_inputs,
 };
 
 #[derive(Debug, Args)]
 pub struct UnlockArgs {
     #[command(flatten)]
-    rules: RulesArgs,
-
-    /// The facts snapshot: a .toml or .json file.
-    #[arg(long, value_name = "FILE")]
-    facts: PathBuf,
+    snapshot: SnapshotArgs,
 
     /// The entity; without it, every entity that does not satisfy the rule.
     #[arg(long, value_name = "NAME")]
@@ -47,16 +41,16 @@ pub struct UnlockArgs {
 }
 
 pub fn run(args: &UnlockArgs, out: &mut Output) -> Outcome {
-    let painter = painter(args.rules.color);
+    let painter = painter(args.snapshot.rules.color);
     let progress = Progress::start("starting");
-    let (rules, columns) = read_inputs(&args.rules, &args.facts, &painter, &progress)?;
+    let (rules, columns) = read_inputs(&args.snapshot, &painter, &progress)?;
     let snapshot = rules.snapshot_of(columns);
     progress.phase("searching");
     let options = UnlockOptions {
         max_options: args.max,
         budget: args.budget,
     };
-    let style = args.rules.color.stdout_style();
+    let style = args.snapshot.rules.color.stdout_style();
     let complete = match &args.entity {
         Some(entity) => {
             let answer = snapshot

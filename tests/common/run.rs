@@ -3,8 +3,9 @@
 //! otherwise, runs from the repository root with relative paths, so that
 //! what it prints does not depend on the machine.
 
+use std::io::Write;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// What a run of the binary produced.
 pub struct Run {
@@ -42,4 +43,29 @@ pub fn prereq_in(dir: &Path, args: &[&str]) -> Run {
 /// Runs the binary from the repository root.
 pub fn prereq(args: &[&str]) -> Run {
     prereq_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs the binary from the repository root with `input` on its standard
+/// input.
+pub fn prereq_with_stdin(args: &[&str], input: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prereq"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // The binary may stop reading early (a usage error): a broken pipe
+    // here is its answer, not a failure of the test.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let output = child.wait_with_output().expect("the binary ends");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
