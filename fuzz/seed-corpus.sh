@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p corpus/parse_check corpus/facts_load corpus/analyses corpus/format_roundtrip
 find ../rules ../tests -name "*.rules" -exec cp {} corpus/parse_check/ \; -exec cp {} corpus/format_roundtrip/ \;
-find ../rules ../tests \( -name '*.toml' -o -name '*.json' \) -exec cp {} corpus/facts_load/ \;
+find ../rules ../tests \( -name '*.toml' -o -name '*.json' -o -name '*.csv' \) -exec cp {} corpus/facts_load/ \;
 echo "seeded: $(ls corpus/parse_check | wc -l) rule files, $(ls corpus/facts_load | wc -l) facts files"

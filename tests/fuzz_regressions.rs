@@ -14,6 +14,7 @@ mod common;
 
 use std::path::Path;
 
+use prereq::batch::Columns;
 use prereq::format::format_source;
 use prereq::{Facts, FactsError, LoadError, RuleSet, Sources, syntax};
 
@@ -62,11 +63,22 @@ fn facts_load_regressions() {
         let Ok(text) = std::str::from_utf8(&data) else {
             continue;
         };
-        for loaded in [
-            Facts::from_toml_str("fuzz.toml", text),
-            Facts::from_json_str("fuzz.json", text),
+        let schema = rules.program().schema();
+        for (loaded, columns) in [
+            (
+                Facts::from_toml_str("fuzz.toml", text),
+                Columns::from_toml_str(schema, "fuzz.toml", text),
+            ),
+            (
+                Facts::from_json_str("fuzz.json", text),
+                Columns::from_json_str(schema, "fuzz.json", text),
+            ),
         ] {
-            let Ok(facts) = loaded else { continue };
+            let Ok(facts) = loaded else {
+                let refused = matches!(columns, Err(FactsError::Syntax { .. }));
+                assert!(refused, "{name}: both loaders refuse malformed text");
+                continue;
+            };
             match rules.evaluate(&facts) {
                 Ok(_) => assert!(facts.problems().is_empty(), "{name}"),
                 Err(FactsError::Invalid { problems, .. }) => {

@@ -88,10 +88,10 @@ fn read_text<'s>(
     base: &Path,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    let text = crate::facts::without_bom(text);
+    // TOML's reader takes a byte order mark itself; JSON's and CSV's do not.
     let builder = || Builder::new(schema, origin).allowing_extra_facts(options.allow_extra_facts);
     let document = match options.format.unwrap_or(Format::Toml) {
-        Format::Json => crate::facts::de::read_json(text, builder)
+        Format::Json => crate::facts::de::read_json(crate::facts::without_bom(text), builder)
             .map_err(|error| crate::facts::syntax_error(origin, error.to_string()))?,
         Format::Toml => {
             let mut builder = builder();
