@@ -50,6 +50,7 @@ mod read;
 pub mod report;
 mod ruleset;
 pub mod source;
+pub mod sql;
 pub mod syntax;
 pub mod synthetic;
 pub mod testing;

@@ -120,7 +120,7 @@ pub(crate) fn leaf(cond: &Cond) -> Option<Result<Leaf, Beyond>> {
         CondKind::CompareNumbers { op, lhs, rhs } => match (lhs.as_term(), rhs.as_term()) {
             (Some(Term::Fact(fact)), Some(Term::Const(c))) => positive(fact, Test::Number(*op, c)),
             (Some(Term::Const(c)), Some(Term::Fact(fact))) => {
-                positive(fact, Test::Number(flip(*op), c))
+                positive(fact, Test::Number(op.mirrored(), c))
             }
             _ => return Some(relation(*op, lhs, rhs)),
         },
@@ -195,17 +195,6 @@ fn positive(fact: FactId, test: Test) -> Leaf {
     Leaf::Atom {
         atom: Atom { fact, test },
         positive: true,
-    }
-}
-
-/// `c OP x` as `x OP' c`.
-fn flip(op: CompareOp) -> CompareOp {
-    match op {
-        CompareOp::Lt => CompareOp::Gt,
-        CompareOp::Le => CompareOp::Ge,
-        CompareOp::Gt => CompareOp::Lt,
-        CompareOp::Ge => CompareOp::Le,
-        other => other,
     }
 }
 

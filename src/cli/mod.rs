@@ -27,6 +27,7 @@ mod lint;
 mod output;
 mod progress;
 mod render;
+mod sql;
 mod test;
 mod unlock;
 mod validate;
@@ -92,6 +93,8 @@ enum Command {
     BenchData(bench_data::BenchDataArgs),
     /// Write the rules as a Rust module: fact structs and one function per rule.
     Codegen(codegen::CodegenArgs),
+    /// Write the rules as one SQL query that decides them in DuckDB, PostgreSQL, SQLite or Spark.
+    Sql(sql::SqlArgs),
 }
 
 /// The rule files every command that evaluates takes.
@@ -176,6 +179,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(&args, &mut out),
         Command::BenchData(args) => bench_data::run(&args, &mut out),
         Command::Codegen(args) => codegen::run(&args, &mut out),
+        Command::Sql(args) => sql::run(&args, &mut out),
     };
     let written = out.finish();
     match (outcome, written) {

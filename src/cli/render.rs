@@ -76,6 +76,12 @@ impl Painter {
         write_stderr(&format!("{}: {}\n", self.red("error"), escape(message)));
     }
 
+    /// A one-line error and what to do about it.
+    pub fn error_with_help(&self, message: &str, help: &str) {
+        self.error(message);
+        write_stderr(&format!("  {}: {}\n", self.bold("help"), escape(help)));
+    }
+
     /// A one-line note: something done that the user should know of.
     pub fn note(&self, message: &str) {
         write_stderr(&format!("{}: {}\n", self.bold("note"), escape(message)));

@@ -12,6 +12,7 @@
 )]
 
 pub mod run;
+pub mod sql;
 
 use std::collections::BTreeMap;
 
