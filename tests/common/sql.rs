@@ -30,32 +30,40 @@ pub fn setup(rules: &RuleSet, facts: &Facts, dialect: Dialect) -> Vec<String> {
             .collect()
     };
     let (world, entity) = (names(Scope::World), names(Scope::Entity));
-    let insert = |table: &str, columns: &[&str], values: Vec<String>| {
+    // One statement per table: every row at once.
+    let insert = |table: &str, columns: &[&str], rows: Vec<String>| {
         let columns: Vec<String> = columns.iter().map(|c| dialect.name(c)).collect();
         format!(
             "INSERT INTO {} ({}) VALUES ({})",
             dialect.name(table),
             columns.join(", "),
-            values.join(", ")
+            rows.join("), (")
         )
     };
     if !world.is_empty() {
-        let values = world
+        let values: Vec<String> = world
             .iter()
             .map(|fact| literal(dialect, find(facts.world(), fact)))
             .collect();
-        statements.push(insert("world", &world, values));
+        statements.push(insert("world", &world, vec![values.join(", ")]));
     }
     let mut columns = vec!["entity"];
     columns.extend(&entity);
-    for row in facts.entities() {
-        let mut values = vec![dialect.string(&row.name)];
-        values.extend(
-            entity
-                .iter()
-                .map(|fact| literal(dialect, find(&row.facts, fact))),
-        );
-        statements.push(insert("entities", &columns, values));
+    let rows: Vec<String> = facts
+        .entities()
+        .iter()
+        .map(|row| {
+            let mut values = vec![dialect.string(&row.name)];
+            values.extend(
+                entity
+                    .iter()
+                    .map(|fact| literal(dialect, find(&row.facts, fact))),
+            );
+            values.join(", ")
+        })
+        .collect();
+    if !rows.is_empty() {
+        statements.push(insert("entities", &columns, rows));
     }
     statements
 }
