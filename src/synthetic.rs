@@ -97,6 +97,32 @@ impl CoalitionFacts {
         Ok(())
     }
 
+    /// Writes the entities as a CSV table (a header, a row an entity, an
+    /// empty cell for an unknown fact); the world facts, which a table
+    /// does not hold, are left to `--set us_backstop=true --set
+    /// ceasefire=true`.
+    pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut random = SplitMix(self.seed);
+        out.write_all(b"entity")?;
+        for column in ENTITY_FACTS {
+            write!(out, ",{column}")?;
+        }
+        let mut row = String::new();
+        for index in 0..self.entities {
+            row.clear();
+            let _ = write!(row, "\nc{index:07}");
+            let fields = self.entity_fields(&mut random);
+            for column in ENTITY_FACTS {
+                row.push(',');
+                if let Some((_, value)) = fields.iter().find(|(name, _)| *name == column) {
+                    row.push_str(&csv_cell(value));
+                }
+            }
+            out.write_all(row.as_bytes())?;
+        }
+        out.write_all(b"\n")
+    }
+
     /// The JSON document as a string.
     pub fn json(&self) -> String {
         let mut bytes = Vec::new();
@@ -141,6 +167,28 @@ impl CoalitionFacts {
             .into_iter()
             .filter(|_| !random.chance(self.unknown_percent))
             .collect()
+    }
+}
+
+/// The entity facts of the coalition, in the order of a table's columns.
+const ENTITY_FACTS: [&str; 8] = [
+    "in_coalition",
+    "legal_basis",
+    "rules_of_engagement",
+    "needs_us_backstop",
+    "borders_russia",
+    "troops_offered",
+    "contributions",
+    "resists_asset_seizure",
+];
+
+/// A JSON value as a CSV cell: a list's strings separated by `;`, `[]`
+/// for none; anything else as it is.
+fn csv_cell(value: &str) -> String {
+    match value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        Some("") => "[]".to_string(),
+        Some(items) => items.replace('"', "").replace(',', ";"),
+        None => value.to_string(),
     }
 }
 

@@ -317,3 +317,32 @@ fn a_named_table_meets_every_check() {
     }
     insta::assert_snapshot!(transcript);
 }
+
+/// `bench-data --format csv` writes the entities of `bench-data`'s JSON:
+/// with the world facts set, the same verdicts.
+#[test]
+fn synthetic_table_gives_the_synthetic_documents_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (json, csv) = (path("facts.json"), path("facts.csv"));
+    for (format, file) in [("json", &json), ("csv", &csv)] {
+        let args = [
+            "bench-data",
+            "--entities",
+            "500",
+            "--format",
+            format,
+            "-o",
+            file,
+        ];
+        assert_eq!(prereq(&args).code, 0);
+    }
+    let from_json = verdicts(&check_json(&["--facts", &json]));
+    let world = ["--set", "us_backstop=true", "--set", "ceasefire=true"];
+    let from_csv: Vec<&str> = ["--facts", csv.as_str()]
+        .iter()
+        .chain(&world)
+        .copied()
+        .collect();
+    assert_eq!(verdicts(&check_json(&from_csv)), from_json);
+}

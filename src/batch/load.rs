@@ -11,6 +11,7 @@ use std::path::Path;
 
 use super::columns::{Builder, Columns};
 use crate::compile::Schema;
+use crate::facts::csv::TableOptions;
 use crate::facts::de::{FactSink, LIMITS, Refusal, TomlText, read_document};
 use crate::facts::{FactProblem, FactValue, FactsError, Format, LoadOptions, STDIN};
 
@@ -101,33 +102,49 @@ fn read_text<'s>(
                 .map_err(|error| crate::facts::toml_error(origin, text, &error))?;
             builder
         }
-        Format::Csv => return read_csv_table(builder(), origin, text, options),
+        Format::Csv => return read_csv_table(builder, origin, text, options),
     };
     with_entities_table(document, base, options)
 }
 
-/// Reads a CSV table of entities into a builder.
+/// Reads a CSV table of entities into a fresh builder: entity names
+/// checked all at once at the end, and only if two rows name one entity
+/// read again, row by row, to say which.
 fn read_csv_table<'s>(
-    mut builder: Builder<'s>,
+    builder: impl Fn() -> Builder<'s>,
     origin: &str,
     text: &str,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    let schema = builder.schema();
-    let ignored = csv_into(&mut builder, schema, origin, text, options)?;
-    Ok(builder.ignoring(ignored))
+    let mut fresh = builder();
+    let schema = fresh.schema();
+    let deferred = TableOptions {
+        allow_extra_facts: options.allow_extra_facts,
+        defer_name_checks: true,
+    };
+    if let Some(ignored) = csv_into(&mut fresh, schema, origin, text, deferred)? {
+        return Ok(fresh.ignoring(ignored));
+    }
+    let mut fresh = builder();
+    let row_by_row = TableOptions {
+        defer_name_checks: false,
+        ..deferred
+    };
+    let ignored = csv_into(&mut fresh, schema, origin, text, row_by_row)?;
+    Ok(fresh.ignoring(ignored.unwrap_or_default()))
 }
 
-/// Reads a CSV table's text into a sink; returns the columns it ignored.
+/// Reads a CSV table's text into a sink; returns the columns it ignored,
+/// or `None` if deferred name checks found a name given twice.
 fn csv_into<S: FactSink>(
     sink: &mut S,
     schema: &Schema,
     origin: &str,
     text: &str,
-    options: &LoadOptions,
-) -> Result<Vec<String>, FactsError> {
+    options: TableOptions,
+) -> Result<Option<Vec<String>>, FactsError> {
     let text = crate::facts::without_bom(text);
-    crate::facts::csv::read_csv(text.as_bytes(), schema, options.allow_extra_facts, sink)
+    crate::facts::csv::read_csv(text.as_bytes(), schema, options, sink)
         .map_err(|message| crate::facts::syntax_error(origin, message))
 }
 
@@ -162,8 +179,12 @@ fn with_entities_table<'s>(
                 sink: &mut builder,
                 origin: &origin,
             };
-            let ignored = csv_into(&mut within, schema, &origin, &text, options)?;
-            Ok(builder.ignoring(ignored))
+            let table = TableOptions {
+                allow_extra_facts: options.allow_extra_facts,
+                defer_name_checks: false,
+            };
+            let ignored = csv_into(&mut within, schema, &origin, &text, table)?;
+            Ok(builder.ignoring(ignored.unwrap_or_default()))
         }
         _ => {
             builder.problem(

@@ -35,6 +35,8 @@ pub struct BenchDataArgs {
 enum DataFormat {
     Json,
     Toml,
+    /// The entities as a table (world facts are not in it).
+    Csv,
 }
 
 pub fn run(args: &BenchDataArgs, out: &mut Output) -> Outcome {
@@ -50,6 +52,7 @@ pub fn run(args: &BenchDataArgs, out: &mut Output) -> Outcome {
         |writer| match args.format {
             DataFormat::Json => facts.write_json(&mut &mut *writer),
             DataFormat::Toml => facts.write_toml(&mut &mut *writer),
+            DataFormat::Csv => facts.write_csv(&mut &mut *writer),
         },
     )
 }

@@ -34,22 +34,38 @@ enum ColumnKind<'s> {
     Skipped,
 }
 
+/// How a table is read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TableOptions {
+    /// Columns that name no declared fact are skipped (and named in the
+    /// answer) rather than problems.
+    pub(crate) allow_extra_facts: bool,
+    /// Entity names go unchecked until the end, all at once (a fresh sink
+    /// must then be at hand, to read again if two rows name one entity).
+    pub(crate) defer_name_checks: bool,
+}
+
 /// Reads a CSV table of entity facts into `sink`. Fails only on text
 /// that is not CSV (or not UTF-8), with its line; every other problem is
-/// given to the sink with its line, column and path. With
-/// `allow_extra_facts`, columns that name no declared fact are skipped;
-/// returns their names.
+/// given to the sink with its line, column and path. Returns the columns
+/// skipped as extra facts, or `None` if names were checked at the end and
+/// two rows name one entity: the sink must then be thrown away and the
+/// table read again without deferring.
 pub(crate) fn read_csv<S: FactSink>(
     reader: impl Read,
     schema: &Schema,
-    allow_extra_facts: bool,
+    options: TableOptions,
     sink: &mut S,
-) -> Result<Vec<String>, String> {
+) -> Result<Option<Vec<String>>, String> {
+    // Cells are trimmed where they are read, not in every record.
     let mut table = ::csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .trim(::csv::Trim::All)
         .from_reader(reader);
+    if options.defer_name_checks {
+        sink.defer_name_checks();
+    }
+    let allow_extra_facts = options.allow_extra_facts;
     let headers = table.headers().map_err(|e| csv_error(&e))?.clone();
     let mut ignored = Vec::new();
     let kinds = columns(&headers, schema, allow_extra_facts, &mut ignored, sink)?;
@@ -66,7 +82,7 @@ pub(crate) fn read_csv<S: FactSink>(
             );
             break;
         }
-        let name = record.get(0).unwrap_or("");
+        let name = record.get(0).unwrap_or("").trim();
         if let Err(refusal) = row_entity(name, sink) {
             sink.problem(refusal.at(format!(
                 "line {line}, column 1 (entities.{})",
@@ -87,10 +103,11 @@ pub(crate) fn read_csv<S: FactSink>(
                 .at(format!("line {line} (entities.{})", path_key(name))),
             );
         }
-        for (column, (cell, kind)) in record.iter().zip(&kinds).enumerate().skip(1) {
-            let ColumnKind::Fact(fact) = kind else {
+        for (column, kind) in kinds.iter().enumerate().skip(1) {
+            let (ColumnKind::Fact(fact), Some(cell)) = (kind, record.get(column)) else {
                 continue;
             };
+            let cell = cell.trim();
             if cell.is_empty() {
                 continue;
             }
@@ -117,7 +134,7 @@ pub(crate) fn read_csv<S: FactSink>(
             }
         }
     }
-    Ok(ignored)
+    Ok(sink.names_unique().then_some(ignored))
 }
 
 /// Starts the entity a row names: a name that is empty, or given by an
@@ -148,7 +165,7 @@ fn columns<'s, S: FactSink>(
     ignored: &mut Vec<String>,
     sink: &mut S,
 ) -> Result<Vec<ColumnKind<'s>>, String> {
-    match headers.get(0) {
+    match headers.get(0).map(str::trim) {
         Some("entity") => {}
         Some(first) => {
             return Err(format!(
@@ -159,7 +176,7 @@ fn columns<'s, S: FactSink>(
     }
     let mut seen: Vec<&str> = Vec::new();
     let mut kinds = vec![ColumnKind::Entity];
-    for (index, name) in headers.iter().enumerate().skip(1) {
+    for (index, name) in headers.iter().map(str::trim).enumerate().skip(1) {
         let place = || format!("line 1, column {} ({name:?})", index + 1);
         if seen.contains(&name) {
             sink.problem(
@@ -217,14 +234,12 @@ pub(crate) fn cell_value(fact: &FactSlot, cell: &str) -> Result<FactValue, Refus
 /// A cell of a `bool`, `number` or `string` column as a value.
 fn typed_cell(ty: FactType, cell: &str) -> Result<FactValue, Refusal> {
     match ty {
-        FactType::Bool => match cell.to_ascii_lowercase().as_str() {
-            "true" => Ok(FactValue::Bool(true)),
-            "false" => Ok(FactValue::Bool(false)),
-            _ => Err(Refusal::new(
-                format!("expected true or false, found {cell:?}"),
-                Some("write true or false; an unknown fact is an empty cell (or --unset)"),
-            )),
-        },
+        FactType::Bool if cell.eq_ignore_ascii_case("true") => Ok(FactValue::Bool(true)),
+        FactType::Bool if cell.eq_ignore_ascii_case("false") => Ok(FactValue::Bool(false)),
+        FactType::Bool => Err(Refusal::new(
+            format!("expected true or false, found {cell:?}"),
+            Some("write true or false; an unknown fact is an empty cell (or --unset)"),
+        )),
         FactType::Number => super::de::number(cell),
         _ => Ok(FactValue::String(cell.to_string())),
     }
