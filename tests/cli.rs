@@ -209,7 +209,7 @@ fn unreadable_inputs_exit_1() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "error: rules/coalition.rules: facts files must end in .toml, .json or .csv (or say their format: --facts-format)\n"
+        "error: rules/coalition.rules: facts files must end in .toml, .json, .csv or .parquet (or say their format: --facts-format)\n"
     );
     let run = prereq(&[
         "check",

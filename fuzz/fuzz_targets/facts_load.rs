@@ -113,8 +113,13 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!problems.is_empty());
                 assert!(problems.iter().all(|p| !p.path.is_empty()), "every problem names a path");
                 problems.iter().for_each(|p| assert_terminal_safe(&p.to_string().replace("\n  help:", " help:")));
-                let mut rows: Vec<String> = problems.iter().map(ToString::to_string).collect();
-                let mut columns: Vec<String> = columnar.iter().map(ToString::to_string).collect();
+                // A table named by the text (`entities_from`) is refused by
+                // both, each in its own words: Facts never reads tables,
+                // columns read them only from a file.
+                let words = |problems: &[prereq::facts::FactProblem]| -> Vec<String> {
+                    problems.iter().filter(|p| p.path != "entities_from").map(ToString::to_string).collect()
+                };
+                let (mut rows, mut columns) = (words(&problems), words(&columnar));
                 rows.sort();
                 columns.sort();
                 assert_eq!(rows, columns, "both loaders report the same problems");

@@ -1194,12 +1194,12 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    /// The builder, ignoring facts the rules do not declare when `allow`.
     /// The declarations the builder reads by.
     pub(super) fn schema(&self) -> &'s Schema {
         self.schema
     }
 
+    /// The builder, ignoring facts the rules do not declare when `allow`.
     pub(super) fn allowing_extra_facts(mut self, allow: bool) -> Builder<'s> {
         self.extra = allow.then(Default::default);
         self

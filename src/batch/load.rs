@@ -51,10 +51,20 @@ impl Columns {
         };
         let builder =
             || Builder::new(schema, &origin).allowing_extra_facts(options.allow_extra_facts);
-        let base = match stdin {
+        if format == Format::Parquet {
+            if stdin {
+                return Err(FactsError::ParquetUnavailable {
+                    origin,
+                    reason: "a Parquet file must be read from a file: its index is at its end",
+                });
+            }
+            return read_parquet_file(builder(), path, None, options)?.finish();
+        }
+        // Standard input's tables are found from the working directory.
+        let base = Some(match stdin {
             true => Path::new(""),
             false => path.parent().unwrap_or(Path::new("")),
-        };
+        });
         if format == Format::Json && !stdin {
             let builder = crate::facts::de::load_json(path, builder)?;
             return with_entities_table(builder, base, options)?.finish();
@@ -68,25 +78,26 @@ impl Columns {
     }
 
     /// Reads facts from text in a format (`options.format`, TOML if none);
-    /// `origin` names the text in errors. A table of entities it names
-    /// (`entities_from`) is found relative to the working directory.
+    /// `origin` names the text in errors. Text has no place to find a
+    /// table of entities from: one it names (`entities_from`) is a
+    /// problem; load the file instead ([`Columns::load_with`]).
     pub fn from_text_with(
         schema: &Schema,
         origin: &str,
         text: &str,
         options: &LoadOptions,
     ) -> Result<Columns, FactsError> {
-        read_text(schema, origin, text, Path::new(""), options)?.finish()
+        read_text(schema, origin, text, None, options)?.finish()
     }
 }
 
 /// Reads facts from text into a builder, then the table of entities the
-/// text names, relative to `base`.
+/// text names, relative to `base` (none: text alone names no table).
 fn read_text<'s>(
     schema: &'s Schema,
     origin: &str,
     text: &str,
-    base: &Path,
+    base: Option<&Path>,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
     // TOML's reader takes a byte order mark itself; JSON's and CSV's do not.
@@ -103,6 +114,12 @@ fn read_text<'s>(
             builder
         }
         Format::Csv => return read_csv_table(builder, origin, text, options),
+        Format::Parquet => {
+            return Err(FactsError::ParquetUnavailable {
+                origin: origin.to_string(),
+                reason: "a Parquet file is read from its path, not from text",
+            });
+        }
     };
     with_entities_table(document, base, options)
 }
@@ -153,10 +170,20 @@ fn csv_into<S: FactSink>(
 /// table's file. Entities given in the document too are a problem.
 fn with_entities_table<'s>(
     mut builder: Builder<'s>,
-    base: &Path,
+    base: Option<&Path>,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
     let Some(table) = builder.entities_from.take() else {
+        return Ok(builder);
+    };
+    let Some(base) = base else {
+        builder.problem(
+            Refusal::new(
+                format!("the table {table:?} is found relative to a facts file, but these facts are text"),
+                Some("load the facts from their file (RuleSet::load_columns)"),
+            )
+            .at("entities_from".to_string()),
+        );
         return Ok(builder);
     };
     if builder.entity_count() > 0 {
@@ -186,17 +213,61 @@ fn with_entities_table<'s>(
             let ignored = csv_into(&mut within, schema, &origin, &text, table)?;
             Ok(builder.ignoring(ignored.unwrap_or_default()))
         }
+        Ok((_, Format::Parquet)) => {
+            let builder = builder.allowing_extra_facts(options.allow_extra_facts);
+            read_parquet_file(builder, &path, Some(&origin), options)
+        }
         _ => {
             builder.problem(
                 Refusal::new(
                     format!("{table:?} is not a table of entities"),
-                    Some("name a .csv file, relative to this file"),
+                    Some("name a .csv or .parquet file, relative to this file"),
                 )
                 .at("entities_from".to_string()),
             );
             Ok(builder)
         }
     }
+}
+
+/// Reads a Parquet file of entities into a builder; the problems of a
+/// file a document named (`within`) name that file.
+#[cfg(feature = "parquet")]
+fn read_parquet_file<'s>(
+    mut builder: Builder<'s>,
+    path: &Path,
+    within: Option<&str>,
+    options: &LoadOptions,
+) -> Result<Builder<'s>, FactsError> {
+    let origin = path.display().to_string();
+    let schema = builder.schema();
+    let allow = options.allow_extra_facts;
+    let read = match within {
+        Some(table) => {
+            let mut sink = WithinTable {
+                sink: &mut builder,
+                origin: table,
+            };
+            crate::facts::parquet::read_parquet(path, schema, allow, &mut sink)
+        }
+        None => crate::facts::parquet::read_parquet(path, schema, allow, &mut builder),
+    };
+    let ignored = read.map_err(|message| crate::facts::syntax_error(&origin, message))?;
+    Ok(builder.ignoring(ignored))
+}
+
+/// Without the `parquet` feature, a Parquet file cannot be read.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet_file<'s>(
+    _: Builder<'s>,
+    path: &Path,
+    _: Option<&str>,
+    _: &LoadOptions,
+) -> Result<Builder<'s>, FactsError> {
+    Err(FactsError::ParquetUnavailable {
+        origin: path.display().to_string(),
+        reason: "this build of prereq reads no Parquet: build it with the `parquet` feature",
+    })
 }
 
 /// A sink that hands everything on, naming the table's file in each

@@ -23,8 +23,9 @@ pub struct CheckArgs {
     entity_names: Vec<String>,
 
     /// Output format: table (entities as rows, rules as columns), json
-    /// (`{"results":[{"entity":…,"rule":…,"verdict":…},…]}`) or csv
-    /// (`entity`, then a column per rule, world rules included).
+    /// (`{"results":[{"entity":…,"rule":…,"verdict":…},…]}`), csv
+    /// (`entity`, then a column per rule, world rules included) or parquet
+    /// (the same columns; needs -o).
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     format: CheckFormat,
 
@@ -37,6 +38,13 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs, out: &mut Output) -> Outcome {
     let painter = painter(args.snapshot.rules.color);
     let progress = Progress::start("starting");
+    if args.format == CheckFormat::Parquet && args.output.is_none() {
+        painter.error_with_help(
+            "Parquet verdicts are a binary file",
+            "name the file to write: --format parquet -o verdicts.parquet",
+        );
+        return Err(EXIT_USAGE);
+    }
     let (rules, columns) = read_inputs(&args.snapshot, &painter, &progress)?;
     progress.phase("evaluating");
     let report = rules
@@ -58,6 +66,15 @@ pub fn run(args: &CheckArgs, out: &mut Output) -> Outcome {
                 writer.write_all(b"\n")
             }
             CheckFormat::Csv => report.write_csv(&mut *writer),
+            CheckFormat::Parquet => {
+                // The writer wants a sendable sink: the file is built in
+                // memory (a few bits a verdict), then written.
+                let mut file = Vec::new();
+                report
+                    .write_parquet(&mut file)
+                    .map_err(std::io::Error::other)?;
+                writer.write_all(&file)
+            }
             CheckFormat::Table => writer.write_all(table::render(&report, style).as_bytes()),
         }
     })
@@ -69,4 +86,5 @@ enum CheckFormat {
     Table,
     Json,
     Csv,
+    Parquet,
 }

@@ -41,6 +41,7 @@ enum FactsFormat {
     Toml,
     Json,
     Csv,
+    Parquet,
 }
 
 impl FactsOptions {
@@ -55,6 +56,7 @@ impl FactsOptions {
                 FactsFormat::Toml => Format::Toml,
                 FactsFormat::Json => Format::Json,
                 FactsFormat::Csv => Format::Csv,
+                FactsFormat::Parquet => Format::Parquet,
             }),
             allow_extra_facts: self.allow_extra_facts,
         }

@@ -115,7 +115,7 @@ struct SnapshotArgs {
     #[command(flatten)]
     rules: RulesArgs,
 
-    /// The facts snapshot: a .toml, .json or .csv file, or - for standard input.
+    /// The facts snapshot: a .toml, .json, .csv or .parquet file, or - for standard input.
     #[arg(long, value_name = "FILE")]
     facts: PathBuf,
 

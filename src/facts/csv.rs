@@ -137,13 +137,13 @@ pub(crate) fn read_csv<S: FactSink>(
     Ok(sink.names_unique().then_some(ignored))
 }
 
-/// Starts the entity a row names: a name that is empty, or given by an
-/// earlier row, is refused in words about rows.
-fn row_entity<S: FactSink>(name: &str, sink: &mut S) -> Result<(), Refusal> {
+/// Starts the entity a row of a table names: a name that is empty, or
+/// given by an earlier row, is refused in words about rows.
+pub(crate) fn row_entity<S: FactSink>(name: &str, sink: &mut S) -> Result<(), Refusal> {
     if name.is_empty() {
         return Err(Refusal::new(
             "the row names no entity",
-            Some("write the entity's name in the first cell, or remove the row"),
+            Some("give the entity's name in the column `entity`, or remove the row"),
         ));
     }
     sink.entity(name)
@@ -154,6 +154,15 @@ fn row_entity<S: FactSink>(name: &str, sink: &mut S) -> Result<(), Refusal> {
             ),
             false => refusal,
         })
+}
+
+/// A table's column that names a world fact: a world fact has one value,
+/// not one per row.
+pub(crate) fn world_fact_column(name: &str) -> Refusal {
+    Refusal::new(
+        format!("`{name}` is a world fact, but it is given for each entity"),
+        Some("give world facts in a TOML or JSON file (with `entities_from`), or with --set"),
+    )
 }
 
 /// What each column holds; a column that is no entity fact is reported
@@ -193,13 +202,7 @@ fn columns<'s, S: FactSink>(
         let kind = match schema.fact(name) {
             Some(fact) if matches!(fact.slot, Slot::Entity(_)) => ColumnKind::Fact(fact),
             Some(_) => {
-                sink.problem(
-                    Refusal::new(
-                        format!("`{name}` is a world fact, but it is given for each entity"),
-                        Some("give world facts in a TOML or JSON file (with `entities_from`), or with --set"),
-                    )
-                    .at(place()),
-                );
+                sink.problem(world_fact_column(name).at(place()));
                 ColumnKind::Skipped
             }
             None if allow_extra_facts => {

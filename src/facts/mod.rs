@@ -29,6 +29,8 @@
 pub mod bind;
 pub(crate) mod csv;
 pub(crate) mod de;
+#[cfg(feature = "parquet")]
+pub(crate) mod parquet;
 mod quick_json;
 
 use std::fmt;
@@ -260,14 +262,23 @@ pub enum FactsError {
         /// The file.
         origin: String,
     },
-    /// The extension is none of `.toml`, `.json` and `.csv` (and no
-    /// format was given).
+    /// The extension is none of `.toml`, `.json`, `.csv` and `.parquet`
+    /// (and no format was given).
     #[error(
-        "{origin}: facts files must end in .toml, .json or .csv (or say their format: --facts-format)"
+        "{origin}: facts files must end in .toml, .json, .csv or .parquet (or say their format: --facts-format)"
     )]
     UnknownFormat {
         /// The file.
         origin: String,
+    },
+    /// A Parquet file where it cannot be read: from standard input (which
+    /// cannot seek), or by a build without the `parquet` feature.
+    #[error("{origin}: {reason}")]
+    ParquetUnavailable {
+        /// Where the facts come from.
+        origin: String,
+        /// Why it cannot be read.
+        reason: &'static str,
     },
     /// Standard input was given without its format.
     #[error(
@@ -277,10 +288,10 @@ pub enum FactsError {
         /// Where the facts come from.
         origin: String,
     },
-    /// A CSV table read without the rules: its cells are read as the rules
-    /// declare their facts.
+    /// A table (CSV, Parquet) read without the rules: its cells are read
+    /// as the rules declare their facts.
     #[error(
-        "{origin}: a CSV table's cells are read as the rules declare their facts: read it into columns (`RuleSet::load_columns`)"
+        "{origin}: a table's cells are read as the rules declare their facts: read it into columns (`RuleSet::load_columns`)"
     )]
     TableWithoutRules {
         /// The file.
@@ -365,7 +376,7 @@ impl Facts {
                 Facts::from_toml_str(&origin, &text)
             }
             Format::Json => Ok(de::facts_from_json_file(path)?.with_origin(&origin)),
-            Format::Csv => Err(FactsError::TableWithoutRules { origin }),
+            Format::Csv | Format::Parquet => Err(FactsError::TableWithoutRules { origin }),
         }
     }
 
@@ -529,6 +540,9 @@ pub enum Format {
     Json,
     /// A header row (`entity`, then entity facts), a row per entity.
     Csv,
+    /// A typed column per entity fact and a column `entity`, a row per
+    /// entity (with the `parquet` feature).
+    Parquet,
 }
 
 /// How a facts snapshot is read.
@@ -571,6 +585,7 @@ pub(crate) fn facts_format(path: &Path) -> Result<(String, Format), FactsError> 
         Some("toml") => Ok((origin, Format::Toml)),
         Some("json") => Ok((origin, Format::Json)),
         Some("csv") => Ok((origin, Format::Csv)),
+        Some("parquet") => Ok((origin, Format::Parquet)),
         _ => Err(FactsError::UnknownFormat { origin }),
     }
 }

@@ -12,6 +12,8 @@
 
 pub mod analysis;
 mod csv;
+#[cfg(feature = "parquet")]
+mod parquet;
 pub mod table;
 
 use std::sync::Arc;
