@@ -58,7 +58,7 @@ impl Columns {
                     reason: "a Parquet file must be read from a file: its index is at its end",
                 });
             }
-            return read_parquet_file(builder(), path, None, options)?.finish();
+            return read_parquet_file(builder, path, options)?.finish();
         }
         // Standard input's tables are found from the working directory.
         let base = Some(match stdin {
@@ -213,10 +213,7 @@ fn with_entities_table<'s>(
             let ignored = csv_into(&mut within, schema, &origin, &text, table)?;
             Ok(builder.ignoring(ignored.unwrap_or_default()))
         }
-        Ok((_, Format::Parquet)) => {
-            let builder = builder.allowing_extra_facts(options.allow_extra_facts);
-            read_parquet_file(builder, &path, Some(&origin), options)
-        }
+        Ok((_, Format::Parquet)) => read_parquet_within(builder, &path, &origin, options),
         _ => {
             builder.problem(
                 Refusal::new(
@@ -230,44 +227,85 @@ fn with_entities_table<'s>(
     }
 }
 
-/// Reads a Parquet file of entities into a builder; the problems of a
-/// file a document named (`within`) name that file.
+/// Reads a Parquet file of its own into a fresh builder: entity names
+/// checked at the end, and only if two rows name one entity read again,
+/// row by row, to say which.
 #[cfg(feature = "parquet")]
 fn read_parquet_file<'s>(
-    mut builder: Builder<'s>,
+    builder: impl Fn() -> Builder<'s>,
     path: &Path,
-    within: Option<&str>,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    let origin = path.display().to_string();
-    let schema = builder.schema();
-    let allow = options.allow_extra_facts;
-    let read = match within {
-        Some(table) => {
-            let mut sink = WithinTable {
-                sink: &mut builder,
-                origin: table,
-            };
-            crate::facts::parquet::read_parquet(path, schema, allow, &mut sink)
-        }
-        None => crate::facts::parquet::read_parquet(path, schema, allow, &mut builder),
+    let failed = |message| crate::facts::syntax_error(&path.display().to_string(), message);
+    let deferred = TableOptions {
+        allow_extra_facts: options.allow_extra_facts,
+        defer_name_checks: true,
     };
-    let ignored = read.map_err(|message| crate::facts::syntax_error(&origin, message))?;
-    Ok(builder.ignoring(ignored))
+    let mut fresh = builder();
+    let schema = fresh.schema();
+    let read = crate::facts::parquet::read_parquet(path, schema, deferred, &mut fresh);
+    if let Some(ignored) = read.map_err(failed)? {
+        return Ok(fresh.ignoring(ignored));
+    }
+    let row_by_row = TableOptions {
+        defer_name_checks: false,
+        ..deferred
+    };
+    let mut fresh = builder();
+    let read = crate::facts::parquet::read_parquet(path, schema, row_by_row, &mut fresh);
+    Ok(fresh.ignoring(read.map_err(failed)?.unwrap_or_default()))
+}
+
+/// Reads a Parquet file a document named into the document's builder, its
+/// problems naming the file.
+#[cfg(feature = "parquet")]
+fn read_parquet_within<'s>(
+    mut builder: Builder<'s>,
+    path: &Path,
+    origin: &str,
+    options: &LoadOptions,
+) -> Result<Builder<'s>, FactsError> {
+    let table = TableOptions {
+        allow_extra_facts: options.allow_extra_facts,
+        defer_name_checks: false,
+    };
+    let schema = builder.schema();
+    let mut sink = WithinTable {
+        sink: &mut builder,
+        origin,
+    };
+    let read = crate::facts::parquet::read_parquet(path, schema, table, &mut sink)
+        .map_err(|message| crate::facts::syntax_error(origin, message))?;
+    Ok(builder.ignoring(read.unwrap_or_default()))
 }
 
 /// Without the `parquet` feature, a Parquet file cannot be read.
 #[cfg(not(feature = "parquet"))]
 fn read_parquet_file<'s>(
-    _: Builder<'s>,
+    _: impl Fn() -> Builder<'s>,
     path: &Path,
-    _: Option<&str>,
     _: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    Err(FactsError::ParquetUnavailable {
+    Err(no_parquet(path))
+}
+
+/// Without the `parquet` feature, a Parquet file cannot be read.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet_within<'s>(
+    _: Builder<'s>,
+    path: &Path,
+    _: &str,
+    _: &LoadOptions,
+) -> Result<Builder<'s>, FactsError> {
+    Err(no_parquet(path))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn no_parquet(path: &Path) -> FactsError {
+    FactsError::ParquetUnavailable {
         origin: path.display().to_string(),
         reason: "this build of prereq reads no Parquet: build it with the `parquet` feature",
-    })
+    }
 }
 
 /// A sink that hands everything on, naming the table's file in each

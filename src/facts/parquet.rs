@@ -27,7 +27,7 @@ use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::csv::row_entity;
+use super::csv::{TableOptions, row_entity};
 use super::de::{FactSink, Refusal};
 use super::{FactValue, path_key};
 use crate::compile::{FactSlot, Schema, Slot};
@@ -44,13 +44,19 @@ struct FactColumn<'s> {
 /// Reads a Parquet file of entity facts into `sink`. Fails only on a file
 /// that cannot be read as Parquet or has no `entity` column of text;
 /// every other problem is given to the sink. Returns the columns skipped
-/// as extra facts.
+/// as extra facts, or `None` if names were checked at the end and two
+/// rows name one entity: the sink must then be thrown away and the file
+/// read again without deferring (as for a CSV table).
 pub(crate) fn read_parquet<S: FactSink>(
     path: &Path,
     schema: &Schema,
-    allow_extra_facts: bool,
+    options: TableOptions,
     sink: &mut S,
-) -> Result<Vec<String>, String> {
+) -> Result<Option<Vec<String>>, String> {
+    let allow_extra_facts = options.allow_extra_facts;
+    if options.defer_name_checks {
+        sink.defer_name_checks();
+    }
     let file = File::open(path).map_err(|error| format!("cannot read the file: {error}"))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(&e))?;
     let fields = builder.schema().fields().clone();
@@ -104,7 +110,7 @@ pub(crate) fn read_parquet<S: FactSink>(
             break;
         }
     }
-    Ok(ignored)
+    Ok(sink.names_unique().then_some(ignored))
 }
 
 /// Reads one batch of rows; `false` once the entity limit is reached.
