@@ -144,6 +144,7 @@ fn unset_makes_a_fact_unknown() {
 fn what_if_mistakes_are_named_with_a_hint() {
     let cases: &[&[&str]] = &[
         &["--set", "Nowhere.legal_basis=true"],
+        &["--set", "uk.legal_basis=true"],
         &["--set", "UK.legal_basis=maybe"],
         &["--set", "legal_basis=true"],
         &["--set", "UK.us_backstop=true"],

@@ -146,8 +146,13 @@ impl Columns {
         let entity = match (fact.slot, &change.entity) {
             (Slot::World(_), None) => None,
             (Slot::Entity(_), Some(name)) => Some(self.names().find(name).ok_or_else(|| {
-                let names = (0..self.len()).filter_map(|i| self.names().get(i));
-                let help = match crate::check::suggest(name, names) {
+                let names = || (0..self.len()).filter_map(|i| self.names().get(i));
+                // `uk` for `UK` first: what a hand typing a what-if misses most.
+                let lower = name.to_lowercase();
+                let near = names()
+                    .find(|entity| entity.to_lowercase() == lower)
+                    .or_else(|| crate::check::suggest(name, names()));
+                let help = match near {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => {
                         "name an entity of the snapshot: a what-if changes facts, it adds no entity"
