@@ -54,13 +54,17 @@ fn coalition() -> RuleSet {
     RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).expect("the example checks")
 }
 
-fn synthetic_json() -> String {
+/// The synthetic coalition of `ENTITIES` entities, 10% of facts unknown.
+fn synthetic_facts() -> CoalitionFacts {
     CoalitionFacts {
         entities: ENTITIES,
         seed: 1,
         unknown_percent: 10,
     }
-    .json()
+}
+
+fn synthetic_json() -> String {
+    synthetic_facts().json()
 }
 
 // ----- the hand-written floor ---------------------------------------------
@@ -726,13 +730,10 @@ fn load(c: &mut Criterion) {
 /// fast (it is a third of the bytes, but every cell is typed by its
 /// column's declaration rather than by its syntax).
 fn same_facts_as_a_table(c: &mut Criterion, rules: &RuleSet, json_file: &std::path::Path) {
-    let facts = CoalitionFacts {
-        entities: ENTITIES,
-        seed: 1,
-        unknown_percent: 10,
-    };
     let mut csv = Vec::new();
-    facts.write_csv(&mut csv).expect("a Vec takes the table");
+    synthetic_facts()
+        .write_csv(&mut csv)
+        .expect("a Vec takes the table");
     let csv_file = std::env::temp_dir().join(format!("prereq-bench-{}.csv", std::process::id()));
     std::fs::write(&csv_file, &csv).expect("the synthetic table is written");
     let mut group = c.benchmark_group("load_same_facts");

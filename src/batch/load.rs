@@ -126,28 +126,42 @@ fn read_text<'s>(
 
 /// Reads a CSV table of entities into a fresh builder: entity names
 /// checked all at once at the end, and only if two rows name one entity
-/// read again, row by row, to say which.
+/// Reads a CSV table of its own into a fresh builder.
 fn read_csv_table<'s>(
     builder: impl Fn() -> Builder<'s>,
     origin: &str,
     text: &str,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    let mut fresh = builder();
-    let schema = fresh.schema();
+    read_table(builder, options, |fresh, table| {
+        let schema = fresh.schema();
+        csv_into(fresh, schema, origin, text, table)
+    })
+}
+
+/// Reads a table (CSV, Parquet) of its own into a fresh builder with
+/// `read`: entity names checked all at once at the end, and only if two
+/// rows name one entity read again, into another fresh builder, row by
+/// row, to say which.
+fn read_table<'s>(
+    builder: impl Fn() -> Builder<'s>,
+    options: &LoadOptions,
+    read: impl Fn(&mut Builder<'s>, TableOptions) -> Result<Option<Vec<String>>, FactsError>,
+) -> Result<Builder<'s>, FactsError> {
     let deferred = TableOptions {
         allow_extra_facts: options.allow_extra_facts,
         defer_name_checks: true,
     };
-    if let Some(ignored) = csv_into(&mut fresh, schema, origin, text, deferred)? {
+    let mut fresh = builder();
+    if let Some(ignored) = read(&mut fresh, deferred)? {
         return Ok(fresh.ignoring(ignored));
     }
-    let mut fresh = builder();
     let row_by_row = TableOptions {
         defer_name_checks: false,
         ..deferred
     };
-    let ignored = csv_into(&mut fresh, schema, origin, text, row_by_row)?;
+    let mut fresh = builder();
+    let ignored = read(&mut fresh, row_by_row)?;
     Ok(fresh.ignoring(ignored.unwrap_or_default()))
 }
 
@@ -227,33 +241,18 @@ fn with_entities_table<'s>(
     }
 }
 
-/// Reads a Parquet file of its own into a fresh builder: entity names
-/// checked at the end, and only if two rows name one entity read again,
-/// row by row, to say which.
+/// Reads a Parquet file of its own into a fresh builder.
 #[cfg(feature = "parquet")]
 fn read_parquet_file<'s>(
     builder: impl Fn() -> Builder<'s>,
     path: &Path,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    let failed = |message| crate::facts::syntax_error(&path.display().to_string(), message);
-    let deferred = TableOptions {
-        allow_extra_facts: options.allow_extra_facts,
-        defer_name_checks: true,
-    };
-    let mut fresh = builder();
-    let schema = fresh.schema();
-    let read = crate::facts::parquet::read_parquet(path, schema, deferred, &mut fresh);
-    if let Some(ignored) = read.map_err(failed)? {
-        return Ok(fresh.ignoring(ignored));
-    }
-    let row_by_row = TableOptions {
-        defer_name_checks: false,
-        ..deferred
-    };
-    let mut fresh = builder();
-    let read = crate::facts::parquet::read_parquet(path, schema, row_by_row, &mut fresh);
-    Ok(fresh.ignoring(read.map_err(failed)?.unwrap_or_default()))
+    read_table(builder, options, |fresh, table| {
+        let schema = fresh.schema();
+        crate::facts::parquet::read_parquet(path, schema, table, fresh)
+            .map_err(|message| crate::facts::syntax_error(&path.display().to_string(), message))
+    })
 }
 
 /// Reads a Parquet file a document named into the document's builder, its

@@ -8,7 +8,7 @@
 //! string; a list of text for a set. `NULL` is an unknown fact. A column
 //! whose type does not fit, that names a world fact, or that names no
 //! fact at all (unless extra facts are allowed) is one problem, not one
-//! per row; only the columns the rules read are decoded.
+//! per row; only the columns of declared facts are decoded.
 //!
 //! The values reach the same sink as those of every other format, so
 //! they meet the same checks; a problem names its row and column as well
