@@ -183,11 +183,12 @@ fn columns<'s, S: FactSink>(
         }
         None => return Err("line 1: the header row is empty".to_string()),
     }
-    let mut seen: Vec<&str> = Vec::new();
+    // A set, not a list: a table may have thousands of columns.
+    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     let mut kinds = vec![ColumnKind::Entity];
     for (index, name) in headers.iter().map(str::trim).enumerate().skip(1) {
         let place = || format!("line 1, column {} ({name:?})", index + 1);
-        if seen.contains(&name) {
+        if !seen.insert(name) {
             sink.problem(
                 Refusal::new(
                     format!("the column `{name}` is given twice"),
@@ -198,7 +199,6 @@ fn columns<'s, S: FactSink>(
             kinds.push(ColumnKind::Skipped);
             continue;
         }
-        seen.push(name);
         let kind = match schema.fact(name) {
             Some(fact) if matches!(fact.slot, Slot::Entity(_)) => ColumnKind::Fact(fact),
             Some(_) => {

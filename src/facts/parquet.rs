@@ -89,7 +89,7 @@ pub(crate) fn read_parquet<S: FactSink>(
     let mut read: Vec<usize> = wanted.iter().map(|(index, _)| *index).collect();
     read.push(entity_column);
     read.sort_unstable();
-    let position = |index: usize| read.iter().position(|i| *i == index).unwrap_or(0);
+    let position = |index: usize| read.binary_search(&index).unwrap_or(0);
     let columns: Vec<FactColumn> = wanted
         .iter()
         .map(|(index, fact)| FactColumn {
