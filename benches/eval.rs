@@ -14,8 +14,9 @@
 //!   evaluator in a loop.
 //! - `load`: the same 1,000,000 entities from JSON, into columns (and, for
 //!   comparison, into `Facts` as written); throughput in bytes per second.
-//!   `load_same_facts`: those entities from a JSON file and from a CSV
-//!   table, into columns.
+//!   `load_same_facts`: those entities from a JSON file, a CSV table and
+//!   a Parquet file, into columns; `check_from_parquet`: what `prereq
+//!   check` does from that Parquet file to a Parquet file of verdicts.
 //! - `parse_check`: a generated file of 10,000 rules, parsed, checked and
 //!   compiled; and parsed alone, with the fast path and with pest alone.
 //! - `arithmetic`: a rule with arithmetic and a comparison between facts
@@ -748,8 +749,53 @@ fn same_facts_as_a_table(c: &mut Criterion, rules: &RuleSet, json_file: &std::pa
     group.bench_function("csv_file", |b| {
         b.iter(|| black_box(Columns::load(schema, &csv_file)))
     });
+    let parquet_file =
+        std::env::temp_dir().join(format!("prereq-bench-{}.parquet", std::process::id()));
+    let parquet = std::fs::File::create(&parquet_file).expect("the synthetic table is written");
+    synthetic_facts()
+        .write_parquet(parquet)
+        .expect("the synthetic table is written");
+    group.bench_function("parquet_file", |b| {
+        b.iter(|| black_box(Columns::load(schema, &parquet_file)))
+    });
     group.finish();
+    check_from_parquet(c, rules, &parquet_file);
     std::fs::remove_file(&csv_file).expect("the synthetic table is removed");
+    std::fs::remove_file(&parquet_file).expect("the synthetic table is removed");
+}
+
+/// What `prereq check --facts x.parquet --format parquet -o y.parquet`
+/// does with 1,000,000 entities: load the table, give the world facts as
+/// what-ifs, evaluate every rule, write the verdicts as Parquet (to
+/// memory); beside it, the load alone. (DuckDB and Polars doing the same
+/// are timed by `benches/peers/parquet_check.py`.)
+fn check_from_parquet(c: &mut Criterion, rules: &RuleSet, parquet_file: &std::path::Path) {
+    let schema = rules.program().schema();
+    let world = [
+        batch::FactChange::set("us_backstop=true").expect("a what-if"),
+        batch::FactChange::set("ceasefire=true").expect("a what-if"),
+    ];
+    let mut group = c.benchmark_group("check_from_parquet");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(ENTITIES as u64));
+    group.bench_function("load_alone", |b| {
+        b.iter(|| black_box(Columns::load(schema, parquet_file)))
+    });
+    group.bench_function("load_evaluate_write", |b| {
+        b.iter(|| {
+            let mut columns = Columns::load(schema, parquet_file).expect("the table fits");
+            columns.apply(schema, &world).expect("the what-ifs fit");
+            let mut out = Vec::new();
+            rules
+                .evaluate_columns(&columns)
+                .write_parquet(&mut out)
+                .expect("the verdicts are written");
+            black_box(out)
+        })
+    });
+    group.finish();
 }
 
 fn parse_check(c: &mut Criterion) {

@@ -37,6 +37,9 @@ enum DataFormat {
     Toml,
     /// The entities as a table (world facts are not in it).
     Csv,
+    /// The entities as a Parquet file with typed columns (world facts are
+    /// not in it).
+    Parquet,
 }
 
 pub fn run(args: &BenchDataArgs, out: &mut Output) -> Outcome {
@@ -53,6 +56,14 @@ pub fn run(args: &BenchDataArgs, out: &mut Output) -> Outcome {
             DataFormat::Json => facts.write_json(&mut &mut *writer),
             DataFormat::Toml => facts.write_toml(&mut &mut *writer),
             DataFormat::Csv => facts.write_csv(&mut &mut *writer),
+            DataFormat::Parquet => {
+                // The writer wants a sendable sink: built in memory, then written.
+                let mut file = Vec::new();
+                facts
+                    .write_parquet(&mut file)
+                    .map_err(std::io::Error::other)?;
+                writer.write_all(&file)
+            }
         },
     )
 }
