@@ -22,3 +22,36 @@ where
     }
     items.iter().map(f).collect()
 }
+
+#[cfg(feature = "parquet")] // the Parquet writer's columns
+/// `f` of every item, in the items' order, the items spread over the
+/// cores however few they are: for a few items of much work each (the
+/// columns of a file to encode).
+pub(crate) fn map_each_in_order<T, R>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.into_par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    items.into_iter().map(f).collect()
+}
+
+#[cfg(feature = "parquet")] // the Parquet reader's names and facts
+/// Both results, the two computed side by side when there are cores.
+pub(crate) fn join<A, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B)
+where
+    A: Send,
+    B: Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    (a(), b())
+}

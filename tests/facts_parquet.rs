@@ -186,33 +186,45 @@ fn integers_and_decimals_are_numbers() {
 #[test]
 fn parquet_problems_name_their_column_and_row() {
     let dir = tempfile::tempdir().unwrap();
-    let names: ArrayRef = Arc::new(StringArray::from(vec![Some("UK"), Some("UK"), Some("")]));
+    let names: ArrayRef = Arc::new(StringArray::from(vec![
+        Some("UK"),
+        Some("UK"),
+        Some(""),
+        Some("France"),
+    ]));
     let mut lists = ListBuilder::new(StringBuilder::new());
     lists.values().append_value("troops");
     lists.values().append_null();
     lists.append(true);
     lists.append(false);
     lists.append(false);
+    lists.values().append_value("logistics");
+    lists.values().append_value("tanks");
+    lists.append(true);
     write_parquet(
         &dir.path().join("bad.parquet"),
         vec![
             ("entity", names),
             (
                 "in_coalition",
-                Arc::new(StringArray::from(vec!["yes", "no", "no"])),
+                Arc::new(StringArray::from(vec!["yes", "no", "no", "no"])),
             ),
             (
                 "us_backstop",
-                Arc::new(BooleanArray::from(vec![true, true, true])),
+                Arc::new(BooleanArray::from(vec![true, true, true, true])),
             ),
             (
                 "colour",
-                Arc::new(StringArray::from(vec!["red", "blue", "green"])),
+                Arc::new(StringArray::from(vec!["red", "blue", "green", "blue"])),
             ),
             ("contributions", Arc::new(lists.finish())),
             (
                 "troops_offered",
-                Arc::new(Int64Array::from(vec![Some(1 << 60), None, None])),
+                Arc::new(Int64Array::from(vec![Some(1 << 60), None, None, Some(-5)])),
+            ),
+            (
+                "troops_offered",
+                Arc::new(Int64Array::from(vec![None, None, None, None])),
             ),
         ],
     );
@@ -340,4 +352,74 @@ fn a_document_names_its_parquet_table() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "entity,backing_met\nUK,satisfied\n");
+}
+
+/// With no entities, the verdicts file holds the header and no rows, as
+/// the CSV table does.
+#[test]
+fn no_entities_make_an_empty_verdicts_file() {
+    let rules = RuleSet::parse(
+        "r.rules",
+        "world fact ceasefire: bool\nfact legal_basis: bool\nrule deploy requires legal_basis and ceasefire",
+    )
+    .unwrap();
+    let mut facts = Facts::new("inline");
+    facts.set_world("ceasefire", true);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("verdicts.parquet");
+    let file = std::fs::File::create(&path).unwrap();
+    rules.evaluate(&facts).unwrap().write_parquet(file).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let fields: Vec<&str> = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(fields, ["entity", "deploy"]);
+    let rows: usize = reader.build().unwrap().map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(rows, 0);
+}
+
+/// A synthetic table of several batches and unaligned ends reads as the
+/// same facts given as JSON: every entity's every value, and every verdict.
+#[test]
+fn a_large_table_reads_as_its_json() {
+    let rules = RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+    let schema = rules.program().schema();
+    let facts = prereq::synthetic::CoalitionFacts {
+        entities: 40_003,
+        seed: 9,
+        unknown_percent: 15,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countries.parquet");
+    facts
+        .write_parquet(std::fs::File::create(&path).unwrap())
+        .unwrap();
+    let mut from_parquet = Columns::load(schema, &path).unwrap();
+    let world = [
+        prereq::batch::FactChange::set("us_backstop=true").unwrap(),
+        prereq::batch::FactChange::set("ceasefire=true").unwrap(),
+    ];
+    from_parquet.apply(schema, &world).unwrap();
+    let from_json = Columns::from_json_str(schema, "synthetic.json", &facts.json()).unwrap();
+    assert_eq!(from_parquet.len(), from_json.len());
+    for entity in 0..from_json.len() {
+        assert_eq!(
+            from_parquet.entity_name(entity),
+            from_json.entity_name(entity)
+        );
+        assert_eq!(
+            from_parquet.entity_row(entity),
+            from_json.entity_row(entity),
+            "entity {entity}"
+        );
+    }
+    assert_eq!(
+        rules.evaluate_columns(&from_parquet).to_json(),
+        rules.evaluate_columns(&from_json).to_json()
+    );
 }

@@ -26,6 +26,11 @@ use crate::facts::{FactProblem, FactValue, Facts, FactsError, path_key};
 use crate::name_index::NameIndex;
 use crate::syntax::ast::FactType;
 
+#[cfg(feature = "parquet")]
+mod table;
+#[cfg(feature = "parquet")]
+pub(super) use table::{TableColumns, TableNames};
+
 /// One entity fact for every entity.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Column {
@@ -139,19 +144,21 @@ impl Column {
         }
     }
 
-    /// Adds an entity whose value is unknown; `len` counts it.
-    fn push_unknown(&mut self, len: usize) {
+    /// Adds entities whose value is unknown until the column holds `len`
+    /// (one, the entity just added, when a document is read entity by
+    /// entity).
+    pub(super) fn pad_to(&mut self, len: usize) {
         match self {
             Column::Bool { value, known } => {
                 grow(value, len);
                 grow(known, len);
             }
             Column::Number { value, known } => {
-                value.push(0.0);
+                value.resize(len.max(value.len()), 0.0);
                 grow(known, len);
             }
             Column::String { value, known } => {
-                value.push(0);
+                value.resize(len.max(value.len()), 0);
                 grow(known, len);
             }
             Column::Set {
@@ -160,17 +167,18 @@ impl Column {
                 known,
                 partial,
             } => {
-                ends.push(items.len());
+                ends.resize(len.max(ends.len()), items.len());
                 grow(known, len);
                 if let Some(partial) = partial {
-                    partial.ends.push(partial.items.len());
+                    let end = partial.items.len();
+                    partial.ends.resize(len.max(partial.ends.len()), end);
                 }
             }
         }
     }
 
     /// Sets the value of the last entity, `entity`, whose value is unknown so far.
-    fn set_last(&mut self, entity: usize, value: Value, strings: &mut Interner) {
+    pub(super) fn set_last(&mut self, entity: usize, value: Value, strings: &mut Interner) {
         match (self, value) {
             (Column::Bool { value, known }, Value::Bool(b)) => {
                 value.set(entity, b);
@@ -226,12 +234,18 @@ impl Column {
 
     /// Sets the last entity's set, `entity`, from its strings as written.
     fn set_strings(&mut self, entity: usize, set: &[impl AsRef<str>], strings: &mut Interner) {
+        self.set_ids(entity, set.iter().map(|s| strings.intern(s.as_ref())));
+    }
+
+    /// Sets the last entity's set, `entity`, from its strings' interned
+    /// ids, in any order, repeated or not.
+    pub(super) fn set_ids(&mut self, entity: usize, ids: impl Iterator<Item = u32>) {
         if let Column::Set {
             ends, items, known, ..
         } = self
         {
             let start = items.len();
-            items.extend(set.iter().map(|s| strings.intern(s.as_ref())));
+            items.extend(ids);
             sort_unique_from(items, start);
             if let Some(end) = ends.last_mut() {
                 *end = items.len();
@@ -346,8 +360,10 @@ fn grow(bits: &mut FixedBitSet, len: usize) {
 /// Sorts `items[start..]` and drops its duplicates, in place: one
 /// entity's set, appended to the column's items.
 fn sort_unique_from(items: &mut Vec<u32>, start: usize) {
-    if let Some(tail) = items.get_mut(start..) {
-        tail.sort_unstable();
+    match items.get_mut(start..) {
+        Some(tail) if tail.len() <= SMALL_SET => insertion_sort(tail),
+        Some(tail) => tail.sort_unstable(),
+        None => {}
     }
     let mut kept = start;
     for read in start..items.len() {
@@ -361,6 +377,21 @@ fn sort_unique_from(items: &mut Vec<u32>, start: usize) {
         }
     }
     items.truncate(kept);
+}
+
+/// The most items of a set sorted by insertion: most sets hold a few
+/// strings, and a general sort's set-up costs more than sorting them.
+const SMALL_SET: usize = 16;
+
+/// Sorts a few items in place.
+fn insertion_sort(items: &mut [u32]) {
+    for sorted in 1..items.len() {
+        let mut at = sorted;
+        while at > 0 && items.get(at - 1) > items.get(at) {
+            items.swap(at - 1, at);
+            at -= 1;
+        }
+    }
 }
 
 /// The interned ids of `strings`, sorted, without duplicates.
@@ -404,7 +435,7 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
-    fn intern(&mut self, name: &str) -> u32 {
+    pub(super) fn intern(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.ids.get(name) {
             return id;
         }
@@ -1194,6 +1225,15 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
+    /// The column of an entity fact, with the strings interned so far.
+    fn declared_column(&mut self, fact: &FactSlot) -> Option<(&mut Column, &mut Interner)> {
+        let Slot::Entity(slot) = fact.slot else {
+            return None;
+        };
+        let column = self.columns.columns.get_mut(slot as usize)?;
+        Some((column, &mut self.columns.strings))
+    }
+
     /// The declarations the builder reads by.
     pub(super) fn schema(&self) -> &'s Schema {
         self.schema
@@ -1256,7 +1296,7 @@ impl FactSink for Builder<'_> {
         self.keys_given = 0;
         let len = self.columns.names.len();
         for column in &mut self.columns.columns {
-            column.push_unknown(len);
+            column.pad_to(len);
         }
         Ok(())
     }
@@ -1279,6 +1319,27 @@ impl FactSink for Builder<'_> {
         let entity = self.columns.len().saturating_sub(1);
         if let Some(column) = self.columns.columns.get_mut(slot) {
             column.set_strings(entity, strings, &mut self.columns.strings);
+        }
+        Ok(())
+    }
+
+    fn declared_fact(&mut self, fact: &FactSlot, value: FactValue) -> Result<(), Refusal> {
+        let value = typed(fact, &value)?;
+        let entity = self.columns.len().saturating_sub(1);
+        if let Some((column, strings)) = self.declared_column(fact) {
+            column.set_last(entity, value, strings);
+        }
+        Ok(())
+    }
+
+    fn declared_strings(&mut self, fact: &FactSlot, strings: &[&str]) -> Result<(), Refusal> {
+        if fact.ty != FactType::StringSet {
+            return self.entity_strings(&fact.name, strings);
+        }
+        words_of(fact, strings.iter().copied())?;
+        let entity = self.columns.len().saturating_sub(1);
+        if let Some((column, interned)) = self.declared_column(fact) {
+            column.set_strings(entity, strings, interned);
         }
         Ok(())
     }

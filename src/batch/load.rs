@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use super::columns::{Builder, Columns};
-use crate::compile::Schema;
+use crate::compile::{FactSlot, Schema};
 use crate::facts::csv::TableOptions;
 use crate::facts::de::{FactSink, LIMITS, Refusal, TomlText, read_document};
 use crate::facts::{FactProblem, FactValue, FactsError, Format, LoadOptions, STDIN};
@@ -248,11 +248,10 @@ fn read_parquet_file<'s>(
     path: &Path,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    read_table(builder, options, |fresh, table| {
-        let schema = fresh.schema();
-        crate::facts::parquet::read_parquet(path, schema, table, fresh)
-            .map_err(|message| crate::facts::syntax_error(&path.display().to_string(), message))
-    })
+    let mut builder = builder();
+    let ignored = super::parquet::read_parquet(&mut builder, path, options.allow_extra_facts, None)
+        .map_err(|message| crate::facts::syntax_error(&path.display().to_string(), message))?;
+    Ok(builder.ignoring(ignored))
 }
 
 /// Reads a Parquet file a document named into the document's builder, its
@@ -264,18 +263,10 @@ fn read_parquet_within<'s>(
     origin: &str,
     options: &LoadOptions,
 ) -> Result<Builder<'s>, FactsError> {
-    let table = TableOptions {
-        allow_extra_facts: options.allow_extra_facts,
-        defer_name_checks: false,
-    };
-    let schema = builder.schema();
-    let mut sink = WithinTable {
-        sink: &mut builder,
-        origin,
-    };
-    let read = crate::facts::parquet::read_parquet(path, schema, table, &mut sink)
+    let allow = options.allow_extra_facts;
+    let ignored = super::parquet::read_parquet(&mut builder, path, allow, Some(origin))
         .map_err(|message| crate::facts::syntax_error(origin, message))?;
-    Ok(builder.ignoring(read.unwrap_or_default()))
+    Ok(builder.ignoring(ignored))
 }
 
 /// Without the `parquet` feature, a Parquet file cannot be read.
@@ -329,6 +320,14 @@ impl FactSink for WithinTable<'_, '_> {
 
     fn entity_strings(&mut self, name: &str, strings: &[&str]) -> Result<(), Refusal> {
         self.sink.entity_strings(name, strings)
+    }
+
+    fn declared_fact(&mut self, fact: &FactSlot, value: FactValue) -> Result<(), Refusal> {
+        self.sink.declared_fact(fact, value)
+    }
+
+    fn declared_strings(&mut self, fact: &FactSlot, strings: &[&str]) -> Result<(), Refusal> {
+        self.sink.declared_strings(fact, strings)
     }
 
     fn entity_count(&self) -> usize {

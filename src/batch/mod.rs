@@ -38,6 +38,8 @@ mod decide;
 mod kernel;
 mod load;
 mod lower;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod plan;
 
 pub use changes::FactChange;

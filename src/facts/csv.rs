@@ -123,11 +123,11 @@ pub(crate) fn read_csv<S: FactSink>(
                 FactType::StringSet => {
                     let mut strings = Vec::new();
                     set_cell(cell, &mut strings).and_then(|set| match set {
-                        Set::Whole => sink.entity_strings(&fact.name, &strings),
-                        Set::Partly(value) => sink.entity_fact(&fact.name, value),
+                        Set::Whole => sink.declared_strings(fact, &strings),
+                        Set::Partly(value) => sink.declared_fact(fact, value),
                     })
                 }
-                ty => typed_cell(ty, cell).and_then(|value| sink.entity_fact(&fact.name, value)),
+                ty => typed_cell(ty, cell).and_then(|value| sink.declared_fact(fact, value)),
             };
             if let Err(refusal) = given {
                 sink.problem(refusal.at(place()));
@@ -154,6 +154,14 @@ pub(crate) fn row_entity<S: FactSink>(name: &str, sink: &mut S) -> Result<(), Re
             ),
             false => refusal,
         })
+}
+
+/// A table's column whose name an earlier column has.
+pub(crate) fn column_twice(name: &str) -> Refusal {
+    Refusal::new(
+        format!("the column `{name}` is given twice"),
+        Some("keep one of the two columns"),
+    )
 }
 
 /// A table's column that names a world fact: a world fact has one value,
@@ -189,13 +197,7 @@ fn columns<'s, S: FactSink>(
     for (index, name) in headers.iter().map(str::trim).enumerate().skip(1) {
         let place = || format!("line 1, column {} ({name:?})", index + 1);
         if !seen.insert(name) {
-            sink.problem(
-                Refusal::new(
-                    format!("the column `{name}` is given twice"),
-                    Some("keep one of the two columns"),
-                )
-                .at(place()),
-            );
+            sink.problem(column_twice(name).at(place()));
             kinds.push(ColumnKind::Skipped);
             continue;
         }

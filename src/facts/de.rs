@@ -27,6 +27,7 @@ use serde::de::{
 };
 
 use super::{FactProblem, FactValue, Facts, Put, Table, WORLD_TABLE, entity_table, path_key};
+use crate::compile::FactSlot;
 use crate::limits::{MAX_ENTITIES, MAX_SET_SIZE};
 
 /// Where the values of a facts document go, in document order.
@@ -42,6 +43,17 @@ pub(crate) trait FactSink {
     fn entity_strings(&mut self, name: &str, strings: &[&str]) -> Result<(), Refusal> {
         let strings = strings.iter().map(|s| s.to_string()).collect();
         self.entity_fact(name, FactValue::Strings(strings))
+    }
+    /// A fact of the entity added last, known by its declaration rather
+    /// than by name and given at most once per entity (a table's column,
+    /// checked once, in its header): nothing to look up.
+    fn declared_fact(&mut self, fact: &FactSlot, value: FactValue) -> Result<(), Refusal> {
+        self.entity_fact(&fact.name, value)
+    }
+    /// A set fact of the entity added last, known by its declaration, as
+    /// [`FactSink::declared_fact`]; its strings borrowed.
+    fn declared_strings(&mut self, fact: &FactSlot, strings: &[&str]) -> Result<(), Refusal> {
+        self.entity_strings(&fact.name, strings)
     }
     /// The document names a table of entities to read after it
     /// (`entities_from = "countries.csv"`). Only a sink that knows the

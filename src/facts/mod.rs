@@ -29,8 +29,6 @@
 pub mod bind;
 pub(crate) mod csv;
 pub(crate) mod de;
-#[cfg(feature = "parquet")]
-pub(crate) mod parquet;
 mod quick_json;
 
 use std::fmt;
