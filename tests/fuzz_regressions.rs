@@ -90,6 +90,30 @@ fn facts_load_regressions() {
     }
 }
 
+/// Parquet files the decoder panicked on: an error naming the file as
+/// corrupt, never a panic.
+#[test]
+fn facts_parquet_regressions() {
+    let rules = RuleSet::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+    let schema = rules.program().schema();
+    for (name, _) in inputs("facts_parquet") {
+        match Columns::load(schema, &name) {
+            Ok(columns) => {
+                let _ = rules.evaluate_columns(&columns).to_json();
+            }
+            Err(FactsError::Invalid { problems, .. }) => assert!(!problems.is_empty(), "{name}"),
+            Err(FactsError::Syntax { message, .. }) => {
+                assert!(message.contains("Parquet"), "{name}: {message}");
+                assert!(
+                    !message.chars().any(char::is_control),
+                    "{name}: {message:?}"
+                );
+            }
+            Err(other) => panic!("{name}: {other}"),
+        }
+    }
+}
+
 #[test]
 fn format_roundtrip_regressions() {
     for (name, data) in inputs("format_roundtrip") {

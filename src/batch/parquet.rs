@@ -71,6 +71,18 @@ pub(super) fn read_parquet(
     allow_extra_facts: bool,
     within: Option<&str>,
 ) -> Result<Vec<String>, String> {
+    // The decoder's words may quote the file's bytes: escaped for a terminal.
+    decoding(|| read_parquet_unguarded(builder, path, allow_extra_facts, within))
+        .map_err(|error| crate::text::escape(&error).into_owned())
+}
+
+/// [`read_parquet`], where the decoder may panic.
+fn read_parquet_unguarded(
+    builder: &mut Builder<'_>,
+    path: &Path,
+    allow_extra_facts: bool,
+    within: Option<&str>,
+) -> Result<Vec<String>, String> {
     let file = File::open(path).map_err(|error| format!("cannot read the file: {error}"))?;
     let as_written = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
         .map_err(|e| parquet_error(&e))?;
@@ -116,9 +128,9 @@ pub(super) fn read_parquet(
         .collect();
     let mut beside_names = columns.split_off(|slot| moved.contains(&slot), &mut scratch);
     let (named, filled) = crate::parallel::join(
-        || names_part.read(Some(&mut names), &mut beside_names),
+        || decoding(|| names_part.read(Some(&mut names), &mut beside_names)),
         || match facts_part {
-            Some(part) => part.read(None, &mut columns),
+            Some(part) => decoding(|| part.read(None, &mut columns)),
             None => Ok(PartProblems::default()),
         },
     );
@@ -401,7 +413,11 @@ impl<'s> TablePlan<'s> {
             match fact {
                 Ok(Some(fact)) => wanted.push((index, fact)),
                 Ok(None) => plan.ignored.push(field.name().clone()),
-                Err(refusal) => plan.column_problems.push(refusal.at(place())),
+                Err(mut refusal) => {
+                    // A type's words may quote the file's field names.
+                    refusal.message = crate::text::escape(&refusal.message).into_owned();
+                    plan.column_problems.push(refusal.at(place()));
+                }
             }
         }
         let Some(entity_column) = entity_column else {
@@ -886,4 +902,44 @@ fn number_at(array: &ArrayRef, index: usize) -> Result<FactValue, Refusal> {
 /// A Parquet error in words.
 fn parquet_error(error: &parquet::errors::ParquetError) -> String {
     format!("not a Parquet file that can be read: {error}")
+}
+
+/// Runs the Parquet decoder, which on some corrupt files panics (an
+/// assertion in its bit reader) rather than failing: the panic becomes an
+/// error, and its message is kept off standard error. What the decoder
+/// was filling is left half-filled; the caller throws it away.
+fn decoding<R>(decode: impl FnOnce() -> Result<R, String>) -> Result<R, String> {
+    quiet_decoder_panics();
+    DECODING.with(|depth| depth.set(depth.get() + 1));
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode));
+    DECODING.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    decoded.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|why| why.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "not a Parquet file that can be read: its data is corrupt ({why})"
+        ))
+    })
+}
+
+thread_local! {
+    /// How deep this thread is in [`decoding`].
+    static DECODING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Once per process: a panic hook that says nothing of a panic inside
+/// [`decoding`] and hands every other panic to the hook there was.
+fn quiet_decoder_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if DECODING.with(|depth| depth.get()) == 0 {
+                previous(info);
+            }
+        }));
+    });
 }
