@@ -10,26 +10,13 @@
 //! its line, and allowing extra facts only ever accepts more.
 #![no_main]
 
-use std::sync::OnceLock;
+mod common;
 
 use libfuzzer_sys::fuzz_target;
 use prereq::batch::{self, Columns};
 use prereq::facts::{Format, LoadOptions};
-use prereq::{Facts, FactsError, RuleSet};
-
-fn rules() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| {
-        RuleSet::parse("coalition.rules", include_str!("../../rules/coalition.rules")).expect("the example checks")
-    })
-}
-
-fn assert_terminal_safe(text: &str) {
-    assert!(
-        text.chars().all(|c| c == '\n' || !(c.is_control() || prereq::text::is_bidi_control(c))),
-        "rendered text reaches the terminal raw: {text:?}"
-    );
-}
+use common::{assert_terminal_safe, rules};
+use prereq::{Facts, FactsError};
 
 /// The quick JSON reader against the serde visitors: the same facts, the
 /// same problems, the same syntax error.

@@ -6,27 +6,15 @@
 //! verdicts render; allowing extra facts only ever accepts more.
 #![no_main]
 
+mod common;
+
 use std::io::Write;
-use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use prereq::batch::Columns;
 use prereq::facts::LoadOptions;
-use prereq::{FactsError, RuleSet};
-
-fn rules() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| {
-        RuleSet::parse("coalition.rules", include_str!("../../rules/coalition.rules")).expect("the example checks")
-    })
-}
-
-fn assert_terminal_safe(text: &str) {
-    assert!(
-        text.chars().all(|c| c == '\n' || !(c.is_control() || prereq::text::is_bidi_control(c))),
-        "rendered text reaches the terminal raw: {text:?}"
-    );
-}
+use common::{assert_terminal_safe, rules};
+use prereq::FactsError;
 
 fuzz_target!(|data: &[u8]| {
     let path = std::env::temp_dir().join(format!("prereq-fuzz-{}.parquet", std::process::id()));

@@ -5,15 +5,11 @@
 //! but newlines, no text-direction control).
 #![no_main]
 
+mod common;
+
+use common::assert_terminal_safe;
 use libfuzzer_sys::fuzz_target;
 use prereq::{LoadError, RuleSet, Sources, syntax};
-
-fn assert_terminal_safe(text: &str) {
-    assert!(
-        text.chars().all(|c| c == '\n' || !(c.is_control() || prereq::text::is_bidi_control(c))),
-        "rendered text reaches the terminal raw: {text:?}"
-    );
-}
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
