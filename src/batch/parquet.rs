@@ -72,20 +72,24 @@ pub(super) fn read_parquet(
     within: Option<&str>,
 ) -> Result<Vec<String>, String> {
     // The decoder's words may quote the file's bytes: escaped for a terminal.
-    decoding(|| read_parquet_unguarded(builder, path, allow_extra_facts, within))
+    read_table(builder, path, allow_extra_facts, within)
         .map_err(|error| crate::text::escape(&error).into_owned())
 }
 
-/// [`read_parquet`], where the decoder may panic.
-fn read_parquet_unguarded(
+/// [`read_parquet`], the decoder's words as they are.
+fn read_table(
     builder: &mut Builder<'_>,
     path: &Path,
     allow_extra_facts: bool,
     within: Option<&str>,
 ) -> Result<Vec<String>, String> {
     let file = File::open(path).map_err(|error| format!("cannot read the file: {error}"))?;
-    let as_written = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-        .map_err(|e| parquet_error(&e))?;
+    let as_written = decoding(|| {
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| parquet_error(&e))
+    })?;
+    let expected_rows = usize::try_from(as_written.metadata().file_metadata().num_rows())
+        .unwrap_or(0)
+        .min(MAX_ENTITIES);
     let fields = as_written.schema().fields();
     let plan = TablePlan::of(fields, builder.schema(), allow_extra_facts)?;
     let coded = ArrowReaderOptions::new().with_schema(Arc::new(arrow_schema::Schema::new(
@@ -94,18 +98,22 @@ fn read_parquet_unguarded(
             .map(|field| coded_field(field, &plan))
             .collect::<Vec<_>>(),
     )));
-    let metadata = ArrowReaderMetadata::try_new(as_written.metadata().clone(), coded)
-        .map_err(|e| parquet_error(&e))?;
+    let metadata = decoding(|| {
+        ArrowReaderMetadata::try_new(as_written.metadata().clone(), coded)
+            .map_err(|e| parquet_error(&e))
+    })?;
     let reader = |columns: &[usize]| -> Result<ParquetRecordBatchReader, String> {
         // A file of its own: two readers side by side each seek their own way.
         let file = File::open(path).map_err(|error| format!("cannot read the file: {error}"))?;
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone());
         let mask = ProjectionMask::roots(reader.parquet_schema(), columns.iter().copied());
-        reader
-            .with_projection(mask)
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| parquet_error(&e))
+        decoding(|| {
+            reader
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| parquet_error(&e))
+        })
     };
     let mut problems = RowProblems {
         within: within.map(str::to_string),
@@ -116,6 +124,7 @@ fn read_parquet_unguarded(
     }
     let (with_names, alone) = plan.two_parts();
     let names_part = ReadPart::of(Some(plan.entity_column), &with_names, reader)?;
+    let has_facts = !alone.is_empty();
     let facts_part = match alone.is_empty() {
         true => None,
         false => Some(ReadPart::of(None, &alone, reader)?),
@@ -128,14 +137,22 @@ fn read_parquet_unguarded(
         .collect();
     let mut beside_names = columns.split_off(|slot| moved.contains(&slot), &mut scratch);
     let (named, filled) = crate::parallel::join(
-        || decoding(|| names_part.read(Some(&mut names), &mut beside_names)),
+        || names_part.read(Some(&mut names), &mut beside_names),
         || match facts_part {
-            Some(part) => decoding(|| part.read(None, &mut columns)),
+            Some(part) => part.read(None, &mut columns),
             None => Ok(PartProblems::default()),
         },
     );
     let (named, filled) = (named?, filled?);
     let rows = names.names().len();
+    // Each reader counts the rows its pages hold: a corrupt file may
+    // give its columns different lengths, which no row can be read from.
+    let read = [Some(named.rows_read), has_facts.then_some(filled.rows_read)];
+    if read.iter().flatten().any(|&count| count != expected_rows) {
+        return Err(format!(
+            "not a Parquet file that can be read: its columns hold different numbers of rows (the file says {expected_rows})"
+        ));
+    }
     beside_names.pad_to(rows);
     columns.pad_to(rows);
     problems.found.extend(named.rows);
@@ -175,6 +192,8 @@ struct PartProblems<'s> {
     /// Whether two rows name one entity (found by the reader of names,
     /// as it indexes them).
     repeats: bool,
+    /// How many rows the reader read.
+    rows_read: usize,
 }
 
 impl<'s> ReadPart<'s> {
@@ -212,7 +231,8 @@ impl<'s> ReadPart<'s> {
     ) -> Result<PartProblems<'s>, String> {
         let mut problems = PartProblems::default();
         let mut first = 0;
-        for batch in self.reader {
+        let mut batches = self.reader;
+        while let Some(batch) = decoding(|| Ok(batches.next()))? {
             let batch = batch.map_err(|error| format!("cannot read a row group: {error}"))?;
             let rows = batch.num_rows().min(MAX_ENTITIES.saturating_sub(first));
             if let (Some(names), Some(at)) = (names.as_deref_mut(), self.names_at) {
@@ -252,6 +272,7 @@ impl<'s> ReadPart<'s> {
                 break;
             }
         }
+        problems.rows_read = first;
         problems.repeats = names.is_some_and(|names| !names.all_different());
         Ok(problems)
     }
@@ -904,10 +925,10 @@ fn parquet_error(error: &parquet::errors::ParquetError) -> String {
     format!("not a Parquet file that can be read: {error}")
 }
 
-/// Runs the Parquet decoder, which on some corrupt files panics (an
-/// assertion in its bit reader) rather than failing: the panic becomes an
-/// error, and its message is kept off standard error. What the decoder
-/// was filling is left half-filled; the caller throws it away.
+/// Runs a call into the Parquet decoder, which on some corrupt files
+/// panics (an assertion in its bit reader) rather than failing: the panic
+/// becomes an error, and its message is kept off standard error. Only the
+/// decoder's own calls run here, so a panic of prereq's stays loud.
 fn decoding<R>(decode: impl FnOnce() -> Result<R, String>) -> Result<R, String> {
     quiet_decoder_panics();
     DECODING.with(|depth| depth.set(depth.get() + 1));
