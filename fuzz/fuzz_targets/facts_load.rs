@@ -15,7 +15,7 @@ mod common;
 use libfuzzer_sys::fuzz_target;
 use prereq::batch::{self, Columns};
 use prereq::facts::{Format, LoadOptions};
-use common::{assert_terminal_safe, rules};
+use common::{assert_table_loads, assert_terminal_safe, rules};
 use prereq::{Facts, FactsError};
 
 /// The quick JSON reader against the serde visitors: the same facts, the
@@ -46,20 +46,7 @@ fn assert_csv_loads_cleanly(text: &str) {
         Columns::from_text_with(schema, "fuzz.csv", text, &strict),
         Columns::from_text_with(schema, "fuzz.csv", text, &lenient),
     );
-    match &strict {
-        Ok(columns) => {
-            assert_eq!(lenient.as_ref().ok(), Some(columns), "allowing extra facts changes nothing that loads");
-            let report = rules().evaluate_columns(columns);
-            assert_terminal_safe(&prereq::report::table::render(&report, Default::default()));
-            assert_eq!(report.entities().count(), columns.len());
-        }
-        Err(FactsError::Invalid { problems, .. }) => {
-            assert!(problems.iter().all(|p| p.path.contains("line ")), "every CSV problem names its line");
-            problems.iter().for_each(|p| assert_terminal_safe(&p.to_string().replace("\n  help:", " help:")));
-        }
-        Err(FactsError::Syntax { message, .. }) => assert_terminal_safe(message),
-        Err(other) => panic!("a CSV text fails as {other:?}"),
-    }
+    assert_table_loads(&strict, &lenient, |path| path.contains("line "));
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -124,8 +124,6 @@ fn read_text<'s>(
     with_entities_table(document, base, options)
 }
 
-/// Reads a CSV table of entities into a fresh builder: entity names
-/// checked all at once at the end, and only if two rows name one entity
 /// Reads a CSV table of its own into a fresh builder.
 fn read_csv_table<'s>(
     builder: impl Fn() -> Builder<'s>,
@@ -139,7 +137,7 @@ fn read_csv_table<'s>(
     })
 }
 
-/// Reads a table (CSV, Parquet) of its own into a fresh builder with
+/// Reads a CSV table of its own into a fresh builder with
 /// `read`: entity names checked all at once at the end, and only if two
 /// rows name one entity read again, into another fresh builder, row by
 /// row, to say which.

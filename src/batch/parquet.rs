@@ -49,7 +49,7 @@ use super::EntityNames;
 use super::columns::{Builder, Column, Interner, TableColumns, TableNames};
 use crate::compile::{FactSlot, Schema, Slot};
 use crate::facts::FactProblem;
-use crate::facts::bind::{typed, words_of};
+use crate::facts::bind::{Value, typed, words_of};
 use crate::facts::de::{FactSink, Refusal};
 use crate::facts::{FactValue, path_key};
 use crate::limits::MAX_ENTITIES;
@@ -131,7 +131,7 @@ fn read_table(
     };
     let (mut names, mut columns) = builder.table_parts();
     let mut scratch = Interner::default();
-    let moved: Vec<u32> = with_names
+    let moved: FxHashSet<u32> = with_names
         .iter()
         .filter_map(|(_, fact)| entity_slot(fact))
         .collect();
@@ -315,7 +315,7 @@ fn coded_field(field: &FieldRef, plan: &TablePlan) -> FieldRef {
         )),
         _ => item.clone(),
     };
-    let is_fact = plan.facts.iter().any(|name| name == field.name());
+    let is_fact = plan.fact_names.contains(field.name().as_str());
     match field.data_type() {
         DataType::Utf8 if is_fact => Arc::new(coded(field)),
         DataType::List(item) if is_fact => Arc::new(
@@ -346,8 +346,9 @@ struct TablePlan<'s> {
     ignored: Vec<String>,
     /// The columns that cannot be read as their facts.
     column_problems: Vec<FactProblem>,
-    /// The names of the columns read as facts.
-    facts: Vec<String>,
+    /// The names of the columns read as facts (a set: a table may have
+    /// thousands of columns).
+    fact_names: FxHashSet<&'s str>,
 }
 
 impl<'s> TablePlan<'s> {
@@ -407,7 +408,7 @@ impl<'s> TablePlan<'s> {
             wanted: Vec::new(),
             ignored: Vec::new(),
             column_problems: Vec::new(),
-            facts: Vec::new(),
+            fact_names: FxHashSet::default(),
         };
         let mut entity_column = None;
         let mut wanted: Vec<(usize, &FactSlot)> = Vec::new();
@@ -426,13 +427,16 @@ impl<'s> TablePlan<'s> {
             }
             let fact = column_fact(schema, field.name(), field.data_type(), allow_extra_facts)
                 .and_then(|fact| match fact {
-                    Some(fact) if wanted.iter().any(|(_, other)| other.name == fact.name) => {
+                    Some(fact) if plan.fact_names.contains(fact.name.as_str()) => {
                         Err(crate::facts::csv::column_twice(field.name()))
                     }
                     fact => Ok(fact),
                 });
             match fact {
-                Ok(Some(fact)) => wanted.push((index, fact)),
+                Ok(Some(fact)) => {
+                    plan.fact_names.insert(&fact.name);
+                    wanted.push((index, fact));
+                }
                 Ok(None) => plan.ignored.push(field.name().clone()),
                 Err(mut refusal) => {
                     // A type's words may quote the file's field names.
@@ -444,7 +448,6 @@ impl<'s> TablePlan<'s> {
         let Some(entity_column) = entity_column else {
             return Err("no column `entity` names the entities".to_string());
         };
-        plan.facts = wanted.iter().map(|(_, fact)| fact.name.clone()).collect();
         plan.entity_column = entity_column;
         plan.wanted = wanted;
         Ok(plan)
@@ -559,7 +562,7 @@ impl Cells<'_, '_> {
             match exact(array.value(row)) {
                 Some(n) if n.is_finite() && n.abs() <= MAX_EXACT && self.fact.range.contains(n) => {
                     self.store.pad_to(entity + 1);
-                    self.store.set_number(entity, n);
+                    self.store.set_last(entity, Value::Number(n), self.strings);
                 }
                 _ => self.checked(row),
             }

@@ -48,16 +48,6 @@ impl Column {
         }
     }
 
-    /// Sets the last entity's number, `entity`, unknown so far.
-    pub(in crate::batch) fn set_number(&mut self, entity: usize, given: f64) {
-        if let Column::Number { value, known } = self {
-            if let Some(cell) = value.last_mut() {
-                *cell = given;
-            }
-            known.insert(entity);
-        }
-    }
-
     /// Sets the last entity's string, `entity`, unknown so far, by its
     /// interned id.
     pub(in crate::batch) fn set_string_id(&mut self, entity: usize, id: u32) {
